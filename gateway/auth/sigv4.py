@@ -1,0 +1,312 @@
+"""AWS Signature Version 4: Authorization header, presigned query string, chunk signatures.
+
+The canonical request follows AWS's rules for S3: the path is URI-encoded once (not
+normalised), query parameters are decoded, re-encoded and sorted, signed header values are
+trimmed with inner runs of spaces folded. Signing keys are cached per (secret, day, region).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+from gateway.config import User
+from gateway.errors import Code, S3Error
+from gateway.request import S3Request
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+MAX_SKEW = timedelta(minutes=15)
+MAX_PRESIGN_EXPIRY = 7 * 24 * 3600
+
+UNSIGNED = "UNSIGNED-PAYLOAD"
+STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+STREAMING_MODES = (STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER)
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_SPACES = re.compile(r" +")
+
+
+@lru_cache(maxsize=1024)
+def signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    key = hmac.new(("AWS4" + secret).encode(), day.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, region.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
+    return hmac.new(key, b"aws4_request", hashlib.sha256).digest()
+
+
+def hmac_hex(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkSigner:
+    """What verifying ``aws-chunked`` chunk and trailer signatures needs."""
+
+    key: bytes
+    amz_date: str
+    scope: str
+    seed_signature: str
+
+    def chunk_signature(self, previous: str, chunk_sha256: str) -> str:
+        return hmac_hex(self.key, "\n".join(
+            ("AWS4-HMAC-SHA256-PAYLOAD", self.amz_date, self.scope, previous, EMPTY_SHA256, chunk_sha256)))
+
+    def trailer_signature(self, previous: str, trailer_sha256: str) -> str:
+        return hmac_hex(self.key, "\n".join(
+            ("AWS4-HMAC-SHA256-TRAILER", self.amz_date, self.scope, previous, trailer_sha256)))
+
+
+@dataclass(frozen=True, slots=True)
+class V4Result:
+    user: User
+    payload_hash: str
+    signer: ChunkSigner | None
+
+
+def _uri_encode(value: str, safe: str) -> str:
+    return quote(value, safe=safe)
+
+
+def canonical_uri(raw_path: str) -> str:
+    return _uri_encode(unquote(raw_path), "/~")
+
+
+def canonical_query(query_string: str, exclude: str | None = None) -> str:
+    pairs: list[tuple[str, str]] = []
+    for part in query_string.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        name = unquote(name)
+        if name == exclude:
+            continue
+        pairs.append((_uri_encode(name, "~"), _uri_encode(unquote(value), "~")))
+    pairs.sort()
+    return "&".join(f"{n}={v}" for n, v in pairs)
+
+
+def canonical_headers(req: S3Request, signed: list[str], host: str | None = None) -> str:
+    lines = []
+    for name in signed:
+        # A signed header that did not arrive canonicalises as empty: the signature then fails.
+        value = host if name == "host" and host is not None else req.headers.get(name, "")
+        lines.append(f"{name}:{_SPACES.sub(' ', value.strip())}\n")
+    return "".join(lines)
+
+
+def _host_variants(req: S3Request) -> list[str]:
+    host = req.headers.get("host", "")
+    default = ":443" if req.is_tls else ":80"
+    if host.endswith(default):
+        return [host[: -len(default)]]
+    if not host.endswith("]") and ":" not in host.rsplit("]", 1)[-1]:
+        return [host + default]
+    return []
+
+
+def parse_amz_date(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    access_key: str
+    day: str
+    region: str
+    service: str
+
+    @property
+    def scope(self) -> str:
+        return f"{self.day}/{self.region}/{self.service}/aws4_request"
+
+
+def _parse_credential(value: str, error: Code) -> _Credential:
+    parts = value.split("/")
+    if len(parts) != 5 or not all(parts):
+        raise S3Error(error, "The authorization header is malformed; the Credential is mal-formed; "
+                      'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".')
+    access_key, day, region, service, terminal = parts
+    if terminal != "aws4_request":
+        raise S3Error(error, 'The authorization header is malformed; incorrect terminal "'
+                      f'{terminal}". This endpoint uses "aws4_request".')
+    if service != "s3":
+        raise S3Error(error, f'The authorization header is malformed; incorrect service "{service}". '
+                      'This endpoint belongs to "s3".')
+    if not re.fullmatch(r"\d{8}", day):
+        raise S3Error(error, f"The authorization header is malformed; invalid credential date {day!r}.")
+    return _Credential(access_key, day, region, service)
+
+
+def _lookup(users: dict[str, User], access_key: str) -> User:
+    user = users.get(access_key)
+    if user is None:
+        raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=access_key)
+    return user
+
+
+def _verify(req: S3Request, user: User, cred: _Credential, amz_date: str, signed: list[str],
+            payload_hash: str, provided: str, exclude: str | None) -> bytes:
+    """Check the signature; returns the signing key (chunk signatures need it)."""
+    key = signing_key(user.secret_key, cred.day, cred.region, cred.service)
+    query = canonical_query(req.query_string, exclude)
+    headers = canonical_headers(req, signed)
+    signed_list = ";".join(signed)
+
+    def attempt(uri: str, header_block: str) -> tuple[str, str, bool]:
+        creq = "\n".join((req.method, uri, query, header_block, signed_list, payload_hash))
+        sts = "\n".join((ALGORITHM, amz_date, cred.scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()))
+        return creq, sts, hmac.compare_digest(hmac_hex(key, sts), provided.lower())
+
+    uri = canonical_uri(req.raw_path)
+    creq, sts, ok = attempt(uri, headers)
+    if not ok:
+        # Spellings that reach us differently from how the client signed them: the path exactly as
+        # sent, and the Host with or without its default port (proxies and SDKs disagree on both).
+        uris = [uri] if req.raw_path == uri else [uri, req.raw_path]
+        hosts = _host_variants(req) if "host" in signed else []
+        ok = any(attempt(u, canonical_headers(req, signed, host))[2] for u in uris for host in [None, *hosts]
+                 if (u, host) != (uri, None))
+    if not ok:
+        raise S3Error(
+            Code.SignatureDoesNotMatch,
+            AWSAccessKeyId=user.access_key,
+            StringToSign=sts,
+            SignatureProvided=provided,
+            StringToSignBytes=" ".join(f"{b:02x}" for b in sts.encode()),
+            CanonicalRequest=creq,
+            CanonicalRequestBytes=" ".join(f"{b:02x}" for b in creq.encode()),
+        )
+    return key
+
+
+def check_payload_hash(value: str) -> str:
+    if value in (UNSIGNED, *STREAMING_MODES) or _HEX64.fullmatch(value):
+        return value
+    if value.startswith("STREAMING-AWS4-ECDSA"):
+        raise S3Error(Code.NotImplemented, "SigV4a (ECDSA) signing is not supported.")
+    raise S3Error(Code.InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                  "STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+                  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+                  ArgumentName="x-amz-content-sha256", ArgumentValue=value)
+
+
+def _parse_authorization(header: str) -> dict[str, str]:
+    _, _, rest = header.partition(" ")
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        name, eq, value = part.strip().partition("=")
+        if eq:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> V4Result:
+    """``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``."""
+    fields = _parse_authorization(req.headers["authorization"])
+    missing = [f for f in ("Credential", "SignedHeaders", "Signature") if f not in fields]
+    if missing:
+        raise S3Error(Code.AuthorizationHeaderMalformed,
+                      f"The authorization header is malformed; missing {', '.join(missing)}.")
+    cred = _parse_credential(fields["Credential"], Code.AuthorizationHeaderMalformed)
+    user = _lookup(users, cred.access_key)
+
+    amz_date = req.headers.get("x-amz-date")
+    if amz_date is not None:
+        when = parse_amz_date(amz_date)
+    else:
+        when = _parse_http_date(req.headers.get("date", ""))
+        amz_date = when.strftime("%Y%m%dT%H%M%SZ") if when else ""
+    if when is None:
+        raise S3Error(Code.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+    if abs(now - when) > MAX_SKEW:
+        raise S3Error(Code.RequestTimeTooSkewed, RequestTime=amz_date, ServerTime=_iso(now),
+                      MaxAllowedSkewMilliseconds="900000")
+    if amz_date[:8] != cred.day:
+        raise S3Error(Code.AuthorizationHeaderMalformed, "The authorization header is malformed; Invalid "
+                      f"credential date \"{cred.day}\". This date is not the same as X-Amz-Date: \"{amz_date[:8]}\".")
+
+    payload_hash = req.headers.get("x-amz-content-sha256")
+    if payload_hash is None:
+        raise S3Error(Code.InvalidRequest, "Missing required header for this request: x-amz-content-sha256")
+    check_payload_hash(payload_hash)
+    signed = fields["SignedHeaders"].lower().split(";")
+    if "host" not in signed:
+        raise S3Error(Code.AuthorizationHeaderMalformed,
+                      "The authorization header is malformed; SignedHeaders must include host.")
+    key = _verify(req, user, cred, amz_date, signed, payload_hash, fields["Signature"], None)
+    signer = None
+    if payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256"):
+        signer = ChunkSigner(key, amz_date, cred.scope, fields["Signature"].lower())
+    return V4Result(user, payload_hash, signer)
+
+
+_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
+                   "X-Amz-SignedHeaders", "X-Amz-Expires")
+
+
+def verify_presigned(req: S3Request, users: dict[str, User], now: datetime) -> V4Result:
+    """``?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=...&X-Amz-Signature=...``."""
+    q = req.query
+    if any(p not in q for p in _PRESIGN_PARAMS):
+        raise S3Error(Code.AuthorizationQueryParametersError,
+                      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+                      "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+    if q["X-Amz-Algorithm"] != ALGORITHM:
+        raise S3Error(Code.AuthorizationQueryParametersError,
+                      "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+    cred = _parse_credential(q["X-Amz-Credential"], Code.AuthorizationQueryParametersError)
+    when = parse_amz_date(q["X-Amz-Date"])
+    if when is None:
+        raise S3Error(Code.AuthorizationQueryParametersError,
+                      "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    try:
+        expires = int(q["X-Amz-Expires"])
+    except ValueError:
+        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires should be a number") from None
+    if expires < 0:
+        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative")
+    if expires > MAX_PRESIGN_EXPIRY:
+        raise S3Error(Code.AuthorizationQueryParametersError,
+                      "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+    user = _lookup(users, cred.access_key)
+    if when - now > MAX_SKEW:
+        raise S3Error(Code.AccessDenied, "Request is not valid yet")
+    if now > when + timedelta(seconds=expires):
+        raise S3Error(Code.AccessDenied, "Request has expired", **{
+            "X-Amz-Expires": str(expires), "Expires": _iso(when + timedelta(seconds=expires)),
+            "ServerTime": _iso(now)})
+    signed = q["X-Amz-SignedHeaders"].lower().split(";")
+    if "host" not in signed:
+        raise S3Error(Code.AuthorizationQueryParametersError,
+                      "Query-string authentication requires the host header to be signed.")
+    payload_hash = q.get("X-Amz-Content-Sha256") or req.headers.get("x-amz-content-sha256") or UNSIGNED
+    check_payload_hash(payload_hash)
+    if payload_hash in STREAMING_MODES and payload_hash != STREAMING_UNSIGNED_TRAILER:
+        raise S3Error(Code.InvalidRequest, "Presigned requests cannot carry signed aws-chunked payloads.")
+    _verify(req, user, cred, q["X-Amz-Date"], signed, payload_hash, q["X-Amz-Signature"], "X-Amz-Signature")
+    return V4Result(user, payload_hash, None)
+
+
+def _parse_http_date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

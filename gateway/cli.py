@@ -1,0 +1,125 @@
+"""``s3gate serve``: flags, ``S3GATE_*`` environment variables, and uvicorn.
+
+Every flag falls back to its environment variable, then to the documented default. The
+resolved values are exported back into the environment so each uvicorn worker process builds
+the same settings (``gateway.app:create_app``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+
+from gateway import __version__
+from gateway.config import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_SECRET_KEY,
+    ENV_VARS,
+    ConfigError,
+    Settings,
+    settings_from_values,
+)
+
+FLAG_HELP = {
+    "host": "address to listen on (default 127.0.0.1)",
+    "port": "port to listen on (default 9000)",
+    "data-dir": "where objects and metadata are kept (default ./s3gate-data)",
+    "region": "the region this endpoint serves (default us-east-1)",
+    "users": 'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id"}]}',
+    "workers": "worker processes (default 1)",
+    "certfile": "TLS certificate (PEM); serve HTTPS",
+    "keyfile": "TLS private key (PEM)",
+    "domain": "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="s3gate", description="S3-compatible object storage gateway")
+    parser.add_argument("--version", action="version", version=f"s3gate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the gateway",
+                                description="Run the gateway. Every flag can also be set as S3GATE_<FLAG>; "
+                                "root credentials come from S3GATE_ACCESS_KEY / S3GATE_SECRET_KEY "
+                                f"(default {DEFAULT_ACCESS_KEY} / {DEFAULT_SECRET_KEY}).")
+    for flag, text in FLAG_HELP.items():
+        serve.add_argument(f"--{flag}", default=None, help=f"{text} [env {ENV_VARS[flag][0]}]")
+    return parser
+
+
+def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    values: dict[str, str | None] = {}
+    for flag, (env, field_name) in ENV_VARS.items():
+        cli_value = getattr(args, flag.replace("-", "_"), None)
+        values[field_name] = cli_value if cli_value is not None else environ.get(env)
+    return settings_from_values(values)
+
+
+def export(settings: Settings, environ: dict[str, str]) -> None:
+    for _flag, (env, field_name) in ENV_VARS.items():
+        value = getattr(settings, field_name)
+        if field_name == "domains":
+            value = ",".join(value)
+        if value is not None:
+            environ[env] = str(value)
+
+
+def banner(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    lines = [
+        f"s3gate {__version__}",
+        f"  endpoint:   {settings.scheme}://{host}:{settings.port}",
+        f"  data dir:   {os.path.abspath(settings.data_dir)}",
+        f"  region:     {settings.region}",
+        f"  access key: {settings.access_key}",
+        f"  secret key: {settings.secret_key}",
+    ]
+    if settings.users:
+        lines.append(f"  users file: {settings.users_file} ({len(settings.users)} users)")
+    if settings.domains:
+        lines.append(f"  vhost domains: {', '.join(settings.domains)}")
+    return "\n".join(lines)
+
+
+def log_config() -> dict[str, object]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["s3gate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}  # type: ignore[index]
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help()
+        return 2
+    try:
+        settings = resolve_settings(args, dict(os.environ))
+    except ConfigError as exc:
+        print(f"s3gate: error: {exc}", file=sys.stderr)
+        return 2
+    export(settings, os.environ)  # type: ignore[arg-type]
+    print(banner(settings), flush=True)
+
+    import uvicorn
+
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        ssl_certfile=settings.certfile,
+        ssl_keyfile=settings.keyfile,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        server_header=False,
+        access_log=False,
+        log_config=log_config(),
+        timeout_keep_alive=30,
+    )
+    return 0

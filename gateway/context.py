@@ -1,0 +1,82 @@
+"""What every operation handler receives: the parsed request, the caller, the backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway import xml
+from gateway.auth import Principal
+from gateway.config import Settings, User
+from gateway.errors import Code, S3Error
+from gateway.payload import Receive, open_body
+from gateway.request import S3Request
+from storage_backends.base import Backend
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Users by access key and by canonical id (owners are stored as canonical ids)."""
+
+    by_access_key: dict[str, User]
+    by_canonical_id: dict[str, User]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Directory:
+        table = settings.user_table()
+        return cls(table, {u.canonical_id: u for u in table.values()})
+
+    def display_name(self, canonical_id: str) -> str:
+        user = self.by_canonical_id.get(canonical_id)
+        return user.display_name if user else canonical_id[:16]
+
+
+@dataclass(slots=True)
+class Context:
+    req: S3Request
+    principal: Principal
+    backend: Backend
+    settings: Settings
+    users: Directory
+    receive: Receive
+    now: datetime
+
+    @property
+    def bucket(self) -> str:
+        assert self.req.bucket is not None
+        return self.req.bucket
+
+    @property
+    def key(self) -> str:
+        assert self.req.key is not None
+        return self.req.key
+
+    @property
+    def user(self) -> User:
+        return self.principal.user
+
+    def header(self, name: str) -> str | None:
+        return self.req.headers.get(name)
+
+    async def read_small_body(self, limit: int = xml.MAX_DOCUMENT) -> bytes:
+        """A control-plane body (an XML document), verified like any upload, capped at ``limit``."""
+        h = self.req.headers
+        if "content-length" not in h and "transfer-encoding" not in h \
+                and "x-amz-decoded-content-length" not in h:
+            return b""
+        try:
+            body = open_body(self.req, self.principal, self.receive, max_size=limit)
+        except S3Error as exc:
+            if exc.code == Code.EntityTooLarge.name:
+                raise S3Error(Code.MalformedXML, "The XML you provided was larger than the maximum allowed.") \
+                    from None
+            raise
+        data = bytearray()
+        async for chunk in body:
+            data += chunk
+            if len(data) > limit:
+                raise S3Error(Code.MalformedXML, "The XML you provided was larger than the maximum allowed.")
+        return bytes(data)
+
+    async def read_xml(self, root: str) -> xml.Element:
+        return xml.parse(await self.read_small_body(), root)

@@ -1,0 +1,1 @@
+"""Operation handlers, one module per family; ``gateway.operations`` maps requests to them."""

@@ -1,0 +1,101 @@
+"""CopyObject: COPY/REPLACE metadata directives, copy-source preconditions, copy-onto-itself rules."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from gateway import checksums, conditions, objectmeta, xml
+from gateway.context import Context
+from gateway.errors import Code, S3Error
+from gateway.handlers.buckets import check_canned_acl
+from gateway.handlers.objects import write_conditions
+from gateway.request import parse_query, validate_key
+from gateway.responses import Response, quote_etag, xml_response
+from storage_backends.base import NewObject, ObjectInfo
+
+MAX_COPY_SIZE = 5 * 1024**3
+
+
+def parse_copy_source(value: str) -> tuple[str, str, str | None]:
+    """``/bucket/key?versionId=v`` (URL-encoded, leading slash optional) -> (bucket, key, version)."""
+    path, sep, query = value.strip().partition("?")
+    version_id = parse_query(query).get("versionId") if sep else None
+    try:
+        decoded = unquote(path, errors="strict").lstrip("/")
+    except UnicodeDecodeError:
+        decoded = ""
+    bucket, _, key = decoded.partition("/")
+    if not bucket or not key:
+        raise S3Error(Code.InvalidArgument, "Copy Source must mention the source bucket and key: "
+                      "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source", ArgumentValue=value)
+    validate_key(key)
+    return bucket, key, version_id or None
+
+
+def directive(ctx: Context, header: str) -> str:
+    value = (ctx.header(header) or "COPY").upper()
+    if value not in ("COPY", "REPLACE"):
+        raise S3Error(Code.InvalidArgument, f"Unknown {header.split('-')[2]} directive.", ArgumentName=header,
+                      ArgumentValue=value)
+    return value
+
+
+def checksum_algorithm(ctx: Context) -> str | None:
+    value = ctx.header("x-amz-checksum-algorithm")
+    if value is None:
+        return None
+    if value.upper() not in checksums.ALGORITHMS:
+        raise S3Error(Code.InvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.")
+    return value.upper()
+
+
+def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
+    """The destination's metadata, resolved from the directives."""
+    h = ctx.req.headers
+    replace = directive(ctx, "x-amz-metadata-directive") == "REPLACE"
+    replace_tags = directive(ctx, "x-amz-tagging-directive") == "REPLACE"
+    return NewObject(
+        owner_id=ctx.user.canonical_id,
+        content=objectmeta.content_headers(h) if replace else dict(src.content),
+        metadata=objectmeta.user_metadata(h) if replace else dict(src.metadata),
+        storage_class=objectmeta.storage_class(h),  # not inherited: S3 defaults a copy to STANDARD
+        tags=objectmeta.tagging_header(h) if replace_tags else dict(src.tags),
+    )
+
+
+async def copy_object(ctx: Context) -> Response:
+    check_canned_acl(ctx)
+    h = ctx.req.headers
+    src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
+    algorithm = checksum_algorithm(ctx)
+    src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
+    conditions.check_copy_source(h, src)
+    if src.size > MAX_COPY_SIZE:
+        raise S3Error(Code.InvalidRequest, "The specified copy source is larger than the maximum allowable size "
+                      f"for a copy source: {MAX_COPY_SIZE}")
+    target = copy_target(ctx, src)
+    onto_itself = (src_bucket, src_key) == (ctx.bucket, ctx.key) and src_version in (None, src.version_id)
+    changes = (
+        directive(ctx, "x-amz-metadata-directive") == "REPLACE"
+        or ("x-amz-storage-class" in h and target.storage_class != src.storage_class)
+        or "x-amz-website-redirect-location" in h
+        or (algorithm is not None and (src.checksum is None or algorithm != src.checksum.algorithm))
+    )
+    if onto_itself and not changes:
+        raise S3Error(Code.InvalidRequest, "This copy request is illegal because it is trying to copy an object "
+                      "to itself without changing the object's metadata, storage class, website redirect "
+                      "location or encryption attributes.")
+    info = await ctx.backend.copy_object(src_bucket, src_key, src.version_id, ctx.bucket, ctx.key, target,
+                                         checksum_algorithm=algorithm, conditions=write_conditions(ctx))
+    root = xml.document("CopyObjectResult")
+    xml.sub(root, "ETag", quote_etag(info.etag))
+    xml.sub(root, "LastModified", xml.timestamp(info.last_modified_ms))
+    if info.checksum is not None:
+        xml.sub(root, "ChecksumType", info.checksum.type)
+        xml.sub(root, f"Checksum{info.checksum.algorithm}", info.checksum.value)
+    headers = {}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if src.version_id is not None:
+        headers["x-amz-copy-source-version-id"] = src.version_id
+    return xml_response(root, headers=headers)

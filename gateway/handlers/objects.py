@@ -1,0 +1,140 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects."""
+
+from __future__ import annotations
+
+from gateway import conditions, objectmeta, xml
+from gateway.context import Context
+from gateway.errors import Code, S3Error
+from gateway.handlers.buckets import check_canned_acl
+from gateway.payload import open_body
+from gateway.request import validate_key
+from gateway.responses import Response, quote_etag, xml_response
+from storage_backends.base import ObjectInfo, WriteConditions
+
+MAX_PUT_SIZE = 5 * 1024**3
+MAX_DELETE_KEYS = 1000
+
+
+def write_conditions(ctx: Context) -> WriteConditions | None:
+    """``If-None-Match: *`` / ``If-Match: <etag>`` on writes, checked when the write commits."""
+    none_match = ctx.header("if-none-match")
+    match = ctx.header("if-match")
+    if none_match is None and match is None:
+        return None
+    if none_match is not None and none_match.strip() != "*":
+        raise S3Error(Code.NotImplemented, "If-None-Match on writes only supports '*'", Header="If-None-Match")
+    return WriteConditions(if_none_match=none_match is not None,
+                           if_match=match.strip().removeprefix("W/").strip('"') if match is not None else None)
+
+
+def written_headers(info: ObjectInfo) -> dict[str, str]:
+    """What S3 answers a successful write with."""
+    headers = {"etag": quote_etag(info.etag)}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if info.checksum is not None:
+        headers[f"x-amz-checksum-{info.checksum.algorithm.lower()}"] = info.checksum.value
+        headers["x-amz-checksum-type"] = info.checksum.type
+    return headers
+
+
+def _checksum_mode(ctx: Context) -> bool:
+    return (ctx.header("x-amz-checksum-mode") or "").upper() == "ENABLED"
+
+
+async def put_object(ctx: Context) -> Response:
+    check_canned_acl(ctx)
+    new = objectmeta.new_object(ctx)
+    when = write_conditions(ctx)
+    body = open_body(ctx.req, ctx.principal, ctx.receive, max_size=MAX_PUT_SIZE)
+    info = await ctx.backend.put_object(ctx.bucket, ctx.key, body, new, when)
+    return Response(200, written_headers(info))
+
+
+async def get_object(ctx: Context) -> Response:
+    byte_range = conditions.parse_range(ctx.header("range"))
+    headers_in = ctx.req.headers
+    stream = await ctx.backend.get_object(
+        ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"), byte_range=byte_range,
+        precondition=lambda info: conditions.check_read(headers_in, info))
+    info = stream.info
+    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx) and byte_range is None)
+    objectmeta.apply_response_overrides(ctx, headers)
+    status = 200
+    if byte_range is not None:
+        status = 206
+        headers["content-range"] = f"bytes {stream.start}-{stream.end}/{info.size}"
+    return Response(status, headers, stream=stream, length=stream.end - stream.start + 1)
+
+
+async def head_object(ctx: Context) -> Response:
+    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    conditions.check_read(ctx.req.headers, info)
+    byte_range = conditions.parse_range(ctx.header("range"))
+    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx) and byte_range is None)
+    objectmeta.apply_response_overrides(ctx, headers)
+    length = info.size
+    status = 200
+    if byte_range is not None:
+        start, end = byte_range.resolve(info.size)
+        status, length = 206, end - start + 1
+        headers["content-range"] = f"bytes {start}-{end}/{info.size}"
+    return Response(status, headers, length=length)
+
+
+async def delete_object(ctx: Context) -> Response:
+    result = await ctx.backend.delete_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    headers = {}
+    if result.version_id is not None:
+        headers["x-amz-version-id"] = result.version_id
+    if result.delete_marker:
+        headers["x-amz-delete-marker"] = "true"
+    return Response(204, headers)
+
+
+async def delete_objects(ctx: Context) -> Response:
+    h = ctx.req.headers
+    if "content-md5" not in h and not any(name.startswith("x-amz-checksum-") for name in h) \
+            and "x-amz-trailer" not in h:
+        raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
+    doc = await ctx.read_xml("Delete")
+    quiet = (xml.text(doc, "Quiet") or "").strip().lower() == "true"
+    objects = xml.children(doc, "Object")
+    if not objects or len(objects) > MAX_DELETE_KEYS:
+        raise S3Error(Code.MalformedXML)
+    items: list[tuple[str, str | None]] = []
+    invalid: dict[int, S3Error] = {}
+    for i, el in enumerate(objects):
+        key = xml.text(el, "Key")
+        if key is None:
+            raise S3Error(Code.MalformedXML)
+        version_id = xml.text(el, "VersionId") or None
+        try:
+            validate_key(key)
+            if not key:
+                raise S3Error(Code.InvalidArgument, "The key must not be empty")
+        except S3Error as exc:
+            invalid[i] = exc
+        items.append((key, version_id))
+    valid = [item for i, item in enumerate(items) if i not in invalid]
+    results = iter(await ctx.backend.delete_objects(ctx.bucket, valid))
+    root = xml.document("DeleteResult")
+    for i, (key, version_id) in enumerate(items):
+        error = invalid.get(i)
+        result = None if error is not None else next(results)
+        if result is not None and result.error is not None:
+            error = result.error
+        if error is not None:
+            el = xml.sub(root, "Error")
+            xml.subs(el, [("Key", key), ("VersionId", version_id), ("Code", error.code),
+                          ("Message", error.message)])
+        elif not quiet and result is not None:
+            el = xml.sub(root, "Deleted")
+            xml.sub(el, "Key", key)
+            if version_id is not None:
+                xml.sub(el, "VersionId", version_id)
+            if result.delete_marker:
+                xml.sub(el, "DeleteMarker", True)
+                if version_id is None and result.version_id is not None:
+                    xml.sub(el, "DeleteMarkerVersionId", result.version_id)
+    return xml_response(root)

@@ -1,0 +1,105 @@
+"""Object metadata on the wire: request headers -> NewObject, ObjectInfo -> response headers."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from gateway import checksums
+from gateway.context import Context
+from gateway.errors import Code, S3Error
+from gateway.payload import stored_content_encoding
+from gateway.responses import http_date, quote_etag
+from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo
+
+META_PREFIX = "x-amz-meta-"
+MAX_METADATA_BYTES = 2048
+MAX_TAGS = 10
+WRITABLE_STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                            "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR")
+# GET ?response-<name>=value overrides the stored header of the same name.
+RESPONSE_OVERRIDES = ("content-type", "content-language", "expires", "cache-control", "content-disposition",
+                      "content-encoding")
+
+
+def user_metadata(headers: dict[str, str]) -> dict[str, str]:
+    metadata = {name[len(META_PREFIX):]: value for name, value in headers.items() if name.startswith(META_PREFIX)}
+    size = sum(len(k.encode()) + len(v.encode("latin-1", "replace")) for k, v in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise S3Error(Code.MetadataTooLarge, Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
+    return metadata
+
+
+def content_headers(headers: dict[str, str]) -> dict[str, str]:
+    content = {name: headers[name] for name in CONTENT_HEADERS if name in headers}
+    encoding = stored_content_encoding(content.get("content-encoding"))
+    if encoding is None:
+        content.pop("content-encoding", None)
+    else:
+        content["content-encoding"] = encoding
+    return content
+
+
+def storage_class(headers: dict[str, str]) -> str:
+    value = headers.get("x-amz-storage-class", "STANDARD")
+    if value not in WRITABLE_STORAGE_CLASSES:
+        raise S3Error(Code.InvalidStorageClass, StorageClassRequested=value)
+    return value
+
+
+def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    if len(pairs) > MAX_TAGS:
+        raise S3Error(Code.InvalidTag, "Object tags cannot be greater than 10")
+    tags: dict[str, str] = {}
+    for key, value in pairs:
+        if key in tags:
+            raise S3Error(Code.InvalidTag, "Cannot provide multiple Tags with the same key", TagKey=key)
+        if not key or len(key) > 128:
+            raise S3Error(Code.InvalidTag, "The TagKey you have provided is invalid", TagKey=key)
+        if len(value) > 256:
+            raise S3Error(Code.InvalidTag, "The TagValue you have provided is invalid", TagKey=key)
+        tags[key] = value
+    return tags
+
+
+def tagging_header(headers: dict[str, str]) -> dict[str, str]:
+    raw = headers.get("x-amz-tagging")
+    if not raw:
+        return {}
+    return validate_tags(parse_qsl(raw, keep_blank_values=True))
+
+
+def new_object(ctx: Context) -> NewObject:
+    """What a PUT/POST/multipart-create asks to store, from its headers."""
+    h = ctx.req.headers
+    return NewObject(owner_id=ctx.user.canonical_id, content=content_headers(h), metadata=user_metadata(h),
+                     storage_class=storage_class(h), tags=tagging_header(h))
+
+
+def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
+    headers = {
+        "etag": quote_etag(info.etag),
+        "last-modified": http_date(info.last_modified_ms),
+        "accept-ranges": "bytes",
+        "content-type": info.content.get("content-type", "binary/octet-stream"),
+    }
+    for name, value in info.content.items():
+        headers[name] = value
+    for name, value in info.metadata.items():
+        headers[META_PREFIX + name] = value
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if info.storage_class != "STANDARD":
+        headers["x-amz-storage-class"] = info.storage_class
+    if info.tags:
+        headers["x-amz-tagging-count"] = str(len(info.tags))
+    if with_checksum and info.checksum is not None:
+        headers[checksums.header_name(info.checksum.algorithm)] = info.checksum.value
+        headers["x-amz-checksum-type"] = info.checksum.type
+    return headers
+
+
+def apply_response_overrides(ctx: Context, headers: dict[str, str]) -> None:
+    for name in RESPONSE_OVERRIDES:
+        value = ctx.req.query.get("response-" + name)
+        if value is not None:
+            headers[name] = value

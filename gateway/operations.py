@@ -1,0 +1,123 @@
+"""The operation table: (method, level, sub-resource, conditions) -> one handler.
+
+Rows are tried in order for the request's method and level (service, bucket or object), so
+the most specific row of a group comes first. A row with a ``sub`` matches when that
+sub-resource is in the query; a row without one matches only when the query names no S3
+sub-resource at all, so ``GET /bucket?policy`` is never mistaken for ListObjects: it is
+answered NotImplemented, as is every S3 sub-resource without a row. A method with no row at a
+level is MethodNotAllowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from gateway.context import Context
+from gateway.errors import Code, S3Error
+from gateway.handlers import buckets, config, copy, listing, objects
+from gateway.request import S3Request
+from gateway.responses import Response
+
+Handler = Callable[[Context], Awaitable[Response]]
+
+SERVICE, BUCKET, OBJECT = "service", "bucket", "object"
+
+# Every query parameter that selects an S3 sub-resource (from botocore's S3 model).
+SUBRESOURCES = frozenset({
+    "abac", "accelerate", "acl", "analytics", "annotation", "attributes", "cors", "delete", "encryption",
+    "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
+    "metadataAnnotationTable", "metadataConfiguration", "metadataInventoryTable", "metadataJournalTable",
+    "metadataTable", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+    "publicAccessBlock", "renameObject", "replication", "requestPayment", "restore", "retention", "select",
+    "session", "tagging", "torrent", "uploads", "versioning", "versions", "website",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    method: str
+    level: str
+    handler: Handler
+    sub: str | None = None
+    query: tuple[str, ...] = ()  # query parameters that must be present
+    query_value: tuple[str, str] | None = None  # a parameter that must have this value
+    header: str | None = None  # a header that must be present
+
+    def matches(self, req: S3Request, subresources: frozenset[str]) -> bool:
+        if self.sub is not None:
+            if self.sub not in subresources:
+                return False
+        elif subresources:
+            return False
+        if any(q not in req.query for q in self.query):
+            return False
+        if self.query_value is not None and req.query.get(self.query_value[0]) != self.query_value[1]:
+            return False
+        return self.header is None or self.header in req.headers
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("ListBuckets", "GET", SERVICE, buckets.list_buckets),
+    # bucket level
+    Operation("GetBucketLocation", "GET", BUCKET, buckets.get_bucket_location, sub="location"),
+    Operation("GetBucketAcl", "GET", BUCKET, config.get_bucket_acl, sub="acl"),
+    Operation("PutBucketAcl", "PUT", BUCKET, config.put_bucket_acl, sub="acl"),
+    Operation("GetBucketVersioning", "GET", BUCKET, config.get_bucket_versioning, sub="versioning"),
+    Operation("GetBucketPolicy", "GET", BUCKET, config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
+    Operation("GetBucketCors", "GET", BUCKET, config.not_configured(Code.NoSuchCORSConfiguration), sub="cors"),
+    Operation("GetBucketLifecycleConfiguration", "GET", BUCKET,
+              config.not_configured(Code.NoSuchLifecycleConfiguration), sub="lifecycle"),
+    Operation("GetBucketTagging", "GET", BUCKET, config.not_configured(Code.NoSuchTagSet), sub="tagging"),
+    Operation("GetBucketEncryption", "GET", BUCKET,
+              config.not_configured(Code.ServerSideEncryptionConfigurationNotFoundError), sub="encryption"),
+    Operation("GetBucketWebsite", "GET", BUCKET, config.not_configured(Code.NoSuchWebsiteConfiguration),
+              sub="website"),
+    Operation("GetObjectLockConfiguration", "GET", BUCKET,
+              config.not_configured(Code.ObjectLockConfigurationNotFoundError), sub="object-lock"),
+    Operation("GetBucketOwnershipControls", "GET", BUCKET,
+              config.not_configured(Code.OwnershipControlsNotFoundError), sub="ownershipControls"),
+    Operation("GetBucketReplication", "GET", BUCKET,
+              config.not_configured(Code.ReplicationConfigurationNotFoundError), sub="replication"),
+    Operation("GetBucketLogging", "GET", BUCKET, config.empty_document("BucketLoggingStatus"), sub="logging"),
+    Operation("GetBucketNotificationConfiguration", "GET", BUCKET,
+              config.empty_document("NotificationConfiguration"), sub="notification"),
+    Operation("GetBucketRequestPayment", "GET", BUCKET,
+              config.empty_document("RequestPaymentConfiguration", ("Payer", "BucketOwner")),
+              sub="requestPayment"),
+    Operation("GetBucketAccelerateConfiguration", "GET", BUCKET,
+              config.empty_document("AccelerateConfiguration"), sub="accelerate"),
+    Operation("DeleteObjects", "POST", BUCKET, objects.delete_objects, sub="delete"),
+    Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, query_value=("list-type", "2")),
+    Operation("ListObjects", "GET", BUCKET, listing.list_objects),
+    Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket),
+    Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket),
+    Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket),
+    # object level
+    Operation("GetObjectAcl", "GET", OBJECT, config.get_object_acl, sub="acl"),
+    Operation("PutObjectAcl", "PUT", OBJECT, config.put_object_acl, sub="acl"),
+    Operation("GetObject", "GET", OBJECT, objects.get_object),
+    Operation("HeadObject", "HEAD", OBJECT, objects.head_object),
+    Operation("CopyObject", "PUT", OBJECT, copy.copy_object, header="x-amz-copy-source"),
+    Operation("PutObject", "PUT", OBJECT, objects.put_object),
+    Operation("DeleteObject", "DELETE", OBJECT, objects.delete_object),
+)
+
+_BY_ROUTE: dict[tuple[str, str], list[Operation]] = {}
+for _op in OPERATIONS:
+    _BY_ROUTE.setdefault((_op.method, _op.level), []).append(_op)
+
+_RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
+
+
+def resolve(req: S3Request) -> Operation:
+    subresources = SUBRESOURCES.intersection(req.query)
+    candidates = _BY_ROUTE.get((req.method, req.level), [])
+    if not candidates and not subresources:
+        raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType=_RESOURCE_TYPES[req.level])
+    for op in candidates:
+        if op.matches(req, subresources):
+            return op
+    named = ", ".join(sorted(subresources)) or req.method
+    raise S3Error(Code.NotImplemented, f"s3gate does not implement this operation ({req.method} {named}).")

@@ -1,0 +1,260 @@
+"""The request body as it streams in: framing removed, every digest verified, never buffered whole.
+
+:func:`open_body` reads the headers that describe a body (Content-Length, aws-chunked,
+x-amz-content-sha256, Content-MD5, x-amz-checksum-*, x-amz-trailer, presigned checksum
+parameters), rejects bad ones before a byte is read, and returns a :class:`RequestBody`.
+Iterating it yields blocks of at most ``BLOCK`` bytes while MD5, the payload SHA-256 and the
+object checksum are computed (in a worker thread for big blocks; hashlib releases the GIL).
+At the end it verifies them all and raises :class:`S3Error` instead of finishing if anything
+differs, so a storage backend that commits only after a clean end of stream can never publish
+a corrupt or truncated object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from gateway import checksums
+from gateway.auth import Principal
+from gateway.auth.sigv4 import STREAMING_MODES, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED
+from gateway.chunked import ChunkedDecoder
+from gateway.errors import Code, S3Error
+from gateway.request import S3Request
+from storage_backends.base import Digests
+
+BLOCK = 1024 * 1024
+THREAD_MIN = 256 * 1024  # below this, hashing on the event loop is cheaper than a thread hop
+
+Receive = Callable[[], Any]
+
+
+class _Digester:
+    """MD5 (for the ETag) + payload SHA-256 (when signed) + the object's checksum."""
+
+    __slots__ = ("md5", "sha256", "checksum", "size")
+
+    def __init__(self, want_sha256: bool, algorithm: str) -> None:
+        self.md5 = hashlib.md5()
+        self.sha256 = hashlib.sha256() if want_sha256 else None
+        self.checksum = checksums.new_hasher(algorithm)
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self.md5.update(data)
+        if self.sha256 is not None:
+            self.sha256.update(data)
+        self.checksum.update(data)
+        self.size += len(data)
+
+
+async def _receive_stream(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise S3Error(Code.IncompleteBody)
+        body = message.get("body", b"")
+        if body:
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+def empty_stream() -> AsyncIterator[bytes]:
+    async def gen() -> AsyncIterator[bytes]:
+        return
+        yield b""  # pragma: no cover
+
+    return gen()
+
+
+class RequestBody:
+    """An incoming object body; see the module docstring. Satisfies ``storage_backends.base.Body``."""
+
+    def __init__(self, source: AsyncIterator[bytes], *, expected_size: int | None, algorithm: str,
+                 expected_checksum: str | None, trailer_name: str | None, decoder: ChunkedDecoder | None,
+                 content_md5: str | None, payload_sha256: str | None) -> None:
+        self._source = source
+        self._expected_size = expected_size
+        self._algorithm = algorithm
+        self._expected_checksum = expected_checksum
+        self._trailer_name = trailer_name
+        self._decoder = decoder
+        self._content_md5 = content_md5
+        self._payload_sha256 = payload_sha256
+        self._digester = _Digester(payload_sha256 is not None, algorithm)
+        self._digests: Digests | None = None
+
+    async def _update(self, block: bytes) -> None:
+        if len(block) >= THREAD_MIN:
+            await asyncio.to_thread(self._digester.update, block)
+        else:
+            self._digester.update(block)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        pending = bytearray()
+        async for piece in self._source:
+            if not pending and len(piece) >= BLOCK:
+                await self._update(piece)
+                yield piece
+                continue
+            pending += piece
+            if len(pending) >= BLOCK:
+                block = bytes(pending)
+                pending.clear()
+                await self._update(block)
+                yield block
+        if pending:
+            block = bytes(pending)
+            await self._update(block)
+            yield block
+        self._finish()
+
+    def _finish(self) -> None:
+        d = self._digester
+        if self._expected_size is not None and d.size != self._expected_size:
+            raise S3Error(Code.IncompleteBody)
+        md5 = d.md5.digest()
+        if self._content_md5 is not None and base64.b64decode(self._content_md5) != md5:
+            raise S3Error(Code.BadDigest, ExpectedDigest=self._content_md5,
+                          CalculatedDigest=base64.b64encode(md5).decode())
+        if self._payload_sha256 is not None and d.sha256 is not None:
+            computed = d.sha256.hexdigest()
+            if computed != self._payload_sha256.lower():
+                raise S3Error(Code.XAmzContentSHA256Mismatch, ClientComputedContentSHA256=self._payload_sha256,
+                              S3ComputedContentSHA256=computed)
+        value = checksums.b64(d.checksum.digest())
+        expected = self._expected_checksum
+        if self._trailer_name is not None and self._decoder is not None:
+            expected = self._decoder.trailers.get(self._trailer_name)
+            if expected is None:
+                raise S3Error(Code.InvalidRequest, f"The trailer {self._trailer_name} announced in x-amz-trailer "
+                              "was not sent.")
+            if not checksums.is_valid_value(self._algorithm, expected):
+                raise S3Error(Code.InvalidRequest, f"Value for {self._trailer_name} trailing header is invalid.")
+        if expected is not None and expected != value:
+            raise S3Error(Code.BadDigest, f"The {self._algorithm} you specified did not match the calculated "
+                          "checksum.")
+        self._digests = Digests(md5_hex=md5.hex(), size=d.size, checksum_algorithm=self._algorithm,
+                                checksum_value=value, checksum_given=expected is not None)
+
+    def digests(self) -> Digests:
+        if self._digests is None:
+            raise RuntimeError("digests() before the body was read to its end")
+        return self._digests
+
+
+def _checksum_request(req: S3Request, principal: Principal) -> tuple[str | None, str | None, str | None]:
+    """(algorithm, expected value from a header/query, trailer name) as the client asked for them."""
+    headers = req.headers
+    found = [(algo, headers[name]) for name in headers if (algo := checksums.algorithm_of_header(name))]
+    if principal.presigned:
+        for name, value in req.query.items():
+            algo = checksums.algorithm_of_header(name.lower())
+            if algo and not any(a == algo for a, _ in found):
+                found.append((algo, value))
+    if len(found) > 1:
+        raise S3Error(Code.InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types "
+                      "are not allowed.")
+    trailer = headers.get("x-amz-trailer", "").strip().lower() or None
+    sdk = headers.get("x-amz-sdk-checksum-algorithm", "").upper() or None
+    if sdk is not None and sdk not in checksums.ALGORITHMS:
+        raise S3Error(Code.InvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.")
+    if trailer is not None:
+        algo = checksums.algorithm_of_header(trailer)
+        if algo is None:
+            raise S3Error(Code.InvalidRequest, f"Value for x-amz-trailer header is invalid: {trailer}")
+        if found:
+            raise S3Error(Code.InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum "
+                          "Types are not allowed.")
+        if principal.payload_hash not in STREAMING_MODES:
+            raise S3Error(Code.InvalidRequest, "x-amz-trailer requires an aws-chunked STREAMING-*-TRAILER payload.")
+        return algo, None, trailer
+    if found:
+        algo, value = found[0]
+        if sdk is not None and sdk != algo:
+            raise S3Error(Code.InvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.")
+        if not checksums.is_valid_value(algo, value):
+            raise S3Error(Code.InvalidRequest, f"Value for {checksums.header_name(algo)} header is invalid.")
+        return algo, value, None
+    if sdk is not None:
+        raise S3Error(Code.InvalidRequest, "x-amz-sdk-checksum-algorithm specified, but no corresponding "
+                      "x-amz-checksum-* or x-amz-trailer headers were found.")
+    return None, None, None
+
+
+def content_md5(req: S3Request) -> str | None:
+    value = req.headers.get("content-md5")
+    if value is None:
+        return None
+    try:
+        if len(base64.b64decode(value, validate=True)) != 16:
+            raise ValueError
+    except (binascii.Error, ValueError):
+        raise S3Error(Code.InvalidDigest, Content_MD5=value) from None
+    return value
+
+
+def declared_size(req: S3Request, principal: Principal) -> int | None:
+    """The payload length the client announced (after aws-chunked decoding), if any."""
+    headers = req.headers
+    raw = headers.get("x-amz-decoded-content-length") if principal.payload_hash in STREAMING_MODES \
+        else headers.get("content-length")
+    if raw is None:
+        if principal.payload_hash in STREAMING_MODES:
+            raise S3Error(Code.MissingContentLength, "You must provide the x-amz-decoded-content-length header "
+                          "with an aws-chunked payload.")
+        return None
+    try:
+        size = int(raw)
+    except ValueError:
+        raise S3Error(Code.InvalidArgument, "Content-Length is not a number", ArgumentName="Content-Length",
+                      ArgumentValue=raw) from None
+    if size < 0:
+        raise S3Error(Code.InvalidArgument, "Content-Length is negative", ArgumentName="Content-Length")
+    return size
+
+
+def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_size: int,
+              default_algorithm: str | None = checksums.DEFAULT_ALGORITHM) -> RequestBody:
+    """Validate the body's headers and return the verifying stream (nothing is read yet)."""
+    mode = principal.payload_hash
+    headers = req.headers
+    size = declared_size(req, principal)
+    if size is None and "chunked" not in headers.get("transfer-encoding", "").lower():
+        raise S3Error(Code.MissingContentLength)
+    if size is not None and size > max_size:
+        raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(max_size))
+    algorithm, expected, trailer = _checksum_request(req, principal)
+    source = _receive_stream(receive)
+    decoder = None
+    if mode in STREAMING_MODES:
+        decoder = ChunkedDecoder(source, principal.signer, signed_trailer=mode == STREAMING_SIGNED_TRAILER)
+        source = decoder.__aiter__()
+    elif trailer is not None:
+        raise S3Error(Code.InvalidRequest, "x-amz-trailer requires an aws-chunked payload.")
+    if mode in (STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER) and trailer is None:
+        raise S3Error(Code.InvalidRequest, "A STREAMING-*-TRAILER payload needs an x-amz-trailer header.")
+    sha256 = mode if mode not in (UNSIGNED, *STREAMING_MODES) else None
+    return RequestBody(
+        source,
+        expected_size=size,
+        algorithm=algorithm or default_algorithm or checksums.DEFAULT_ALGORITHM,
+        expected_checksum=expected,
+        trailer_name=trailer,
+        decoder=decoder,
+        content_md5=content_md5(req),
+        payload_sha256=sha256,
+    )
+
+
+def stored_content_encoding(value: str | None) -> str | None:
+    """Content-Encoding minus the transport-only ``aws-chunked`` token."""
+    if value is None:
+        return None
+    kept = [token.strip() for token in value.split(",") if token.strip().lower() != "aws-chunked"]
+    return ",".join(kept) or None

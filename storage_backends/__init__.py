@@ -1,0 +1,1 @@
+"""Where bytes and metadata live. ``base`` is the protocol the gateway calls; backends implement it."""

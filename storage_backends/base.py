@@ -1,0 +1,180 @@
+"""The narrow, async, streaming seam between the S3 protocol layer and storage.
+
+``gateway`` calls a :class:`Backend`; backends know nothing of HTTP or XML. They raise
+``gateway.errors.S3Error`` (pure data, no HTTP code) for S3-visible failures such as
+``NoSuchKey``. Bodies stream both ways: writes take a :class:`Body` (an async iterator that
+verifies itself and then reports its :class:`Digests`), reads return an :class:`ObjectStream`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gateway.errors import Code, S3Error
+
+# Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
+CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language",
+                   "cache-control", "expires", "x-amz-website-redirect-location")
+
+STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+                   "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE")
+
+
+@dataclass(frozen=True, slots=True)
+class Digests:
+    """What a body's digests came to, known once it has been read to its end."""
+
+    md5_hex: str
+    size: int
+    checksum_algorithm: str
+    checksum_value: str
+    checksum_given: bool = False  # the client sent this checksum (vs. one we computed by default)
+
+
+class Body(Protocol):
+    """An incoming body. Iteration raises ``S3Error`` instead of ending if verification fails."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+    def digests(self) -> Digests: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Checksum:
+    algorithm: str
+    value: str
+    type: str = "FULL_OBJECT"  # or COMPOSITE (multipart "checksum of checksums-N")
+
+
+@dataclass(slots=True)
+class BucketInfo:
+    name: str
+    region: str
+    owner_id: str
+    created_ms: int
+    versioning: str | None = None  # None (never enabled), "Enabled" or "Suspended"
+
+
+@dataclass(slots=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str  # unquoted: hex MD5, or "<hex>-<parts>" for multipart uploads
+    last_modified_ms: int
+    owner_id: str = ""
+    version_id: str | None = None  # None on buckets that never had versioning
+    storage_class: str = "STANDARD"
+    content: dict[str, str] = field(default_factory=dict)  # CONTENT_HEADERS that were set
+    metadata: dict[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
+    checksum: Checksum | None = None
+    parts_count: int | None = None
+    is_latest: bool = True
+    delete_marker: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewObject:
+    """What the client chose for an object it writes (PUT, POST, COPY with REPLACE, multipart create)."""
+
+    owner_id: str
+    content: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    storage_class: str = "STANDARD"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteConditions:
+    """Conditional writes: ``If-None-Match: *`` and ``If-Match: <etag>``, checked atomically at commit."""
+
+    if_none_match: bool = False
+    if_match: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """An HTTP byte range as asked: ``first-last``, ``first-`` or ``-suffix``."""
+
+    first: int | None
+    last: int | None
+
+    def resolve(self, size: int) -> tuple[int, int]:
+        """Inclusive (start, end) within an object of ``size`` bytes, or InvalidRange (416)."""
+        if self.first is None:
+            if not self.last:
+                raise S3Error(Code.InvalidRange, ActualObjectSize=str(size), RangeRequested=str(self))
+            return max(size - self.last, 0), size - 1
+        if self.first >= size:
+            raise S3Error(Code.InvalidRange, ActualObjectSize=str(size), RangeRequested=str(self))
+        last = size - 1 if self.last is None else min(self.last, size - 1)
+        return self.first, last
+
+    def __str__(self) -> str:
+        return f"bytes={'' if self.first is None else self.first}-{'' if self.last is None else self.last}"
+
+
+class ObjectStream(Protocol):
+    """An opened object version: its info, the byte range it will serve, and the bytes."""
+
+    info: ObjectInfo
+    start: int  # inclusive
+    end: int  # inclusive; end < start for an empty body
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+@dataclass(slots=True)
+class ListPage:
+    objects: list[ObjectInfo]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_marker: str | None  # the last key or common prefix returned, when truncated
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteResult:
+    key: str
+    version_id: str | None = None
+    delete_marker: bool = False
+    delete_marker_version_id: str | None = None
+    error: S3Error | None = None
+
+
+class Backend(Protocol):
+    """Everything the gateway asks of storage. Unsupported verbs raise ``NotImplemented``."""
+
+    async def start(self) -> None: ...
+    async def aclose(self) -> None: ...
+
+    # buckets
+    async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
+                           limit: int = 10000) -> list[BucketInfo]: ...
+    async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo: ...
+    async def get_bucket(self, name: str) -> BucketInfo: ...
+    async def delete_bucket(self, name: str) -> None: ...
+    async def get_bucket_config(self, name: str, kind: str) -> str | None: ...
+    async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None: ...
+
+    # objects
+    async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
+                           limit: int = 1000) -> ListPage: ...
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo: ...
+    async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                         byte_range: ByteRange | None = None,
+                         precondition: Callable[[ObjectInfo], None] | None = None) -> ObjectStream:
+        """``precondition`` sees the version about to be served (before the range is resolved) and
+        may raise to refuse it; the stream then is never opened."""
+        ...
+    async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
+                         conditions: WriteConditions | None = None) -> ObjectInfo: ...
+    async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
+                          key: str, new: NewObject, *, checksum_algorithm: str | None = None,
+                          conditions: WriteConditions | None = None) -> ObjectInfo:
+        """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE)."""
+        ...
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult: ...
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]: ...

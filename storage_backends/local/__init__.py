@@ -1,0 +1,1 @@
+"""The local-disk backend: blob files plus an SQLite metadata store."""

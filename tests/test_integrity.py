@@ -1,0 +1,217 @@
+"""Payload integrity: signed hashes, Content-MD5, checksums, aws-chunked framing, truncation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import socket
+import zlib
+
+import pytest
+from awscrt import checksums as crt
+from botocore.exceptions import ClientError
+
+from tests.s3http import error_code_of, send, sign_v4, signed, signed_chunks, unsigned_chunks
+from tests.test_objects import error_code
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def crc32(data: bytes) -> str:
+    return b64(zlib.crc32(data).to_bytes(4, "big"))
+
+
+def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError) as exc:
+        s3.head_object(Bucket=bucket, Key=key)
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_content_md5(s3_plain, bucket):
+    body = b"md5 checked"
+    s3_plain.put_object(Bucket=bucket, Key="ok", Body=body, ContentMD5=b64(hashlib.md5(body).digest()))
+    with pytest.raises(ClientError) as exc:
+        s3_plain.put_object(Bucket=bucket, Key="bad", Body=body, ContentMD5=b64(hashlib.md5(b"other").digest()))
+    assert error_code(exc) == "BadDigest"
+    assert_absent(s3_plain, bucket, "bad")
+    with pytest.raises(ClientError) as exc:
+        s3_plain.put_object(Bucket=bucket, Key="bad", Body=body, ContentMD5="not-base64!")
+    assert error_code(exc) == "InvalidDigest"
+
+
+def test_payload_sha256_mismatch_stores_nothing(server, s3, bucket):
+    url = f"{server.endpoint}/{bucket}/sha"
+    headers = sign_v4("PUT", url, body=b"original")
+    response = send("PUT", url, headers=headers, body=b"tampered")
+    assert response.status_code == 400 and error_code_of(response) == "XAmzContentSHA256Mismatch"
+    assert_absent(s3, bucket, "sha")
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
+def test_checksum_algorithms_round_trip(s3, bucket, algorithm):
+    body = b"checksummed body " * 100
+    put = s3.put_object(Bucket=bucket, Key=algorithm, Body=body, ChecksumAlgorithm=algorithm)
+    expected = {
+        "CRC32": crc32(body),
+        "CRC32C": b64(crt.crc32c(body).to_bytes(4, "big")),
+        "CRC64NVME": b64(crt.crc64nvme(body).to_bytes(8, "big")),
+        "SHA1": b64(hashlib.sha1(body).digest()),
+        "SHA256": b64(hashlib.sha256(body).digest()),
+    }[algorithm]
+    assert put[f"Checksum{algorithm}"] == expected
+    got = s3.get_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
+    assert got[f"Checksum{algorithm}"] == expected and got["ChecksumType"] == "FULL_OBJECT"
+    assert got["Body"].read() == body  # boto3 validates the checksum while reading
+    head = s3.head_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
+    assert head[f"Checksum{algorithm}"] == expected
+
+
+def test_default_checksum_is_crc64nvme(s3_plain, bucket):
+    body = b"no checksum sent"
+    s3_plain.put_object(Bucket=bucket, Key="k", Body=body)
+    head = s3_plain.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC64NVME"] == b64(crt.crc64nvme(body).to_bytes(8, "big"))
+    assert "ChecksumCRC64NVME" not in s3_plain.head_object(Bucket=bucket, Key="k")
+
+
+def test_checksum_header_mismatch(server, s3, bucket):
+    response = signed(server, "PUT", f"/{bucket}/c", body=b"data",
+                      headers={"x-amz-checksum-crc32": crc32(b"other")})
+    assert response.status_code == 400 and error_code_of(response) == "BadDigest"
+    assert b"The CRC32 you specified did not match the calculated checksum." in response.content
+    assert_absent(s3, bucket, "c")
+
+
+@pytest.mark.parametrize("headers,code", [
+    ({"x-amz-checksum-crc32": "not base64"}, "InvalidRequest"),
+    ({"x-amz-checksum-crc32": b64(b"too long!")}, "InvalidRequest"),
+    ({"x-amz-checksum-crc32": crc32(b"d"), "x-amz-checksum-sha1": b64(hashlib.sha1(b"d").digest())},
+     "InvalidRequest"),
+    ({"x-amz-sdk-checksum-algorithm": "CRC32"}, "InvalidRequest"),
+    ({"x-amz-sdk-checksum-algorithm": "MD4", "x-amz-checksum-crc32": crc32(b"d")}, "InvalidRequest"),
+])
+def test_invalid_checksum_headers(server, bucket, headers, code):
+    response = signed(server, "PUT", f"/{bucket}/c", body=b"d", headers=headers)
+    assert response.status_code == 400 and error_code_of(response) == code
+
+
+def test_https_upload_uses_aws_chunked_trailer(s3_tls, tls_server):
+    """Over TLS boto3 sends STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer."""
+    seen: dict[str, str] = {}
+    s3_tls.meta.events.register("before-send.s3.PutObject",
+                                lambda request, **kw: seen.update({k.lower(): v for k, v in request.headers.items()}))
+    s3_tls.create_bucket(Bucket="tls-bucket")
+    body = b"over tls " * 5000
+    s3_tls.put_object(Bucket="tls-bucket", Key="k", Body=body)
+    assert seen["x-amz-content-sha256"] == b"STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+    got = s3_tls.get_object(Bucket="tls-bucket", Key="k", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body  # framing was stripped, nothing extra stored
+    assert got["ChecksumCRC32"] == crc32(body)
+    assert got["ContentLength"] == len(body)
+
+
+def _streaming_put(server, bucket, key, chunks, *, mode, trailer=None, tamper=None, decoded=None,
+                   extra=None):  # type: ignore[no-untyped-def]
+    payload = b"".join(chunks)
+    headers = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(
+        len(payload) if decoded is None else decoded), **(extra or {})}
+    if trailer:
+        headers["x-amz-trailer"] = trailer[0]
+    url = f"{server.endpoint}/{bucket}/{key}"
+    signed_headers = sign_v4("PUT", url, headers=headers, payload_hash=mode)
+    if mode.startswith("STREAMING-AWS4-HMAC-SHA256"):
+        body = signed_chunks(signed_headers, chunks, trailer=trailer, tamper=tamper)
+    else:
+        body = unsigned_chunks(chunks, trailer)
+    return send("PUT", url, headers=signed_headers, body=body)
+
+
+def test_signed_streaming_payload(server, s3, bucket):
+    chunks = [b"a" * 8192, b"b" * 8192, b"tail"]
+    response = _streaming_put(server, bucket, "signed", chunks, mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                              extra={"Content-Encoding": "aws-chunked,gzip"})
+    assert response.status_code == 200, response.content
+    got = s3.get_object(Bucket=bucket, Key="signed")
+    assert got["Body"].read() == b"".join(chunks)
+    assert got["ContentEncoding"] == "gzip"  # aws-chunked is transport only
+
+
+def test_tampered_chunk_is_rejected(server, s3, bucket):
+    chunks = [b"a" * 8192, b"b" * 8192]
+    response = _streaming_put(server, bucket, "tampered", chunks, mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                              tamper=1)
+    assert response.status_code == 403 and error_code_of(response) == "SignatureDoesNotMatch"
+    assert_absent(s3, bucket, "tampered")
+
+
+def test_signed_streaming_with_signed_trailer(server, s3, bucket):
+    chunks = [b"x" * 10000, b"y" * 123]
+    data = b"".join(chunks)
+    response = _streaming_put(server, bucket, "trailer", chunks, mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+                              trailer=("x-amz-checksum-crc32", crc32(data)))
+    assert response.status_code == 200, response.content
+    assert s3.get_object(Bucket=bucket, Key="trailer", ChecksumMode="ENABLED")["ChecksumCRC32"] == crc32(data)
+    bad = _streaming_put(server, bucket, "bad-trailer", chunks, mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+                         trailer=("x-amz-checksum-crc32", crc32(b"wrong")))
+    assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
+    assert_absent(s3, bucket, "bad-trailer")
+
+
+def test_unsigned_trailer_over_plain_http_crc64nvme(server, s3, bucket):
+    """pyarrow (AWS SDK for C++) sends this over plain HTTP."""
+    chunks = [b"parquet" * 1000, b"footer"]
+    data = b"".join(chunks)
+    value = b64(crt.crc64nvme(data).to_bytes(8, "big"))
+    response = _streaming_put(server, bucket, "arrow", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                              trailer=("x-amz-checksum-crc64nvme", value))
+    assert response.status_code == 200, response.content
+    got = s3.get_object(Bucket=bucket, Key="arrow", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data and got["ChecksumCRC64NVME"] == value
+    bad = _streaming_put(server, bucket, "arrow-bad", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                         trailer=("x-amz-checksum-crc64nvme", b64(bytes(8))))
+    assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
+    assert_absent(s3, bucket, "arrow-bad")
+
+
+def test_decoded_length_mismatch(server, s3, bucket):
+    response = _streaming_put(server, bucket, "short", [b"abc"], mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                              decoded=10)
+    assert response.status_code == 400 and error_code_of(response) == "IncompleteBody"
+    assert_absent(s3, bucket, "short")
+
+
+def test_truncated_upload_leaves_nothing(server, s3, bucket):
+    url = f"{server.endpoint}/{bucket}/cut"
+    headers = sign_v4("PUT", url, payload_hash="UNSIGNED-PAYLOAD")
+    head = f"PUT /{bucket}/cut HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head += "Content-Length: 1000000\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(head.encode() + b"z" * 300_000)
+    s3.list_objects_v2(Bucket=bucket)  # the server has seen the disconnect by now
+    assert_absent(s3, bucket, "cut")
+
+
+def test_oversized_put_is_refused_before_upload(server, bucket):
+    url = f"{server.endpoint}/{bucket}/huge"
+    headers = sign_v4("PUT", url, payload_hash="UNSIGNED-PAYLOAD")
+    head = f"PUT /{bucket}/huge HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nExpect: 100-continue\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head += f"Content-Length: {5 * 1024**3 + 1}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 400") and b"EntityTooLarge" in reply
+
+
+def test_missing_content_length(server, bucket):
+    url = f"{server.endpoint}/{bucket}/nolen"
+    headers = sign_v4("PUT", url, payload_hash="UNSIGNED-PAYLOAD")
+    head = f"PUT /{bucket}/nolen HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        reply = sock.makefile("rb").read()
+    assert reply.startswith(b"HTTP/1.1 411") and b"MissingContentLength" in reply
