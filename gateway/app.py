@@ -25,6 +25,8 @@ from storage_backends.base import Backend
 log = logging.getLogger("s3gate")
 
 Scope = dict[str, Any]
+# Unauthenticated liveness probe. No bucket can be called "_s3gate" (underscores are not allowed).
+HEALTH_PATH = "/_s3gate/health"
 
 
 class S3App:
@@ -60,6 +62,10 @@ class S3App:
                 return
 
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            await responses.send(send, responses.Response(200, {"content-type": "text/plain"}, b"ok\n"),
+                                 scope["method"], [])
+            return
         body = _BodyTracker(receive, scope)
         receive = body.receive
         request_id = os.urandom(8).hex().upper()

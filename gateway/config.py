@@ -64,6 +64,8 @@ def load_users_file(path: str) -> list[User]:
         for name in ("display_name", "canonical_id"):
             if name in entry and not isinstance(entry[name], str):
                 raise ConfigError(f'{where}: "{name}" must be a string')
+        if any(u.access_key == entry["access_key"] for u in users):
+            raise ConfigError(f"{where}: access key {entry['access_key']!r} is defined twice")
         users.append(make_user(entry["access_key"], entry["secret_key"],
                                entry.get("display_name", ""), entry.get("canonical_id", "")))
     return users
@@ -93,7 +95,8 @@ class Settings:
         table = {self.access_key: make_user(self.access_key, self.secret_key)}
         for user in self.users:
             if user.access_key in table:
-                raise ConfigError(f"access key {user.access_key!r} is defined twice")
+                raise ConfigError(f"users file {self.users_file}: access key {user.access_key!r} is also the "
+                                  "root access key (S3GATE_ACCESS_KEY)")
             table[user.access_key] = user
         return table
 

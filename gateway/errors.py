@@ -56,6 +56,7 @@ class Code(Enum):
         "or the specified entity tag may not match the part's entity tag.",
     )
     InvalidPartOrder = (400, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+    InvalidPartNumber = (416, "The requested partnumber is not satisfiable")
     InvalidRange = (416, "The requested range is not satisfiable")
     InvalidRequest = (400, "Invalid Request")
     InvalidStorageClass = (400, "The storage class you specified is not valid")

@@ -4,8 +4,8 @@ Rows are tried in order for the request's method and level (service, bucket or o
 the most specific row of a group comes first. A row with a ``sub`` matches when that
 sub-resource is in the query; a row without one matches only when the query names no S3
 sub-resource at all, so ``GET /bucket?policy`` is never mistaken for ListObjects: it is
-answered NotImplemented, as is every S3 sub-resource without a row. A method with no row at a
-level is MethodNotAllowed.
+answered NotImplemented, as is every S3 sub-resource without a row. A request that names no
+sub-resource and matches no row is MethodNotAllowed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gateway.context import Context
 from gateway.errors import Code, S3Error
-from gateway.handlers import buckets, config, copy, listing, objects
+from gateway.handlers import buckets, config, copy, listing, multipart, objects
 from gateway.request import S3Request
 from gateway.responses import Response
 
@@ -89,6 +89,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GetBucketAccelerateConfiguration", "GET", BUCKET,
               config.empty_document("AccelerateConfiguration"), sub="accelerate"),
     Operation("DeleteObjects", "POST", BUCKET, objects.delete_objects, sub="delete"),
+    Operation("ListMultipartUploads", "GET", BUCKET, multipart.list_multipart_uploads, sub="uploads"),
     Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, query_value=("list-type", "2")),
     Operation("ListObjects", "GET", BUCKET, listing.list_objects),
     Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket),
@@ -97,6 +98,13 @@ OPERATIONS: tuple[Operation, ...] = (
     # object level
     Operation("GetObjectAcl", "GET", OBJECT, config.get_object_acl, sub="acl"),
     Operation("PutObjectAcl", "PUT", OBJECT, config.put_object_acl, sub="acl"),
+    Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, sub="uploads"),
+    Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, query=("uploadId",)),
+    Operation("UploadPartCopy", "PUT", OBJECT, multipart.upload_part_copy, query=("partNumber", "uploadId"),
+              header="x-amz-copy-source"),
+    Operation("UploadPart", "PUT", OBJECT, multipart.upload_part, query=("partNumber", "uploadId")),
+    Operation("ListParts", "GET", OBJECT, multipart.list_parts, query=("uploadId",)),
+    Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload, query=("uploadId",)),
     Operation("GetObject", "GET", OBJECT, objects.get_object),
     Operation("HeadObject", "HEAD", OBJECT, objects.head_object),
     Operation("CopyObject", "PUT", OBJECT, copy.copy_object, header="x-amz-copy-source"),
@@ -113,11 +121,10 @@ _RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
 
 def resolve(req: S3Request) -> Operation:
     subresources = SUBRESOURCES.intersection(req.query)
-    candidates = _BY_ROUTE.get((req.method, req.level), [])
-    if not candidates and not subresources:
-        raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType=_RESOURCE_TYPES[req.level])
-    for op in candidates:
+    for op in _BY_ROUTE.get((req.method, req.level), ()):
         if op.matches(req, subresources):
             return op
-    named = ", ".join(sorted(subresources)) or req.method
+    if not subresources:
+        raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType=_RESOURCE_TYPES[req.level])
+    named = ", ".join(sorted(subresources))
     raise S3Error(Code.NotImplemented, f"s3gate does not implement this operation ({req.method} {named}).")

@@ -34,21 +34,22 @@ Receive = Callable[[], Any]
 
 
 class _Digester:
-    """MD5 (for the ETag) + payload SHA-256 (when signed) + the object's checksum."""
+    """MD5 (for the ETag) + payload SHA-256 (when signed) + the checksums to verify and to store."""
 
-    __slots__ = ("md5", "sha256", "checksum", "size")
+    __slots__ = ("md5", "sha256", "checksums", "size")
 
-    def __init__(self, want_sha256: bool, algorithm: str) -> None:
+    def __init__(self, want_sha256: bool, algorithms: set[str]) -> None:
         self.md5 = hashlib.md5()
         self.sha256 = hashlib.sha256() if want_sha256 else None
-        self.checksum = checksums.new_hasher(algorithm)
+        self.checksums = {algo: checksums.new_hasher(algo) for algo in algorithms}
         self.size = 0
 
     def update(self, data: bytes) -> None:
         self.md5.update(data)
         if self.sha256 is not None:
             self.sha256.update(data)
-        self.checksum.update(data)
+        for hasher in self.checksums.values():
+            hasher.update(data)
         self.size += len(data)
 
 
@@ -77,16 +78,17 @@ class RequestBody:
 
     def __init__(self, source: AsyncIterator[bytes], *, expected_size: int | None, algorithm: str,
                  expected_checksum: str | None, trailer_name: str | None, decoder: ChunkedDecoder | None,
-                 content_md5: str | None, payload_sha256: str | None) -> None:
+                 content_md5: str | None, payload_sha256: str | None, store_algorithm: str) -> None:
         self._source = source
         self._expected_size = expected_size
-        self._algorithm = algorithm
+        self._algorithm = algorithm  # the client's checksum (verified), or the one we compute
+        self._store_algorithm = store_algorithm  # the one reported in digests()
         self._expected_checksum = expected_checksum
         self._trailer_name = trailer_name
         self._decoder = decoder
         self._content_md5 = content_md5
         self._payload_sha256 = payload_sha256
-        self._digester = _Digester(payload_sha256 is not None, algorithm)
+        self._digester = _Digester(payload_sha256 is not None, {algorithm, store_algorithm})
         self._digests: Digests | None = None
 
     async def _update(self, block: bytes) -> None:
@@ -127,7 +129,7 @@ class RequestBody:
             if computed != self._payload_sha256.lower():
                 raise S3Error(Code.XAmzContentSHA256Mismatch, ClientComputedContentSHA256=self._payload_sha256,
                               S3ComputedContentSHA256=computed)
-        value = checksums.b64(d.checksum.digest())
+        value = checksums.b64(d.checksums[self._algorithm].digest())
         expected = self._expected_checksum
         if self._trailer_name is not None and self._decoder is not None:
             expected = self._decoder.trailers.get(self._trailer_name)
@@ -139,8 +141,10 @@ class RequestBody:
         if expected is not None and expected != value:
             raise S3Error(Code.BadDigest, f"The {self._algorithm} you specified did not match the calculated "
                           "checksum.")
-        self._digests = Digests(md5_hex=md5.hex(), size=d.size, checksum_algorithm=self._algorithm,
-                                checksum_value=value, checksum_given=expected is not None)
+        stored = self._store_algorithm
+        self._digests = Digests(md5_hex=md5.hex(), size=d.size, checksum_algorithm=stored,
+                                checksum_value=checksums.b64(d.checksums[stored].digest()),
+                                checksum_given=expected is not None and stored == self._algorithm)
 
     def digests(self) -> Digests:
         if self._digests is None:
@@ -148,7 +152,7 @@ class RequestBody:
         return self._digests
 
 
-def _checksum_request(req: S3Request, principal: Principal) -> tuple[str | None, str | None, str | None]:
+def client_checksum(req: S3Request, principal: Principal) -> tuple[str | None, str | None, str | None]:
     """(algorithm, expected value from a header/query, trailer name) as the client asked for them."""
     headers = req.headers
     found = [(algo, headers[name]) for name in headers if (algo := checksums.algorithm_of_header(name))]
@@ -220,8 +224,12 @@ def declared_size(req: S3Request, principal: Principal) -> int | None:
 
 
 def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_size: int,
-              default_algorithm: str | None = checksums.DEFAULT_ALGORITHM) -> RequestBody:
-    """Validate the body's headers and return the verifying stream (nothing is read yet)."""
+              store_algorithm: str | None = None) -> RequestBody:
+    """Validate the body's headers and return the verifying stream (nothing is read yet).
+
+    The checksum the client sent is verified; ``store_algorithm`` (default: the client's, else
+    CRC64NVME as S3 does) is the one ``digests()`` reports for storing.
+    """
     mode = principal.payload_hash
     headers = req.headers
     size = declared_size(req, principal)
@@ -229,7 +237,7 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
         raise S3Error(Code.MissingContentLength)
     if size is not None and size > max_size:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(max_size))
-    algorithm, expected, trailer = _checksum_request(req, principal)
+    algorithm, expected, trailer = client_checksum(req, principal)
     source = _receive_stream(receive)
     decoder = None
     if mode in STREAMING_MODES:
@@ -240,10 +248,12 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
     if mode in (STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER) and trailer is None:
         raise S3Error(Code.InvalidRequest, "A STREAMING-*-TRAILER payload needs an x-amz-trailer header.")
     sha256 = mode if mode not in (UNSIGNED, *STREAMING_MODES) else None
+    algorithm = algorithm or store_algorithm or checksums.DEFAULT_ALGORITHM
     return RequestBody(
         source,
         expected_size=size,
-        algorithm=algorithm or default_algorithm or checksums.DEFAULT_ALGORITHM,
+        algorithm=algorithm,
+        store_algorithm=store_algorithm or algorithm,
         expected_checksum=expected,
         trailer_name=trailer,
         decoder=decoder,

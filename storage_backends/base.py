@@ -122,6 +122,7 @@ class ObjectStream(Protocol):
     info: ObjectInfo
     start: int  # inclusive
     end: int  # inclusive; end < start for an empty body
+    checksum: Checksum | None  # of exactly the bytes served: the object's, a part's, or None for a range
 
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     async def aclose(self) -> None: ...
@@ -144,6 +145,55 @@ class DeleteResult:
     error: S3Error | None = None
 
 
+@dataclass(slots=True)
+class UploadInfo:
+    """A multipart upload in progress."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    initiated_ms: int
+    owner_id: str
+    storage_class: str = "STANDARD"
+    checksum_algorithm: str | None = None  # as asked at creation
+    checksum_type: str | None = None  # COMPOSITE or FULL_OBJECT, with checksum_algorithm
+
+
+@dataclass(slots=True)
+class PartInfo:
+    part_number: int
+    size: int
+    etag: str
+    last_modified_ms: int
+    checksum: Checksum | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedPart:
+    """A part as listed in a CompleteMultipartUpload request."""
+
+    part_number: int
+    etag: str
+    checksums: dict[str, str] = field(default_factory=dict)  # algorithm -> base64 value, if sent
+
+
+@dataclass(slots=True)
+class PartsPage:
+    upload: UploadInfo
+    parts: list[PartInfo]
+    is_truncated: bool
+    next_marker: int | None
+
+
+@dataclass(slots=True)
+class UploadsPage:
+    uploads: list[UploadInfo]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_upload_id_marker: str | None
+
+
 class Backend(Protocol):
     """Everything the gateway asks of storage. Unsupported verbs raise ``NotImplemented``."""
 
@@ -164,10 +214,11 @@ class Backend(Protocol):
                            limit: int = 1000) -> ListPage: ...
     async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo: ...
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
-                         byte_range: ByteRange | None = None,
+                         byte_range: ByteRange | None = None, part_number: int | None = None,
                          precondition: Callable[[ObjectInfo], None] | None = None) -> ObjectStream:
         """``precondition`` sees the version about to be served (before the range is resolved) and
-        may raise to refuse it; the stream then is never opened."""
+        may raise to refuse it; the stream then is never opened. ``part_number`` serves one part of
+        a multipart object (the whole object is part 1 of a single-part one)."""
         ...
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo: ...
@@ -178,3 +229,20 @@ class Backend(Protocol):
         ...
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult: ...
     async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]: ...
+
+    # multipart uploads
+    async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
+                                      checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo: ...
+    async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo: ...
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body) -> PartInfo: ...
+    async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
+                               ) -> PartInfo: ...
+    async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
+                                        conditions: WriteConditions | None = None) -> ObjectInfo: ...
+    async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
+    async def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0,
+                         limit: int = 1000) -> PartsPage: ...
+    async def list_multipart_uploads(self, bucket: str, *, prefix: str = "", delimiter: str = "",
+                                     key_marker: str = "", upload_id_marker: str = "",
+                                     limit: int = 1000) -> UploadsPage: ...

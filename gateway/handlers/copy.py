@@ -68,6 +68,9 @@ async def copy_object(ctx: Context) -> Response:
     h = ctx.req.headers
     src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
     algorithm = checksum_algorithm(ctx)
+    replace = directive(ctx, "x-amz-metadata-directive") == "REPLACE"
+    directive(ctx, "x-amz-tagging-directive")
+    objectmeta.storage_class(h)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     conditions.check_copy_source(h, src)
     if src.size > MAX_COPY_SIZE:
@@ -76,7 +79,7 @@ async def copy_object(ctx: Context) -> Response:
     target = copy_target(ctx, src)
     onto_itself = (src_bucket, src_key) == (ctx.bucket, ctx.key) and src_version in (None, src.version_id)
     changes = (
-        directive(ctx, "x-amz-metadata-directive") == "REPLACE"
+        replace
         or ("x-amz-storage-class" in h and target.storage_class != src.storage_class)
         or "x-amz-website-redirect-location" in h
         or (algorithm is not None and (src.checksum is None or algorithm != src.checksum.algorithm))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta, xml
+from gateway import checksums, conditions, objectmeta, xml
 from gateway.context import Context
 from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl
 from gateway.payload import open_body
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
-from storage_backends.base import ObjectInfo, WriteConditions
+from storage_backends.base import ObjectInfo, ObjectStream, WriteConditions
 
 MAX_PUT_SIZE = 5 * 1024**3
 MAX_DELETE_KEYS = 1000
@@ -51,35 +51,66 @@ async def put_object(ctx: Context) -> Response:
     return Response(200, written_headers(info))
 
 
-async def get_object(ctx: Context) -> Response:
-    byte_range = conditions.parse_range(ctx.header("range"))
-    headers_in = ctx.req.headers
-    stream = await ctx.backend.get_object(
-        ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"), byte_range=byte_range,
-        precondition=lambda info: conditions.check_read(headers_in, info))
+def _part_number(ctx: Context) -> int | None:
+    if "partNumber" not in ctx.req.query:
+        return None
+    from gateway.handlers.multipart import part_number
+
+    if ctx.header("range") is not None:
+        raise S3Error(Code.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+    return part_number(ctx)
+
+
+def _read_response(ctx: Context, stream: ObjectStream, status_for_slice: bool) -> tuple[int, dict[str, str]]:
+    """Status and headers for a GET/HEAD of ``stream`` (whole object, a range or a part)."""
     info = stream.info
-    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx) and byte_range is None)
+    headers = objectmeta.object_headers(info, with_checksum=False)
+    if _checksum_mode(ctx) and stream.checksum is not None:
+        headers[checksums.header_name(stream.checksum.algorithm)] = stream.checksum.value
+        headers["x-amz-checksum-type"] = stream.checksum.type
     objectmeta.apply_response_overrides(ctx, headers)
-    status = 200
-    if byte_range is not None:
-        status = 206
+    if "partNumber" in ctx.req.query and info.parts_count:
+        headers["x-amz-mp-parts-count"] = str(info.parts_count)
+    if status_for_slice:
         headers["content-range"] = f"bytes {stream.start}-{stream.end}/{info.size}"
+        return 206, headers
+    return 200, headers
+
+
+async def _open(ctx: Context) -> ObjectStream:
+    byte_range = conditions.parse_range(ctx.header("range"))
+    number = _part_number(ctx)
+    headers_in = ctx.req.headers
+    return await ctx.backend.get_object(
+        ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"), byte_range=byte_range, part_number=number,
+        precondition=lambda info: conditions.check_read(headers_in, info))
+
+
+def _is_slice(ctx: Context) -> bool:
+    return "partNumber" in ctx.req.query or conditions.parse_range(ctx.header("range")) is not None
+
+
+async def get_object(ctx: Context) -> Response:
+    stream = await _open(ctx)
+    try:
+        status, headers = _read_response(ctx, stream, _is_slice(ctx))
+    except BaseException:
+        await stream.aclose()
+        raise
     return Response(status, headers, stream=stream, length=stream.end - stream.start + 1)
 
 
 async def head_object(ctx: Context) -> Response:
+    if _is_slice(ctx):  # the slice's bounds and checksum come from opening it
+        stream = await _open(ctx)
+        await stream.aclose()
+        status, headers = _read_response(ctx, stream, True)
+        return Response(status, headers, length=stream.end - stream.start + 1)
     info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
     conditions.check_read(ctx.req.headers, info)
-    byte_range = conditions.parse_range(ctx.header("range"))
-    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx) and byte_range is None)
+    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx))
     objectmeta.apply_response_overrides(ctx, headers)
-    length = info.size
-    status = 200
-    if byte_range is not None:
-        start, end = byte_range.resolve(info.size)
-        status, length = 206, end - start + 1
-        headers["content-range"] = f"bytes {start}-{end}/{info.size}"
-    return Response(status, headers, length=length)
+    return Response(200, headers, length=info.size)
 
 
 async def delete_object(ctx: Context) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 import logging
 import os
 import sqlite3
@@ -18,21 +19,28 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.errors import Code, S3Error
+from gateway import checksums
 from storage_backends.base import (
     BucketInfo,
     ByteRange,
     Checksum,
+    CompletedPart,
     DeleteResult,
     ListPage,
     NewObject,
     ObjectInfo,
+    PartInfo,
+    PartsPage,
+    UploadInfo,
+    UploadsPage,
     WriteConditions,
 )
 from storage_backends.base import (
     Body as RequestBody,
 )
 from storage_backends.local import metadata as md
-from storage_backends.local.blobs import BlobStore, read_fd
+from storage_backends.local import uploads
+from storage_backends.local.blobs import BlobStore, new_blob_id, read_fd
 from storage_backends.local.listing import paginate, successor
 
 log = logging.getLogger("s3gate.local")
@@ -45,11 +53,12 @@ ORPHAN_AGE_S = 3600.0  # a blob file this old that no metadata names is a crash 
 class LocalObjectStream:
     """An opened version: descriptors (or inline bytes) for just the extents the range needs."""
 
-    def __init__(self, info: ObjectInfo, start: int, end: int,
+    def __init__(self, info: ObjectInfo, start: int, end: int, checksum: Checksum | None,
                  pieces: list[tuple[int | bytes, int, int]]) -> None:
         self.info = info
         self.start = start
         self.end = end
+        self.checksum = checksum
         self._pieces = pieces  # (fd or inline bytes, offset in it, length)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -65,6 +74,27 @@ class LocalObjectStream:
             if isinstance(source, int):
                 os.close(source)
         self._pieces = []
+
+
+def _part_range(info: ObjectInfo, extents: list[md.Extent], part_number: int
+                ) -> tuple[int, int, Checksum | None]:
+    """Byte range and checksum of part N (a single-part object is its own part 1)."""
+    count = info.parts_count or 1
+    if not 1 <= part_number <= count:
+        raise S3Error(Code.InvalidPartNumber, PartNumberRequested=str(part_number), ActualPartCount=str(count))
+    if not info.parts_count:
+        return 0, info.size - 1, info.checksum
+    offset = 0
+    for extent in extents:
+        if extent.part_number == part_number:
+            checksum = uploads.part_checksum(extent.checksum)
+            if checksum is not None and info.checksum is not None and info.checksum.type == "COMPOSITE":
+                checksum = Checksum(checksum.algorithm, checksum.value, "COMPOSITE")
+            else:
+                checksum = None
+            return extent.start, extent.start + extent.size - 1, checksum
+        offset = extent.start + extent.size
+    return offset, offset - 1, None  # an empty part
 
 
 class LocalBackend:
@@ -147,7 +177,11 @@ class LocalBackend:
         return info
 
     async def delete_bucket(self, name: str) -> None:
-        await self._meta.writer.run(lambda c: md.tx_delete_bucket(c, name))
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> None:
+            md.tx_delete_bucket(conn, name)
+            uploads.tx_abort_all(conn, name, garbage)  # uploads in progress die with their bucket
+
+        await self._write(commit)
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
         await self.get_bucket(name)
@@ -203,28 +237,39 @@ class LocalBackend:
         return md.object_info(row, b.versioning)
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
-                         byte_range: ByteRange | None = None,
+                         byte_range: ByteRange | None = None, part_number: int | None = None,
                          precondition: Callable[[ObjectInfo], None] | None = None) -> LocalObjectStream:
         for attempt in range(3):
             row, b = self._row(bucket, key, version_id)
             info = md.object_info(row, b.versioning)
             if precondition is not None:
                 precondition(info)
-            start, end = byte_range.resolve(info.size) if byte_range else (0, info.size - 1)
+            extents = self._extents(row)
+            checksum = info.checksum
+            if part_number is not None:
+                start, end, checksum = _part_range(info, extents, part_number)
+            elif byte_range is not None:
+                start, end = byte_range.resolve(info.size)
+                checksum = None if (start, end) != (0, info.size - 1) else checksum
+            else:
+                start, end = 0, info.size - 1
             try:
-                return LocalObjectStream(info, start, end, self._open_pieces(row, start, end))
+                return LocalObjectStream(info, start, end, checksum, self._open_pieces(extents, start, end))
             except FileNotFoundError:  # replaced or deleted between lookup and open: look again
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _open_pieces(self, row: sqlite3.Row, start: int, end: int) -> list[tuple[int | bytes, int, int]]:
+    def _extents(self, row: sqlite3.Row) -> list[md.Extent]:
+        if row["blob_id"] is not None:
+            return [md.Extent(1, row["blob_id"], 0, row["size"], row["etag"], None)]
+        if row["parts_count"]:
+            return self._meta.extents(row["id"])
+        return []
+
+    def _open_pieces(self, extents: list[md.Extent], start: int, end: int) -> list[tuple[int | bytes, int, int]]:
         if end < start:
             return []
-        if row["blob_id"] is not None:
-            extents = [md.Extent(1, row["blob_id"], 0, row["size"], row["etag"], None)]
-        else:
-            extents = self._meta.extents(row["id"])
         pieces: list[tuple[int | bytes, int, int]] = []
         try:
             for extent in extents:
@@ -254,7 +299,7 @@ class LocalBackend:
         digests = body.digests()
         blob_id = spilled.blob_id
         if spilled.inline is not None and spilled.size > 0:
-            blob_id = md.new_version_id()  # any unique id names an inline blob
+            blob_id = new_blob_id()
         checksum = Checksum(digests.checksum_algorithm, digests.checksum_value)
         version = md.NewVersion(spilled.size, digests.md5_hex, checksum, md.Body(blob_id, None))
 
@@ -286,7 +331,7 @@ class LocalBackend:
         def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
             src = md.tx_source_row(conn, src_bucket, src_key, src_version_id)
             body, extents = md.tx_copy_refs(conn, src)
-            version = md.NewVersion(src["size"], src["etag"], md._checksum(src["checksum"]), body, extents)
+            version = md.NewVersion(src["size"], src["etag"], md.checksum_of(src["checksum"]), body, extents)
             return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
 
         return await self._write(commit)
@@ -294,28 +339,28 @@ class LocalBackend:
     async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                             key: str, new: NewObject, algorithm: str,
                             conditions: WriteConditions | None) -> ObjectInfo:
-        from gateway import checksums  # the copy must re-read the bytes to compute another checksum
-
+        """A copy that must compute another checksum re-reads the source into a new blob."""
         stream = await self.get_object(src_bucket, src_key, version_id=src_version_id)
         hasher = checksums.new_hasher(algorithm)
-        try:
-            async def hashed() -> AsyncIterator[bytes]:
-                async for chunk in stream:
-                    hasher.update(chunk)
-                    yield chunk
 
+        async def hashed() -> AsyncIterator[bytes]:
+            async for chunk in stream:
+                hasher.update(chunk)
+                yield chunk
+
+        try:
             blob_id, size = await self.blobs.publish(b"", hashed())
         finally:
             await stream.aclose()
-        info = stream.info
-        version = md.NewVersion(size, info.etag, Checksum(algorithm, checksums.b64(hasher.digest())),
-                                md.Body(blob_id if size else None, None))
+        if size == 0:
+            await self.blobs.delete([blob_id])
+        kept = blob_id if size else None
+        version = md.NewVersion(size, stream.info.etag, Checksum(algorithm, checksums.b64(hasher.digest())),
+                                md.Body(kept, None))
 
         def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
-            if size:
-                md.tx_add_blob(conn, blob_id, size, None)
-            else:
-                garbage.append(blob_id)
+            if kept is not None:
+                md.tx_add_blob(conn, kept, size, None)
             return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
 
         return await self._write(commit)
@@ -338,3 +383,114 @@ class LocalBackend:
 
         # Concurrent deletes share group commits: 1,000 keys cost a handful of fsyncs, not 1,000.
         return list(await asyncio.gather(*(one(k, v) for k, v in items)))
+
+    # -- multipart uploads ---------------------------------------------------------------------
+    async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
+                                      checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
+        return await self._meta.writer.run(
+            lambda c: uploads.tx_create(c, bucket, key, new, checksum_algorithm, checksum_type))
+
+    async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
+        await self.get_bucket(bucket)
+        return uploads.upload_info(uploads.get_upload(self._meta.read, bucket, key, upload_id))
+
+    async def _store_part(self, bucket: str, key: str, upload_id: str, part_number: int, blob_id: str | None,
+                          size: int, inline: bytes | None, etag: str, checksum: Checksum | None) -> PartInfo:
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> PartInfo:
+            if blob_id is not None:
+                md.tx_add_blob(conn, blob_id, size, inline)
+            return uploads.tx_put_part(conn, bucket, key, upload_id, part_number, blob_id, size, etag, checksum,
+                                       garbage)
+
+        try:
+            return await self._write(commit)
+        except BaseException:
+            if blob_id is not None and inline is None:
+                await self.blobs.delete([blob_id])
+            raise
+
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int,
+                          body: RequestBody) -> PartInfo:
+        await self.get_multipart_upload(bucket, key, upload_id)  # fail fast, before reading the body
+        spilled = await self.blobs.write(body)
+        digests = body.digests()
+        blob_id = spilled.blob_id
+        if spilled.inline is not None and spilled.size > 0:
+            blob_id = new_blob_id()
+        checksum = Checksum(digests.checksum_algorithm, digests.checksum_value, "PART")
+        return await self._store_part(bucket, key, upload_id, part_number, blob_id, spilled.size, spilled.inline,
+                                      digests.md5_hex, checksum)
+
+    async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
+                               ) -> PartInfo:
+        upload = await self.get_multipart_upload(bucket, key, upload_id)
+        stream = await self.get_object(src_bucket, src_key, version_id=src_version_id, byte_range=byte_range)
+        md5 = hashlib.md5()
+        algorithm = upload.checksum_algorithm or checksums.DEFAULT_ALGORITHM
+        hasher = checksums.new_hasher(algorithm)
+
+        async def hashed() -> AsyncIterator[bytes]:
+            async for chunk in stream:
+                md5.update(chunk)
+                hasher.update(chunk)
+                yield chunk
+
+        try:
+            blob_id, size = await self.blobs.publish(b"", hashed())
+        finally:
+            await stream.aclose()
+        if size == 0:
+            await self.blobs.delete([blob_id])
+        checksum = Checksum(algorithm, checksums.b64(hasher.digest()), "PART")
+        return await self._store_part(bucket, key, upload_id, part_number, blob_id if size else None, size, None,
+                                      md5.hexdigest(), checksum)
+
+    async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
+                                        conditions: WriteConditions | None = None) -> ObjectInfo:
+        return await self._write(lambda c, g: uploads.tx_complete(c, bucket, key, upload_id, parts, conditions, g))
+
+    async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        await self._write(lambda c, g: uploads.tx_abort(c, bucket, key, upload_id, g))
+
+    async def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0,
+                         limit: int = 1000) -> PartsPage:
+        upload = await self.get_multipart_upload(bucket, key, upload_id)
+        rows = uploads.list_parts(self._meta.read, upload_id, marker, limit + 1)
+        parts = [uploads.part_info(r) for r in rows[:limit]]
+        truncated = len(rows) > limit
+        return PartsPage(upload, parts, truncated, parts[-1].part_number if truncated and parts else None)
+
+    async def list_multipart_uploads(self, bucket: str, *, prefix: str = "", delimiter: str = "",
+                                     key_marker: str = "", upload_id_marker: str = "",
+                                     limit: int = 1000) -> UploadsPage:
+        await self.get_bucket(bucket)
+        read = self._meta.read
+        upper = successor(prefix) if prefix else None
+        start: tuple[str, int, str, bool]
+        if key_marker and upload_id_marker:
+            marker_row = read.execute("SELECT initiated FROM uploads WHERE upload_id = ?",
+                                      (upload_id_marker,)).fetchall()
+            initiated = marker_row[0][0] if marker_row else 2**62
+            start = (key_marker, initiated, upload_id_marker, False)
+        elif key_marker:
+            start = (key_marker, 2**62, "", False)  # past every upload of the marker key
+        else:
+            start = (prefix, 0, "", True)
+        if start[0] < prefix:
+            start = (prefix, 0, "", True)
+        page = paginate(
+            lambda cursor, n: uploads.list_uploads(read, bucket, cursor, upper, n),
+            lambda row: row["key"],
+            lambda row: (row["key"], row["initiated"], row["upload_id"], False),
+            lambda k: (k, 0, "", True),
+            start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
+        )
+        infos = [uploads.upload_info(r) for r in page.rows]
+        next_key = next_id = None
+        if page.is_truncated and page.last is not None:
+            if isinstance(page.last, str):
+                next_key = page.last
+            else:
+                next_key, next_id = page.last["key"], page.last["upload_id"]
+        return UploadsPage(infos, page.common_prefixes, page.is_truncated, next_key, next_id)

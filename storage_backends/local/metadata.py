@@ -45,7 +45,7 @@ def is_version_id(value: str) -> bool:
         return False
 
 
-def _checksum(raw: str | None) -> Checksum | None:
+def checksum_of(raw: str | None) -> Checksum | None:
     if not raw:
         return None
     algorithm, value, kind = json.loads(raw)
@@ -90,7 +90,7 @@ def object_info(row: sqlite3.Row, versioning: str | None) -> ObjectInfo:
         storage_class=row["storage_class"],
         content=json.loads(row["content"]),
         metadata=json.loads(row["metadata"]),
-        checksum=_checksum(row["checksum"]),
+        checksum=checksum_of(row["checksum"]),
         parts_count=row["parts_count"],
         is_latest=bool(row["is_latest"]),
         delete_marker=bool(row["delete_marker"]),
@@ -102,7 +102,7 @@ def listed_info(bucket: str, row: sqlite3.Row) -> ObjectInfo:
     """The few fields a listing shows, without decoding the JSON columns it does not need."""
     return ObjectInfo(bucket=bucket, key=row["key"], size=row["size"], etag=row["etag"],
                       last_modified_ms=row["last_modified"], owner_id=row["owner_id"],
-                      storage_class=row["storage_class"], checksum=_checksum(row["checksum"]))
+                      storage_class=row["storage_class"], checksum=checksum_of(row["checksum"]))
 
 
 class Metadata:
@@ -115,6 +115,11 @@ class Metadata:
     def close(self) -> None:
         self.writer.close()
         self._read.close()
+
+    @property
+    def read(self) -> sqlite3.Connection:
+        """The read connection (event loop thread only); always consume results fully."""
+        return self._read
 
     # -- reads --------------------------------------------------------------------------------
     def _one(self, sql: str, args: tuple[object, ...]) -> sqlite3.Row | None:
@@ -176,7 +181,7 @@ class Metadata:
 
 
 # -- write transactions (run by the writer thread; each inside its own SAVEPOINT) -------------------
-def _bucket(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+def bucket_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM buckets WHERE name = ?", (name,)).fetchone()
     if row is None:
         raise S3Error(Code.NoSuchBucket, BucketName=name)
@@ -195,7 +200,7 @@ def tx_create_bucket(conn: sqlite3.Connection, name: str, region: str, owner_id:
 
 
 def tx_delete_bucket(conn: sqlite3.Connection, name: str) -> None:
-    _bucket(conn, name)
+    bucket_row(conn, name)
     if conn.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
         raise S3Error(Code.BucketNotEmpty, BucketName=name)
     conn.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
@@ -203,7 +208,7 @@ def tx_delete_bucket(conn: sqlite3.Connection, name: str) -> None:
 
 
 def tx_put_config(conn: sqlite3.Connection, bucket: str, kind: str, document: str | None) -> None:
-    _bucket(conn, bucket)
+    bucket_row(conn, bucket)
     if document is None:
         conn.execute("DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?", (bucket, kind))
     else:
@@ -216,12 +221,12 @@ def tx_add_blob(conn: sqlite3.Connection, blob_id: str, size: int, data: bytes |
     conn.execute("INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)", (blob_id, size, data))
 
 
-def _ref_blob(conn: sqlite3.Connection, blob_id: str | None) -> None:
+def ref_blob(conn: sqlite3.Connection, blob_id: str | None) -> None:
     if blob_id is not None:
         conn.execute("UPDATE blobs SET refs = refs + 1 WHERE id = ?", (blob_id,))
 
 
-def _unref_blob(conn: sqlite3.Connection, blob_id: str | None, garbage: list[str]) -> None:
+def unref_blob(conn: sqlite3.Connection, blob_id: str | None, garbage: list[str]) -> None:
     if blob_id is None:
         return
     row = conn.execute("UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs, data IS NULL, volume",
@@ -237,11 +242,11 @@ def _unref_blob(conn: sqlite3.Connection, blob_id: str | None, garbage: list[str
 def _remove_version(conn: sqlite3.Connection, row: sqlite3.Row, garbage: list[str]) -> None:
     """Delete one version row and release the blobs it used."""
     conn.execute("DELETE FROM objects WHERE id = ?", (row["id"],))
-    _unref_blob(conn, row["blob_id"], garbage)
+    unref_blob(conn, row["blob_id"], garbage)
     if row["parts_count"]:
         for (blob_id,) in conn.execute("SELECT blob_id FROM object_parts WHERE object_id = ?",
                                        (row["id"],)).fetchall():
-            _unref_blob(conn, blob_id, garbage)
+            unref_blob(conn, blob_id, garbage)
         conn.execute("DELETE FROM object_parts WHERE object_id = ?", (row["id"],))
 
 
@@ -289,23 +294,24 @@ class NewVersion:
     checksum: Checksum | None
     body: Body
     extents: tuple[Extent, ...] = ()
+    upload_id: str | None = None  # the multipart upload completed into this version
 
 
 def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObject, version: NewVersion,
                    conditions: WriteConditions | None, garbage: list[str]) -> ObjectInfo:
     """Make ``version`` the latest version of ``key``. Its blobs' references must already be counted."""
-    b = _bucket(conn, bucket)
+    b = bucket_row(conn, bucket)
     current = _latest(conn, bucket, key)
     check_write_conditions(current, conditions)
     version_id = _make_room(conn, b, key, current, garbage)
     modified = now_ms()
     cur = conn.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count) "
-        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id) "
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          json.dumps(new.content), json.dumps(new.metadata), json.dumps(new.tags),
-         checksum_json(version.checksum), version.body.blob_id, version.body.parts_count))
+         checksum_json(version.checksum), version.body.blob_id, version.body.parts_count, version.upload_id))
     object_id = cur.lastrowid
     for extent in version.extents:
         conn.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, "
@@ -320,18 +326,18 @@ def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObje
 
 def tx_copy_refs(conn: sqlite3.Connection, src: sqlite3.Row) -> tuple[Body, tuple[Extent, ...]]:
     """Take new references on a source version's blobs, for a copy that shares them."""
-    _ref_blob(conn, src["blob_id"])
+    ref_blob(conn, src["blob_id"])
     extents: list[Extent] = []
     if src["parts_count"]:
         for r in conn.execute("SELECT part_number, blob_id, start_offset, size, etag, checksum FROM object_parts "
                               "WHERE object_id = ? ORDER BY part_number", (src["id"],)).fetchall():
-            _ref_blob(conn, r[1])
+            ref_blob(conn, r[1])
             extents.append(Extent(r[0], r[1], r[2], r[3], r[4], r[5]))
     return Body(src["blob_id"], src["parts_count"]), tuple(extents)
 
 
 def tx_source_row(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> sqlite3.Row:
-    _bucket(conn, bucket)
+    bucket_row(conn, bucket)
     if version_id is None:
         row = _latest(conn, bucket, key)
     else:
@@ -350,7 +356,7 @@ class Deleted:
 
 def tx_delete(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None,
               garbage: list[str]) -> Deleted:
-    b = _bucket(conn, bucket)
+    b = bucket_row(conn, bucket)
     versioning = b["versioning"]
     if version_id is not None:
         row = conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?",

@@ -1,0 +1,125 @@
+"""The ``s3gate`` command: version, configuration errors, environment variables, workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, Server, free_port, make_client
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "gateway", *args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == "s3gate 0.1.0"
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "not valid JSON"),
+    ('{"people": []}', 'expected an object with a "users" list'),
+    ('{"users": [{"access_key": "a"}]}', 'users[0] needs a non-empty string "secret_key"'),
+    ('{"users": [{"access_key": "a", "secret_key": "b", "role": "admin"}]}', "unknown field(s): role"),
+    ('{"users": [{"access_key": "a", "secret_key": "b"}, {"access_key": "a", "secret_key": "c"}]}',
+     "access key 'a' is defined twice"),
+])
+def test_bad_users_file_stops_startup(tmp_path, content, message):
+    users = tmp_path / "users.json"
+    users.write_text(content)
+    result = run_cli("serve", "--users", str(users), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert message in result.stderr and str(users) in result.stderr
+
+
+def test_missing_users_file(tmp_path):
+    result = run_cli("serve", "--users", str(tmp_path / "nope.json"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--port", "http"], "port must be a whole number"),
+    (["--workers", "0"], "workers must be at least 1"),
+    (["--certfile", "/nonexistent.pem"], "--certfile and --keyfile go together"),
+])
+def test_bad_flags(args, message):
+    result = run_cli("serve", *args)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_environment_variables_and_banner(tmp_path):
+    port = free_port()
+    srv = Server(tmp_path / "data", env={"S3GATE_PORT": str(port), "S3GATE_ACCESS_KEY": "envkey",
+                                         "S3GATE_SECRET_KEY": "envsecret", "S3GATE_REGION": "eu-west-1"})
+    srv.port = port
+
+    def no_port_flag() -> list[str]:
+        return [sys.executable, "-m", "gateway", "serve", "--data-dir", str(srv.data_dir)]
+
+    srv.command = no_port_flag  # type: ignore[method-assign]
+    srv.start()
+    try:
+        s3 = make_client(srv.endpoint, access_key="envkey", secret_key="envsecret", region="eu-west-1")
+        s3.create_bucket(Bucket="env", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        assert s3.get_bucket_location(Bucket="env")["LocationConstraint"] == "eu-west-1"
+        log = srv.log()
+        assert "access key: envkey" in log and "secret key: envsecret" in log
+        assert f"http://127.0.0.1:{port}" in log
+    finally:
+        srv.stop()
+
+
+def test_flag_beats_environment(tmp_path):
+    srv = Server(tmp_path / "data", env={"S3GATE_REGION": "eu-west-1"}, args=["--region", "us-west-2"]).start()
+    try:
+        assert "region:     us-west-2" in srv.log()
+    finally:
+        srv.stop()
+
+
+def test_users_file_users_can_sign(tmp_path):
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"users": [
+        {"access_key": "alice", "secret_key": "alice-secret", "display_name": "Alice", "canonical_id": "a" * 64},
+        {"access_key": "bob", "secret_key": "bob-secret"},
+    ]}))
+    srv = Server(tmp_path / "data", args=["--users", str(users)]).start()
+    try:
+        alice = make_client(srv.endpoint, access_key="alice", secret_key="alice-secret")
+        alice.create_bucket(Bucket="alices")
+        listed = alice.list_buckets()
+        assert listed["Owner"] == {"DisplayName": "Alice", "ID": "a" * 64}
+        make_client(srv.endpoint, access_key="bob", secret_key="bob-secret").put_object(
+            Bucket="alices", Key="k", Body=b"from bob")
+        make_client(srv.endpoint).head_bucket(Bucket="alices")  # the root user still works
+    finally:
+        srv.stop()
+
+
+def test_multiple_workers_share_the_data_dir(tmp_path):
+    srv = Server(tmp_path / "data", args=["--workers", "2"]).start()
+    try:
+        s3 = make_client(srv.endpoint)
+        s3.create_bucket(Bucket="workers")
+        for i in range(40):  # spread over both processes by the kernel
+            s3.put_object(Bucket="workers", Key=f"k{i}", Body=b"%d" % i)
+        fresh = make_client(srv.endpoint)
+        assert len(fresh.list_objects_v2(Bucket="workers")["Contents"]) == 40
+        assert fresh.get_object(Bucket="workers", Key="k39")["Body"].read() == b"39"
+    finally:
+        srv.stop()
+
+
+def test_health_endpoint_needs_no_credentials(server):
+    import httpx
+
+    response = httpx.get(f"{server.endpoint}/_s3gate/health")
+    assert response.status_code == 200 and response.text == "ok\n"

@@ -1,0 +1,119 @@
+"""CopyObject: directives, preconditions, copy onto itself, sizes, shared blobs."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.test_objects import error_code, status
+
+
+def test_copy_keeps_metadata_by_default(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"copy me", ContentType="text/plain", Metadata={"a": "1"},
+                  StorageClass="STANDARD_IA")
+    result = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert result["CopyObjectResult"]["ETag"] == s3.head_object(Bucket=bucket, Key="src")["ETag"]
+    got = s3.get_object(Bucket=bucket, Key="dst")
+    assert got["Body"].read() == b"copy me"
+    assert got["ContentType"] == "text/plain" and got["Metadata"] == {"a": "1"}
+    assert "StorageClass" not in got  # a copy defaults to STANDARD, as in S3
+
+
+def test_copy_replace_metadata(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x", ContentType="text/plain", Metadata={"a": "1"})
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", MetadataDirective="REPLACE",
+                   ContentType="image/png", Metadata={"b": "2"})
+    head = s3.head_object(Bucket=bucket, Key="dst")
+    assert head["ContentType"] == "image/png" and head["Metadata"] == {"b": "2"}
+
+
+def test_copy_across_buckets_and_special_keys(s3, bucket):
+    other = bucket + "-other"
+    s3.create_bucket(Bucket=other)
+    key = "dir/ünï cødé+%?.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"special")
+    s3.copy_object(Bucket=other, Key="copied", CopySource={"Bucket": bucket, "Key": key})
+    assert s3.get_object(Bucket=other, Key="copied")["Body"].read() == b"special"
+
+
+def test_copy_onto_itself_rules(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="self", Body=b"x", Metadata={"a": "1"})
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="self", CopySource={"Bucket": bucket, "Key": "self"})
+    assert error_code(exc) == "InvalidRequest"
+    s3.copy_object(Bucket=bucket, Key="self", CopySource={"Bucket": bucket, "Key": "self"},
+                   MetadataDirective="REPLACE", Metadata={"a": "2"})
+    assert s3.head_object(Bucket=bucket, Key="self")["Metadata"] == {"a": "2"}
+    s3.copy_object(Bucket=bucket, Key="self", CopySource={"Bucket": bucket, "Key": "self"}, StorageClass="ONEZONE_IA")
+    assert s3.head_object(Bucket=bucket, Key="self")["StorageClass"] == "ONEZONE_IA"
+
+
+def test_copy_source_conditions(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="src", Body=b"x")["ETag"]
+    modified = s3.head_object(Bucket=bucket, Key="src")["LastModified"]
+    src = {"Bucket": bucket, "Key": "src"}
+    s3.copy_object(Bucket=bucket, Key="ok", CopySource=src, CopySourceIfMatch=etag)
+    failing = [
+        {"CopySourceIfMatch": '"nope"'},
+        {"CopySourceIfNoneMatch": etag},
+        {"CopySourceIfModifiedSince": modified + timedelta(days=1)},
+        {"CopySourceIfUnmodifiedSince": modified - timedelta(days=1)},
+    ]
+    for condition in failing:
+        with pytest.raises(ClientError) as exc:
+            s3.copy_object(Bucket=bucket, Key="no", CopySource=src, **condition)
+        assert error_code(exc) == "PreconditionFailed" and status(exc) == 412, condition
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="no")
+
+
+def test_copy_errors(s3, bucket):
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "missing"})
+    assert error_code(exc) == "NoSuchKey"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": "no-such-source-bucket", "Key": "k"})
+    assert error_code(exc) == "NoSuchBucket"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", MetadataDirective="MERGE")
+    assert error_code(exc) in ("InvalidArgument",)
+
+
+def test_copy_shares_blobs_and_frees_on_last_delete(s3, bucket, server):
+    def blob_files() -> int:
+        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
+
+    before = blob_files()
+    data = os.urandom(200_000)
+    s3.put_object(Bucket=bucket, Key="orig", Body=data)
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "orig"})
+    assert blob_files() == before + 1  # the copy shares the original's blob
+    s3.delete_object(Bucket=bucket, Key="orig")
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == data
+    assert blob_files() == before + 1
+    s3.delete_object(Bucket=bucket, Key="copy")
+    assert blob_files() == before
+
+
+def test_copy_with_new_checksum_algorithm(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"re-hash me", ChecksumAlgorithm="CRC32")
+    result = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                            ChecksumAlgorithm="SHA256")
+    assert "ChecksumSHA256" in result["CopyObjectResult"]
+    head = s3.head_object(Bucket=bucket, Key="dst", ChecksumMode="ENABLED")
+    assert "ChecksumSHA256" in head and s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"re-hash me"
+
+
+def test_overwrite_frees_space(s3, bucket, server):
+    def blob_files() -> int:
+        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
+
+    before = blob_files()
+    for _ in range(3):
+        s3.put_object(Bucket=bucket, Key="same", Body=os.urandom(300_000))
+    assert blob_files() == before + 1
+    s3.delete_object(Bucket=bucket, Key="same")
+    assert blob_files() == before

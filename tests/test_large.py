@@ -1,0 +1,57 @@
+"""200 MiB through boto3's transfer manager over HTTP and HTTPS with flat server memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from tests.conftest import Server
+
+SIZE = 200 * 1024 * 1024
+MAX_RSS_MB = 150
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("big") / "200MiB.bin"
+    digest = hashlib.md5()
+    with open(path, "wb") as f:
+        for _ in range(SIZE // (8 * 1024 * 1024)):
+            block = os.urandom(8 * 1024 * 1024)
+            digest.update(block)
+            f.write(block)
+    return path, digest.hexdigest()
+
+
+def file_md5(path: os.PathLike[str]) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while block := f.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_200mib_round_trip_with_bounded_rss(tmp_path, big_file, tls, tls_files):
+    path, digest = big_file
+    cert, key, ca = tls_files
+    srv = Server(tmp_path / "data", tls=(cert, key) if tls else None, ca_path=ca if tls else None).start()
+    try:
+        s3 = srv.client()
+        s3.create_bucket(Bucket="big")
+        s3.upload_file(str(path), "big", "file.bin")
+        s3.put_object(Bucket="big", Key="single.bin", Body=open(path, "rb"))  # one 200 MiB PUT
+        out = tmp_path / "out.bin"
+        s3.download_file("big", "file.bin", str(out))
+        assert file_md5(out) == digest
+        single = s3.get_object(Bucket="big", Key="single.bin")
+        streamed = hashlib.md5()
+        for chunk in single["Body"].iter_chunks(1024 * 1024):
+            streamed.update(chunk)
+        assert streamed.hexdigest() == digest
+        assert srv.peak_rss_mb() < MAX_RSS_MB, f"peak RSS {srv.peak_rss_mb():.0f} MB"
+    finally:
+        srv.stop()
