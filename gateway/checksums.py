@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import zlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from awscrt import checksums as crt
 
@@ -48,9 +48,9 @@ def new_hasher(algorithm: str) -> Hasher:
     if algorithm == "CRC64NVME":
         return _Crc(crt.crc64nvme, 8)
     if algorithm == "SHA1":
-        return hashlib.sha1()
+        return cast(Hasher, hashlib.sha1())
     if algorithm == "SHA256":
-        return hashlib.sha256()
+        return cast(Hasher, hashlib.sha256())
     raise ValueError(algorithm)
 
 
@@ -89,14 +89,12 @@ def compute(algorithm: str, data: bytes) -> str:
     return b64(hasher.digest())
 
 
+_COMBINE = {"CRC32": (crt.combine_crc32, 4), "CRC32C": (crt.combine_crc32c, 4),
+            "CRC64NVME": (crt.combine_crc64nvme, 8)}
+
+
 def combine_crc(algorithm: str, first: bytes, second: bytes, second_length: int) -> bytes:
     """The CRC of A+B from CRC(A), CRC(B) and len(B): full-object checksums of multipart uploads."""
-    a = int.from_bytes(first, "big")
-    b = int.from_bytes(second, "big")
-    if algorithm == "CRC32":
-        return crt.combine_crc32(a, b, second_length).to_bytes(4, "big")
-    if algorithm == "CRC32C":
-        return crt.combine_crc32c(a, b, second_length).to_bytes(4, "big")
-    if algorithm == "CRC64NVME":
-        return crt.combine_crc64nvme(a, b, second_length).to_bytes(8, "big")
-    raise ValueError(algorithm)
+    combine, width = _COMBINE[algorithm]
+    value: int = combine(int.from_bytes(first, "big"), int.from_bytes(second, "big"), second_length)
+    return value.to_bytes(width, "big")

@@ -86,7 +86,7 @@ def log_config() -> dict[str, object]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["s3gate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}  # type: ignore[index]
+    config["loggers"]["s3gate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -11,6 +11,7 @@ This module is pure data on purpose: storage backends import it without pulling 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 
 
@@ -120,8 +121,9 @@ class Code(Enum):
 class S3Error(Exception):
     """The one exception type for S3-visible failures.
 
-    ``fields`` become extra child elements of ``<Error>`` in AWS's order of appearance
-    (``Key``, ``BucketName``, ``Condition``, ...); ``headers`` are added to the HTTP response.
+    Keyword arguments (and ``fields``, for names that are not identifiers, such as
+    ``Content-MD5``) become extra child elements of ``<Error>`` in order (``Key``, ``BucketName``,
+    ``Condition``, ...); ``headers`` are added to the HTTP response.
     Upstream errors with codes outside our table keep their own code and status.
     """
 
@@ -132,7 +134,8 @@ class S3Error(Exception):
         *,
         status: int | None = None,
         headers: dict[str, str] | None = None,
-        **fields: str,
+        fields: Mapping[str, str] | None = None,
+        **named: str,
     ) -> None:
         if isinstance(code, Code):
             self.code = code.name
@@ -144,7 +147,7 @@ class S3Error(Exception):
             self.status = status or (known.status if known else 500)
             self.message = message or (known.message if known else code)
         self.headers = headers or {}
-        self.fields = fields
+        self.fields = {**(fields or {}), **named}
         super().__init__(f"{self.code}: {self.message}")
 
     def __repr__(self) -> str:

@@ -199,7 +199,7 @@ def content_md5(req: S3Request) -> str | None:
         if len(base64.b64decode(value, validate=True)) != 16:
             raise ValueError
     except (binascii.Error, ValueError):
-        raise S3Error(Code.InvalidDigest, Content_MD5=value) from None
+        raise S3Error(Code.InvalidDigest, fields={"Content-MD5": value}) from None
     return value
 
 

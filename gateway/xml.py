@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TypeAlias, cast
 
 from lxml import etree
 
@@ -25,7 +26,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ def parse(body: bytes, root: str | None = None) -> Element:
         raise S3Error(Code.MalformedXML) from None
     if root is not None and local(doc) != root:
         raise S3Error(Code.MalformedXML)
-    return doc
+    return cast(Element, doc)
 
 
 def local(el: Element) -> str:
@@ -58,7 +59,7 @@ def children(el: Element, name: str) -> list[Element]:
 def child(el: Element, name: str) -> Element | None:
     for c in el:
         if local(c) == name:
-            return c
+            return cast(Element, c)
     return None
 
 
@@ -72,11 +73,11 @@ def text(el: Element, name: str) -> str | None:
 
 # -- building ------------------------------------------------------------------------------------
 def document(root: str, *, namespace: bool = True) -> Element:
-    return etree.Element(root, nsmap={None: NS}) if namespace else etree.Element(root)
+    return cast(Element, etree.Element(root, nsmap={None: NS}) if namespace else etree.Element(root))
 
 
 def sub(parent: Element, tag: str, value: str | int | bool | None = None) -> Element:
-    el = etree.SubElement(parent, tag)
+    el = cast(Element, etree.SubElement(parent, tag))
     if value is not None:
         if isinstance(value, bool):
             el.text = "true" if value else "false"
@@ -97,7 +98,7 @@ def _xml_safe(value: str) -> str:
 
 
 def render(root: Element) -> bytes:
-    return DECLARATION + etree.tostring(root, encoding="UTF-8")
+    return DECLARATION + cast(bytes, etree.tostring(root, encoding="UTF-8"))
 
 
 def timestamp(ms: int) -> str:

@@ -83,7 +83,8 @@ def test_part_numbers_and_reupload(s3, bucket):
     second = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"new")
     assert first["ETag"] != second["ETag"]
     parts = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)["Parts"]
-    assert [(p["PartNumber"], p["Size"], p["ETag"]) for p in parts] == [(1, 3, second["ETag"]), (10000, 4, parts[1]["ETag"])]
+    assert [(p["PartNumber"], p["Size"], p["ETag"]) for p in parts] == \
+        [(1, 3, second["ETag"]), (10000, 4, parts[1]["ETag"])]
 
 
 def test_complete_errors(s3, bucket):
@@ -106,13 +107,15 @@ def test_complete_errors(s3, bucket):
     assert complete([]) == "MalformedXML"
     # a small part is fine as the last one
     s3.complete_multipart_upload(Bucket=bucket, Key="e", UploadId=upload_id,
-                                 MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 3, "ETag": e3}]})
+                                 MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2},
+                                                            {"PartNumber": 3, "ETag": e3}]})
     assert s3.get_object(Bucket=bucket, Key="e")["Body"].read() == big + small
 
 
 def test_complete_is_idempotent(s3, bucket):
     upload_id, done = upload(s3, bucket, "again", [b"only part"])
-    first = s3.complete_multipart_upload(Bucket=bucket, Key="again", UploadId=upload_id, MultipartUpload={"Parts": done})
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="again", UploadId=upload_id,
+                                         MultipartUpload={"Parts": done})
     second = s3.complete_multipart_upload(Bucket=bucket, Key="again", UploadId=upload_id,
                                           MultipartUpload={"Parts": done})
     assert first["ETag"] == second["ETag"]
@@ -243,7 +246,8 @@ def test_list_multipart_uploads(s3, bucket):
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, Prefix="a/")["Uploads"]] == ["a/1", "a/2"]
     page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
     assert page["IsTruncated"] is True and page["NextKeyMarker"] == "a/2"
-    page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2, KeyMarker="a/2", UploadIdMarker=page["NextUploadIdMarker"])
+    page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2, KeyMarker="a/2",
+                                     UploadIdMarker=page["NextUploadIdMarker"])
     assert [u["Key"] for u in page["Uploads"]] == ["b", "c"]
     page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="c", UploadIdMarker=ids["c"][0])
     assert [u["UploadId"] for u in page["Uploads"]] == [ids["c"][1]]
@@ -260,7 +264,8 @@ def test_upload_part_copy(s3, bucket):
                              CopySource={"Bucket": bucket, "Key": "src"})
     assert p1["CopyPartResult"]["ETag"] == f'"{hashlib.md5(source[:5 * MiB]).hexdigest()}"'
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload_id, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]}, {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
+        {"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]},
+        {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source[:5 * MiB] + source
     with pytest.raises(ClientError) as exc:
         s3.upload_part_copy(Bucket=bucket, Key="dst2", UploadId=s3.create_multipart_upload(

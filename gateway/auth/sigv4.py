@@ -287,7 +287,7 @@ def verify_presigned(req: S3Request, users: dict[str, User], now: datetime) -> V
     if when - now > MAX_SKEW:
         raise S3Error(Code.AccessDenied, "Request is not valid yet")
     if now > when + timedelta(seconds=expires):
-        raise S3Error(Code.AccessDenied, "Request has expired", **{
+        raise S3Error(Code.AccessDenied, "Request has expired", fields={
             "X-Amz-Expires": str(expires), "Expires": _iso(when + timedelta(seconds=expires)),
             "ServerTime": _iso(now)})
     signed = q["X-Amz-SignedHeaders"].lower().split(";")

@@ -18,8 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.errors import Code, S3Error
 from gateway import checksums
+from gateway.errors import Code, S3Error
+from storage_backends.base import (
+    Body as RequestBody,
+)
 from storage_backends.base import (
     BucketInfo,
     ByteRange,
@@ -34,9 +37,6 @@ from storage_backends.base import (
     UploadInfo,
     UploadsPage,
     WriteConditions,
-)
-from storage_backends.base import (
-    Body as RequestBody,
 )
 from storage_backends.local import metadata as md
 from storage_backends.local import uploads

@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from gateway.errors import Code, S3Error
 from storage_backends.base import BucketInfo, Checksum, NewObject, ObjectInfo, WriteConditions
@@ -185,7 +186,7 @@ def bucket_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM buckets WHERE name = ?", (name,)).fetchone()
     if row is None:
         raise S3Error(Code.NoSuchBucket, BucketName=name)
-    return row
+    return cast(sqlite3.Row, row)
 
 
 def tx_create_bucket(conn: sqlite3.Connection, name: str, region: str, owner_id: str) -> BucketInfo:
@@ -251,8 +252,8 @@ def _remove_version(conn: sqlite3.Connection, row: sqlite3.Row, garbage: list[st
 
 
 def _latest(conn: sqlite3.Connection, bucket: str, key: str) -> sqlite3.Row | None:
-    return conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1",
-                        (bucket, key)).fetchone()
+    sql = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1"
+    return cast(sqlite3.Row | None, conn.execute(sql, (bucket, key)).fetchone())
 
 
 def check_write_conditions(current: sqlite3.Row | None, conditions: WriteConditions | None) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from typing import cast
 
 from gateway import checksums
 from gateway.errors import Code, S3Error
@@ -57,7 +58,7 @@ def get_upload(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str) 
     row = conn.execute(f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
     if row is None or row["bucket"] != bucket or row["key"] != key:
         raise S3Error(Code.NoSuchUpload, UploadId=upload_id)
-    return row
+    return cast(sqlite3.Row, row)
 
 
 # -- reads ---------------------------------------------------------------------------------------
@@ -70,6 +71,7 @@ def list_uploads(conn: sqlite3.Connection, bucket: str, cursor: tuple[str, int, 
                  limit: int) -> list[sqlite3.Row]:
     """Uploads in (key, initiated, upload_id) order after ``cursor`` (key, initiated, id, at_key_start)."""
     key, initiated, upload_id, at_start = cursor
+    args: tuple[object, ...]
     if at_start:
         sql, args = "key >= ?", (key,)
     else:
