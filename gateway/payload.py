@@ -98,23 +98,34 @@ class RequestBody:
             self._digester.update(block)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        # One block is always held back and released only once the whole stream has been
+        # verified: a consumer that forwards bytes (the upstream backend) never delivers a
+        # complete body for a request that then fails its checksum.
+        held: bytes | None = None
         pending = bytearray()
         async for piece in self._source:
-            if not pending and len(piece) >= BLOCK:
-                await self._update(piece)
-                yield piece
-                continue
             pending += piece
             if len(pending) >= BLOCK:
                 block = bytes(pending)
                 pending.clear()
                 await self._update(block)
-                yield block
+                if held is not None:
+                    yield held
+                held = block
         if pending:
             block = bytes(pending)
             await self._update(block)
-            yield block
+            if held is not None:
+                yield held
+            held = block
         self._finish()
+        if held is not None:
+            yield held
+
+    @property
+    def size(self) -> int | None:
+        """The decoded length the client announced, if it did (streaming bodies may not)."""
+        return self._expected_size
 
     def _finish(self) -> None:
         d = self._digester

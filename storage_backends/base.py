@@ -34,8 +34,15 @@ class Digests:
 
 
 class Body(Protocol):
-    """An incoming body. Iteration raises ``S3Error`` instead of ending if verification fails."""
+    """An incoming body, verified while it streams.
 
+    Iteration raises ``S3Error`` instead of yielding its last block if anything fails
+    verification (a consumer never receives a complete body that is not valid), and
+    ``digests()`` is valid once iteration has finished. ``size`` is the announced length.
+    """
+
+    @property
+    def size(self) -> int | None: ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
 
