@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import responses
+from gateway import cors, responses
 from gateway.auth import authenticate
 from gateway.config import Settings, settings_from_env
 from gateway.context import Context, Directory
@@ -71,12 +71,13 @@ class S3App:
         request_id = os.urandom(8).hex().upper()
         method: str = scope["method"]
         resource = scope.get("path", "/")
+        req = None
         try:
             req = parse_request(scope, self.settings.domains, request_id)
             resource = req.resource
             now = datetime.now(UTC)
-            principal = authenticate(req, self.users.by_access_key, now)
             operation = resolve(req)
+            principal = authenticate(req, self.users.by_access_key, now) if operation.auth else None
             ctx = Context(req, principal, self.backend, self.settings, self.users, receive, now)
             response = await operation.handler(ctx)
         except S3Error as err:
@@ -84,6 +85,9 @@ class S3App:
         except Exception:  # noqa: BLE001 - the client gets InternalError, the log gets the traceback
             log.exception("internal error on %s %s (request %s)", method, resource, request_id)
             response = responses.error_response(S3Error(Code.InternalError), resource, request_id, method)
+        origin = req.headers.get("origin") if req is not None else None
+        if origin and method != "OPTIONS" and req is not None:
+            await cors.apply(self.backend, req.bucket, origin, method, response)
         common = [
             (b"x-amz-request-id", request_id.encode()),
             (b"x-amz-id-2", base64.b64encode(request_id.encode() * 3)),

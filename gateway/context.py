@@ -9,7 +9,7 @@ from gateway import xml
 from gateway.auth import Principal
 from gateway.config import Settings, User
 from gateway.errors import Code, S3Error
-from gateway.payload import Receive, open_body
+from gateway.payload import Receive, RequestBody, open_body
 from gateway.request import S3Request
 from storage_backends.base import Backend
 
@@ -34,7 +34,7 @@ class Directory:
 @dataclass(slots=True)
 class Context:
     req: S3Request
-    principal: Principal
+    principal: Principal | None  # None for operations that authenticate themselves (POST forms, preflight)
     backend: Backend
     settings: Settings
     users: Directory
@@ -52,11 +52,27 @@ class Context:
         return self.req.key
 
     @property
+    def signed(self) -> Principal:
+        """The caller of an operation authenticated by header or query signature."""
+        assert self.principal is not None, "an authenticated operation"
+        return self.principal
+
+    @property
     def user(self) -> User:
-        return self.principal.user
+        return self.signed.user
+
+    def open_body(self, *, max_size: int, store_algorithm: str | None = None) -> RequestBody:
+        return open_body(self.req, self.signed, self.receive, max_size=max_size, store_algorithm=store_algorithm)
 
     def header(self, name: str) -> str | None:
         return self.req.headers.get(name)
+
+    def require_integrity_header(self) -> None:
+        """Operations S3 refuses without Content-MD5 or an x-amz-checksum-* (DeleteObjects, PutBucketCors...)."""
+        h = self.req.headers
+        if "content-md5" in h or "x-amz-trailer" in h or any(n.startswith("x-amz-checksum-") for n in h):
+            return
+        raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
 
     async def read_small_body(self, limit: int = xml.MAX_DOCUMENT) -> bytes:
         """A control-plane body (an XML document), verified like any upload, capped at ``limit``."""
@@ -65,7 +81,7 @@ class Context:
                 and "x-amz-decoded-content-length" not in h:
             return b""
         try:
-            body = open_body(self.req, self.principal, self.receive, max_size=limit)
+            body = self.open_body(max_size=limit)
         except S3Error as exc:
             if exc.code == Code.EntityTooLarge.name:
                 raise S3Error(Code.MalformedXML, "The XML you provided was larger than the maximum allowed.") \

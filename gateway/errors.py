@@ -19,8 +19,10 @@ class Code(Enum):
     """AWS S3 error codes: name -> (HTTP status, default message)."""
 
     AccessDenied = (403, "Access Denied")
+    AccessForbidden = (403, "CORSResponse: This CORS request is not allowed.")
     AuthorizationHeaderMalformed = (400, "The authorization header is malformed.")
     AuthorizationQueryParametersError = (400, "Error parsing the X-Amz-Credential parameter.")
+    BadRequest = (400, "Bad Request")
     BadDigest = (400, "The Content-MD5 you specified did not match what we received.")
     BucketAlreadyExists = (
         409,
@@ -51,6 +53,8 @@ class Code(Enum):
     InvalidDigest = (400, "The Content-MD5 you specified was invalid.")
     InvalidLocationConstraint = (400, "The specified location-constraint is not valid")
     InvalidObjectState = (403, "The operation is not valid for the object's storage class")
+    InvalidPolicyDocument = (400, "The content of the form does not meet the conditions specified in the policy "
+                             "document.")
     InvalidPart = (
         400,
         "One or more of the specified parts could not be found.  The part may not have been uploaded, "

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from gateway import cors
 from gateway.context import Context
 from gateway.errors import Code, S3Error
-from gateway.handlers import buckets, config, copy, listing, multipart, objects
+from gateway.handlers import buckets, config, copy, listing, multipart, objects, post_object
 from gateway.request import S3Request
 from gateway.responses import Response
 
@@ -44,6 +45,8 @@ class Operation:
     query: tuple[str, ...] = ()  # query parameters that must be present
     query_value: tuple[str, str] | None = None  # a parameter that must have this value
     header: str | None = None  # a header that must be present
+    content_type: str | None = None  # the Content-Type must start with this
+    auth: bool = True  # False: the request carries no header/query signature (preflight, POST form)
 
     def matches(self, req: S3Request, subresources: frozenset[str]) -> bool:
         if self.sub is not None:
@@ -54,6 +57,8 @@ class Operation:
         if any(q not in req.query for q in self.query):
             return False
         if self.query_value is not None and req.query.get(self.query_value[0]) != self.query_value[1]:
+            return False
+        if self.content_type is not None and not req.headers.get("content-type", "").startswith(self.content_type):
             return False
         return self.header is None or self.header in req.headers
 
@@ -66,7 +71,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("PutBucketAcl", "PUT", BUCKET, config.put_bucket_acl, sub="acl"),
     Operation("GetBucketVersioning", "GET", BUCKET, config.get_bucket_versioning, sub="versioning"),
     Operation("GetBucketPolicy", "GET", BUCKET, config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
-    Operation("GetBucketCors", "GET", BUCKET, config.not_configured(Code.NoSuchCORSConfiguration), sub="cors"),
+    Operation("GetBucketCors", "GET", BUCKET, cors.get_bucket_cors, sub="cors"),
+    Operation("PutBucketCors", "PUT", BUCKET, cors.put_bucket_cors, sub="cors"),
+    Operation("DeleteBucketCors", "DELETE", BUCKET, cors.delete_bucket_cors, sub="cors"),
     Operation("GetBucketLifecycleConfiguration", "GET", BUCKET,
               config.not_configured(Code.NoSuchLifecycleConfiguration), sub="lifecycle"),
     Operation("GetBucketTagging", "GET", BUCKET, config.not_configured(Code.NoSuchTagSet), sub="tagging"),
@@ -92,6 +99,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("ListMultipartUploads", "GET", BUCKET, multipart.list_multipart_uploads, sub="uploads"),
     Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, query_value=("list-type", "2")),
     Operation("ListObjects", "GET", BUCKET, listing.list_objects),
+    Operation("PostObject", "POST", BUCKET, post_object.post_object, content_type="multipart/form-data",
+              auth=False),
+    Operation("OptionsBucket", "OPTIONS", BUCKET, cors.preflight, auth=False),
     Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket),
     Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket),
     Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket),
@@ -105,6 +115,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("UploadPart", "PUT", OBJECT, multipart.upload_part, query=("partNumber", "uploadId")),
     Operation("ListParts", "GET", OBJECT, multipart.list_parts, query=("uploadId",)),
     Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload, query=("uploadId",)),
+    Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, auth=False),
     Operation("GetObject", "GET", OBJECT, objects.get_object),
     Operation("HeadObject", "HEAD", OBJECT, objects.head_object),
     Operation("CopyObject", "PUT", OBJECT, copy.copy_object, header="x-amz-copy-source"),

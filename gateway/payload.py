@@ -53,7 +53,7 @@ class _Digester:
         self.size += len(data)
 
 
-async def _receive_stream(receive: Receive) -> AsyncIterator[bytes]:
+async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -249,7 +249,7 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
     if size is not None and size > max_size:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(max_size))
     algorithm, expected, trailer = client_checksum(req, principal)
-    source = _receive_stream(receive)
+    source = receive_stream(receive)
     decoder = None
     if mode in STREAMING_MODES:
         decoder = ChunkedDecoder(source, principal.signer, signed_trailer=mode == STREAMING_SIGNED_TRAILER)
@@ -271,6 +271,26 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
         content_md5=content_md5(req),
         payload_sha256=sha256,
     )
+
+
+def verified_stream(source: AsyncIterator[bytes], *, algorithm: str | None, expected: str | None,
+                    min_size: int, max_size: int) -> RequestBody:
+    """A body that arrives inside something else (a POST form's file part): checksum and size verified."""
+
+    async def bounded() -> AsyncIterator[bytes]:
+        total = 0
+        async for chunk in source:
+            total += len(chunk)
+            if total > max_size:
+                raise S3Error(Code.EntityTooLarge, ProposedSize=str(total), MaxSizeAllowed=str(max_size))
+            yield chunk
+        if total < min_size:
+            raise S3Error(Code.EntityTooSmall, ProposedSize=str(total), MinSizeAllowed=str(min_size))
+
+    algorithm = algorithm or checksums.DEFAULT_ALGORITHM
+    return RequestBody(bounded(), expected_size=None, algorithm=algorithm, store_algorithm=algorithm,
+                       expected_checksum=expected, trailer_name=None, decoder=None, content_md5=None,
+                       payload_sha256=None)
 
 
 def stored_content_encoding(value: str | None) -> str | None:

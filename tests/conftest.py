@@ -146,6 +146,12 @@ def s3_plain(server: Server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def s3v4(server: Server):  # type: ignore[no-untyped-def]
+    """boto3 presigns URLs and POST policies with SigV2 by default; this client presigns with SigV4."""
+    return server.client(signature_version="s3v4")
+
+
+@pytest.fixture(scope="session")
 def s3_tls(tls_server: Server):  # type: ignore[no-untyped-def]
     """boto3 over HTTPS: uploads go out as aws-chunked with a trailing checksum."""
     return tls_server.client()

@@ -55,3 +55,32 @@ def test_200mib_round_trip_with_bounded_rss(tmp_path, big_file, tls, tls_files):
         assert srv.peak_rss_mb() < MAX_RSS_MB, f"peak RSS {srv.peak_rss_mb():.0f} MB"
     finally:
         srv.stop()
+
+
+@pytest.mark.slow
+def test_1gib_multithreaded_transfer(tmp_path):
+    """boto3's transfer manager with 8 threads: 1 GiB up and down, byte-identical, memory flat."""
+    from boto3.s3.transfer import TransferConfig
+
+    path = tmp_path / "1GiB.bin"
+    digest = hashlib.md5()
+    with open(path, "wb") as f:
+        for _ in range(128):
+            block = os.urandom(8 * 1024 * 1024)
+            digest.update(block)
+            f.write(block)
+    srv = Server(tmp_path / "data").start()
+    try:
+        s3 = srv.client()
+        s3.create_bucket(Bucket="gib")
+        config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
+                                max_concurrency=8)
+        s3.upload_file(str(path), "gib", "1GiB.bin", Config=config)
+        path.unlink()
+        out = tmp_path / "out.bin"
+        s3.download_file("gib", "1GiB.bin", str(out), Config=config)
+        assert file_md5(out) == digest.hexdigest()
+        assert s3.head_object(Bucket="gib", Key="1GiB.bin")["ETag"].endswith('-128"')
+        assert srv.peak_rss_mb() < MAX_RSS_MB, f"peak RSS {srv.peak_rss_mb():.0f} MB"
+    finally:
+        srv.stop()

@@ -9,7 +9,7 @@ from gateway.handlers.buckets import check_canned_acl, int_param, owner_element
 from gateway.handlers.copy import parse_copy_source
 from gateway.handlers.listing import encoder
 from gateway.handlers.objects import write_conditions
-from gateway.payload import client_checksum, open_body
+from gateway.payload import client_checksum
 from gateway.responses import Response, quote_etag, xml_response
 from storage_backends.base import ByteRange, Checksum, CompletedPart, UploadInfo
 
@@ -85,12 +85,12 @@ async def _upload(ctx: Context) -> UploadInfo:
 async def upload_part(ctx: Context) -> Response:
     number = part_number(ctx)
     upload = await _upload(ctx)
-    sent, _, _ = client_checksum(ctx.req, ctx.principal)
+    sent, _, _ = client_checksum(ctx.req, ctx.signed)
     expected = upload.checksum_algorithm
     if expected is not None and sent is not None and sent != expected:
         raise S3Error(Code.InvalidRequest, f"Checksum Type mismatch occurred, expected checksum Type: "
                       f"{expected.lower()}, actual checksum Type: {sent.lower()}")
-    body = open_body(ctx.req, ctx.principal, ctx.receive, max_size=MAX_PART_SIZE, store_algorithm=expected)
+    body = ctx.open_body(max_size=MAX_PART_SIZE, store_algorithm=expected)
     part = await ctx.backend.upload_part(ctx.bucket, ctx.key, upload.upload_id, number, body)
     headers = {"etag": quote_etag(part.etag)}
     if part.checksum is not None and (expected is not None or sent is not None):

@@ -6,7 +6,6 @@ from gateway import checksums, conditions, objectmeta, xml
 from gateway.context import Context
 from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl
-from gateway.payload import open_body
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
 from storage_backends.base import ObjectInfo, ObjectStream, WriteConditions
@@ -46,7 +45,7 @@ async def put_object(ctx: Context) -> Response:
     check_canned_acl(ctx)
     new = objectmeta.new_object(ctx)
     when = write_conditions(ctx)
-    body = open_body(ctx.req, ctx.principal, ctx.receive, max_size=MAX_PUT_SIZE)
+    body = ctx.open_body(max_size=MAX_PUT_SIZE)
     info = await ctx.backend.put_object(ctx.bucket, ctx.key, body, new, when)
     return Response(200, written_headers(info))
 
@@ -124,10 +123,7 @@ async def delete_object(ctx: Context) -> Response:
 
 
 async def delete_objects(ctx: Context) -> Response:
-    h = ctx.req.headers
-    if "content-md5" not in h and not any(name.startswith("x-amz-checksum-") for name in h) \
-            and "x-amz-trailer" not in h:
-        raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
+    ctx.require_integrity_header()
     doc = await ctx.read_xml("Delete")
     quiet = (xml.text(doc, "Quiet") or "").strip().lower() == "true"
     objects = xml.children(doc, "Object")

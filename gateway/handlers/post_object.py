@@ -1,0 +1,91 @@
+"""PostObject: browser uploads with an HTML form and a signed POST policy.
+
+The request carries its own credentials (the signed policy), so it is routed without header
+authentication. The file streams from the form straight into storage; the policy's
+``content-length-range`` stops an oversized file as soon as it crosses the limit.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from gateway import checksums, forms, objectmeta, post_policy, xml
+from gateway.context import Context
+from gateway.errors import Code, S3Error
+from gateway.handlers.buckets import CANNED_ACLS
+from gateway.handlers.objects import MAX_PUT_SIZE
+from gateway.payload import receive_stream, verified_stream
+from gateway.request import validate_key
+from gateway.responses import Response, quote_etag, xml_response
+from storage_backends.base import NewObject
+
+SUCCESS_STATUSES = {"200": 200, "201": 201, "204": 204}
+
+
+def _tags(fields: dict[str, str]) -> dict[str, str]:
+    raw = fields.get("tagging")
+    if not raw:
+        return {}
+    doc = xml.parse(raw.encode("utf-8"), "Tagging")
+    tag_set = xml.child(doc, "TagSet")
+    pairs = [(xml.text(t, "Key") or "", xml.text(t, "Value") or "")
+             for t in (xml.children(tag_set, "Tag") if tag_set is not None else [])]
+    return objectmeta.validate_tags(pairs)
+
+
+def _checksum_field(fields: dict[str, str]) -> tuple[str | None, str | None]:
+    found = [(algo, value) for name, value in fields.items() if (algo := checksums.algorithm_of_header(name))]
+    if len(found) > 1:
+        raise S3Error(Code.InvalidRequest, "Expecting a single x-amz-checksum- field.")
+    if not found:
+        return None, None
+    algo, value = found[0]
+    if not checksums.is_valid_value(algo, value):
+        raise S3Error(Code.InvalidRequest, f"Value for {checksums.header_name(algo)} field is invalid.")
+    return algo, value
+
+
+async def post_object(ctx: Context) -> Response:
+    reader = forms.FormReader(receive_stream(ctx.receive), forms.boundary_of(ctx.header("content-type") or ""))
+    fields, file_part = await reader.fields()
+    user = post_policy.verify_signature(fields, ctx.users.by_access_key, ctx.now)
+    key = fields.get("key")
+    if key is None:
+        raise S3Error(Code.InvalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, "
+                      "please check the order of the fields.", ArgumentName="key")
+    if file_part is None:
+        raise S3Error(Code.InvalidArgument, "POST requires exactly one file upload per request.",
+                      ArgumentName="file")
+    policy = post_policy.parse_policy(fields["policy"])
+    post_policy.check(policy, fields, ctx.bucket, ctx.now)
+    key = key.replace("${filename}", file_part.filename or "")
+    if not key:
+        raise S3Error(Code.InvalidArgument, "User key must have a length greater than 0.", ArgumentName="key")
+    validate_key(key)
+    if fields.get("acl", "private") not in CANNED_ACLS:
+        raise S3Error(Code.InvalidArgument, ArgumentName="acl", ArgumentValue=fields["acl"])
+    new = NewObject(owner_id=user.canonical_id, content=objectmeta.content_headers(fields),
+                    metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
+                    tags=_tags(fields))
+    low, high = policy.length_range or (0, MAX_PUT_SIZE)
+    algorithm, expected = _checksum_field(fields)
+    body = verified_stream(reader.file(), algorithm=algorithm, expected=expected, min_size=low,
+                           max_size=min(high, MAX_PUT_SIZE))
+    info = await ctx.backend.put_object(ctx.bucket, key, body, new)
+    scheme = "https" if ctx.req.is_tls else "http"
+    location = f"{scheme}://{ctx.req.host}/{ctx.bucket}/{quote(key, safe='/')}"
+    headers = {"etag": quote_etag(info.etag), "location": location}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    redirect = fields.get("success_action_redirect") or fields.get("redirect")
+    if redirect:
+        query = urlencode({"bucket": ctx.bucket, "key": key, "etag": quote_etag(info.etag)})
+        headers["location"] = f"{redirect}{'&' if '?' in redirect else '?'}{query}"
+        return Response(303, headers)
+    status = SUCCESS_STATUSES.get(fields.get("success_action_status", ""), 204)
+    if status == 201:
+        root = xml.document("PostResponse", namespace=False)
+        xml.subs(root, [("Location", location), ("Bucket", ctx.bucket), ("Key", key),
+                        ("ETag", quote_etag(info.etag))])
+        return xml_response(root, 201, headers)
+    return Response(status, headers)
