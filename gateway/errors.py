@@ -97,6 +97,7 @@ class Code(Enum):
     OwnershipControlsNotFoundError = (404, "The bucket ownership controls were not found")
     PreconditionFailed = (412, "At least one of the pre-conditions you specified did not hold")
     ReplicationConfigurationNotFoundError = (404, "The replication configuration was not found")
+    RestoreAlreadyInProgress = (409, "Object restore is already in progress")
     RequestTimeTooSkewed = (403, "The difference between the request time and the current time is too large.")
     ServerSideEncryptionConfigurationNotFoundError = (
         404,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gateway.errors import Code, S3Error
+from storage_backends.lifecycle import ARCHIVE_CLASSES, Configuration
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language",
@@ -63,6 +64,14 @@ class BucketInfo:
     versioning: str | None = None  # None (never enabled), "Enabled" or "Suspended"
 
 
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """An archived (GLACIER / DEEP_ARCHIVE) object's restore: in progress, or done until ``expiry_ms``."""
+
+    ongoing: bool
+    expiry_ms: int | None = None
+
+
 @dataclass(slots=True)
 class ObjectInfo:
     bucket: str
@@ -80,6 +89,15 @@ class ObjectInfo:
     is_latest: bool = True
     delete_marker: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    expiration: tuple[int, str] | None = None  # (expiry ms, rule id) under the bucket's lifecycle rules
+    restore: Restore | None = None
+
+    @property
+    def readable(self) -> bool:
+        """Archived objects can be read only while a restored copy exists."""
+        if self.storage_class not in ARCHIVE_CLASSES:
+            return True
+        return self.restore is not None and not self.restore.ongoing
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +151,15 @@ class ObjectStream(Protocol):
 
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     async def aclose(self) -> None: ...
+
+
+@dataclass(slots=True)
+class VersionsPage:
+    versions: list[ObjectInfo]  # versions and delete markers, by key, newest first
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_version_id_marker: str | None
 
 
 @dataclass(slots=True)
@@ -253,3 +280,22 @@ class Backend(Protocol):
     async def list_multipart_uploads(self, bucket: str, *, prefix: str = "", delimiter: str = "",
                                      key_marker: str = "", upload_id_marker: str = "",
                                      limit: int = 1000) -> UploadsPage: ...
+
+    # versioning and tags
+    async def put_bucket_versioning(self, bucket: str, status: str) -> None: ...
+    async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
+                                   version_id_marker: str = "", limit: int = 1000) -> VersionsPage: ...
+    async def get_object_tagging(self, bucket: str, key: str, *, version_id: str | None = None
+                                 ) -> tuple[str | None, dict[str, str]]: ...
+    async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
+                                 version_id: str | None = None) -> str | None: ...
+
+    # lifecycle and archives
+    async def get_bucket_lifecycle(self, bucket: str) -> Configuration | None: ...
+    async def put_bucket_lifecycle(self, bucket: str, config: Configuration | None) -> None: ...
+    async def restore_object(self, bucket: str, key: str, *, version_id: str | None, days: int) -> bool:
+        """Start (True) or extend (False) a restore; RestoreAlreadyInProgress while one runs."""
+        ...
+    async def run_lifecycle(self, *, advance_days: float = 0) -> dict[str, object]:
+        """Advance the lifecycle clock, then apply every bucket's rules now (the admin endpoint)."""
+        ...

@@ -6,6 +6,10 @@ directory. Writing goes to a per-process temp directory, is fsynced, then rename
 leaves either nothing visible or a complete file that no metadata names yet (an orphan the
 start-up sweep removes). Readers hold an open descriptor, so a blob deleted while being read
 stays readable to them.
+
+Blobs live in volumes: the data directory itself (volume ``""``) and, optionally, one directory
+per storage class (a larger, cheaper disk for GLACIER, say), each with its own temp directory
+so that the final rename never crosses file systems.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from storage_backends.base import Body
 log = logging.getLogger("s3gate.blobs")
 
 READ_CHUNK = 1024 * 1024
+DEFAULT_VOLUME = ""
 
 
 def new_blob_id() -> str:
@@ -45,16 +50,15 @@ class SpilledBody:
         self.inline = inline
 
 
-class BlobStore:
-    def __init__(self, root: Path, inline_max: int) -> None:
-        self.root = root
+class Volume:
+    """One directory of blob files, with this process's own temp directory inside it."""
+
+    def __init__(self, root: Path) -> None:
         self.blob_dir = root / "blobs"
         self.tmp_root = root / "tmp"
-        self.inline_max = inline_max
-        self._tmp: Path | None = None
+        self.tmp: Path | None = None
         self._lock_fd: int | None = None
 
-    # -- start-up -----------------------------------------------------------------------------
     def open(self) -> None:
         """Create the layout and claim a temp directory; remove temp dirs of dead processes."""
         self.blob_dir.mkdir(parents=True, exist_ok=True)
@@ -63,24 +67,23 @@ class BlobStore:
             (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
         _fsync_dir(self.blob_dir)
         self._remove_dead_tmp_dirs()
-        self._tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._tmp.mkdir()
-        self._lock_fd = os.open(self._tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self.tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tmp.mkdir()
+        self._lock_fd = os.open(self.tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
 
     def close(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _remove_dead_tmp_dirs(self) -> None:
         for entry in self.tmp_root.iterdir():
-            lock = entry / ".lock"
             try:
-                fd = os.open(lock, os.O_RDWR)
-            except FileNotFoundError:
+                fd = os.open(entry / ".lock", os.O_RDWR)
+            except (FileNotFoundError, NotADirectoryError):
                 shutil.rmtree(entry, ignore_errors=True)
                 continue
             try:
@@ -91,24 +94,48 @@ class BlobStore:
                 os.close(fd)
             shutil.rmtree(entry, ignore_errors=True)
 
-    def sweep_orphans(self, known: Iterable[str], older_than_s: float) -> int:
-        """Delete blob files that no metadata names (a crash between publish and commit)."""
-        known_ids = set(known)
-        cutoff = time.time() - older_than_s
-        removed = 0
-        for sub in self.blob_dir.iterdir():
-            for entry in os.scandir(sub):
-                if entry.name not in known_ids and entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
-                    removed += 1
-        return removed
-
-    # -- paths ----------------------------------------------------------------------------------
     def path(self, blob_id: str) -> Path:
         return self.blob_dir / blob_id[:2] / blob_id
 
+
+class BlobStore:
+    def __init__(self, root: Path, inline_max: int, class_dirs: dict[str, Path] | None = None) -> None:
+        self.inline_max = inline_max
+        self.volumes = {DEFAULT_VOLUME: Volume(root)}
+        for storage_class, directory in (class_dirs or {}).items():
+            self.volumes[storage_class] = Volume(directory)
+
+    def open(self) -> None:
+        for volume in self.volumes.values():
+            volume.open()
+
+    def close(self) -> None:
+        for volume in self.volumes.values():
+            volume.close()
+
+    def volume_for(self, storage_class: str) -> str:
+        """The volume new bytes of this storage class go to."""
+        return storage_class if storage_class in self.volumes else DEFAULT_VOLUME
+
+    def path(self, blob_id: str, volume: str = DEFAULT_VOLUME) -> Path:
+        return self.volumes.get(volume, self.volumes[DEFAULT_VOLUME]).path(blob_id)
+
+    def sweep_orphans(self, known: Iterable[tuple[str, str]], older_than_s: float) -> int:
+        """Delete blob files that no metadata names (a crash between publish and commit, or
+        between a transition's copy and its commit). ``known`` holds (blob id, volume) pairs."""
+        known_pairs = set(known)
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for name, volume in self.volumes.items():
+            for sub in volume.blob_dir.iterdir():
+                for entry in os.scandir(sub):
+                    if (entry.name, name) not in known_pairs and entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
     # -- write ----------------------------------------------------------------------------------
-    async def write(self, body: Body, *, allow_inline: bool = True) -> SpilledBody:
+    async def write(self, body: Body, *, allow_inline: bool = True, volume: str = DEFAULT_VOLUME) -> SpilledBody:
         """Consume ``body``; keep it inline if small, else publish it as a blob file.
 
         If the body raises (bad digest, truncated, client gone), the temp file is removed and
@@ -123,14 +150,16 @@ class BlobStore:
                     break
             else:  # the body ended (and verified) while still small
                 return SpilledBody(None, len(held), bytes(held))
-        blob_id, size = await self.publish(bytes(held), iterator)
+        blob_id, size = await self.publish(bytes(held), iterator, volume=volume)
         return SpilledBody(blob_id, size, None)
 
-    async def publish(self, head: bytes, rest: AsyncIterator[bytes]) -> tuple[str, int]:
+    async def publish(self, head: bytes, rest: AsyncIterator[bytes], *, volume: str = DEFAULT_VOLUME,
+                      blob_id: str | None = None) -> tuple[str, int]:
         """Write ``head`` + ``rest`` to a temp file, fsync, rename into place, fsync the directory."""
-        assert self._tmp is not None, "BlobStore.open() first"
-        blob_id = new_blob_id()
-        tmp = self._tmp / blob_id
+        target = self.volumes.get(volume, self.volumes[DEFAULT_VOLUME])
+        assert target.tmp is not None, "BlobStore.open() first"
+        blob_id = blob_id or new_blob_id()
+        tmp = target.tmp / blob_id
         try:
             async with aiofiles.open(tmp, "wb") as f:
                 size = len(head)
@@ -142,7 +171,7 @@ class BlobStore:
                     size += len(block)
                 await f.flush()
                 await asyncio.to_thread(os.fsync, f.fileno())
-            final = self.path(blob_id)
+            final = target.path(blob_id)
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(_fsync_dir, final.parent)
         except BaseException:
@@ -153,18 +182,31 @@ class BlobStore:
             raise
         return blob_id, size
 
-    # -- read -----------------------------------------------------------------------------------
-    def open_fd(self, blob_id: str) -> int:
-        """Raises FileNotFoundError if the blob was deleted meanwhile (callers retry the lookup)."""
-        return os.open(self.path(blob_id), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    async def copy_to(self, blob_id: str, source: str, target: str) -> None:
+        """Copy a blob into another volume under the same id (a storage-class transition)."""
+        fd = self.open_fd(blob_id, source)
+        try:
+            size = os.fstat(fd).st_size
+            await self.publish(b"", read_fd(fd, 0, size), volume=target, blob_id=blob_id)
+        finally:
+            os.close(fd)
 
-    async def delete(self, blob_ids: Iterable[str]) -> None:
+    # -- read -----------------------------------------------------------------------------------
+    def open_fd(self, blob_id: str, volume: str = DEFAULT_VOLUME) -> int:
+        """Raises FileNotFoundError if the blob was deleted meanwhile (callers retry the lookup)."""
+        return os.open(self.path(blob_id, volume), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+
+    async def delete(self, blob_ids: Iterable[str], volumes: Iterable[str] | None = None) -> None:
+        """Unlink blob files; without ``volumes``, from whichever volume holds them."""
+        names = list(volumes) if volumes is not None else list(self.volumes)
+
         def unlink_all() -> None:
             for blob_id in blob_ids:
-                try:
-                    os.unlink(self.path(blob_id))
-                except FileNotFoundError:
-                    pass
+                for name in names:
+                    try:
+                        os.unlink(self.path(blob_id, name))
+                    except FileNotFoundError:
+                        pass
 
         await asyncio.to_thread(unlink_all)
 

@@ -24,7 +24,10 @@ from storage_backends.base import BucketInfo, Checksum, NewObject, ObjectInfo, W
 from storage_backends.local import sqlstore
 
 OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-                  "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count")
+                  "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
+                  "noncurrent_since, restore_ready, restore_expiry")
+VERSION_COLUMNS = ("id, key, version_id, is_latest, delete_marker, size, etag, last_modified, storage_class, "
+                   "owner_id, checksum")
 LIST_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, checksum"
 
 
@@ -163,6 +166,31 @@ class Metadata:
             args += (upper,)
         return self._read.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()
 
+    def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
+                      ) -> list[sqlite3.Row]:
+        """Versions in (key, newest first) order after ``cursor`` = (key, id, at_key_start)."""
+        key, object_id, at_start = cursor
+        args: list[object]
+        if at_start:
+            where, args = "key >= ?", [key]
+        else:
+            where, args = "(key > ? OR (key = ? AND id < ?))", [key, key, object_id]
+        sql = f"SELECT {VERSION_COLUMNS} FROM objects WHERE bucket = ? AND {where}"
+        params: list[object] = [bucket, *args]
+        if upper is not None:
+            sql += " AND key < ?"
+            params.append(upper)
+        return self._read.execute(sql + " ORDER BY key, id DESC LIMIT ?", (*params, limit)).fetchall()
+
+    def version_position(self, bucket: str, key: str, version_id: str) -> int | None:
+        row = self._one("SELECT id FROM objects WHERE bucket = ? AND key = ? AND version_id = ?",
+                        (bucket, key, version_id))
+        return int(row["id"]) if row else None
+
+    def setting(self, name: str) -> str | None:
+        row = self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        return str(row["value"]) if row else None
+
     def blob(self, blob_id: str) -> sqlite3.Row | None:
         return self._one("SELECT id, size, volume, data FROM blobs WHERE id = ?", (blob_id,))
 
@@ -172,11 +200,11 @@ class Metadata:
             "WHERE object_id = ? ORDER BY part_number", (object_id,)).fetchall()
         return [Extent(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
-    def file_blob_ids(self) -> Iterator[str]:
+    def file_blobs(self) -> Iterator[tuple[str, str]]:
+        """(blob id, volume) of every blob kept as a file."""
         conn = sqlstore.connect(self.path, readonly=True)
         try:
-            for (blob_id,) in conn.execute("SELECT id FROM blobs WHERE data IS NULL"):
-                yield blob_id
+            yield from conn.execute("SELECT id, volume FROM blobs WHERE data IS NULL")
         finally:
             conn.close()
 
@@ -218,8 +246,9 @@ def tx_put_config(conn: sqlite3.Connection, bucket: str, kind: str, document: st
                      (bucket, kind, document))
 
 
-def tx_add_blob(conn: sqlite3.Connection, blob_id: str, size: int, data: bytes | None) -> None:
-    conn.execute("INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)", (blob_id, size, data))
+def tx_add_blob(conn: sqlite3.Connection, blob_id: str, size: int, data: bytes | None, volume: str = "") -> None:
+    conn.execute("INSERT INTO blobs (id, size, refs, volume, data) VALUES (?, ?, 1, ?, ?)",
+                 (blob_id, size, volume, data))
 
 
 def ref_blob(conn: sqlite3.Connection, blob_id: str | None) -> None:
@@ -275,15 +304,26 @@ def _make_room(conn: sqlite3.Connection, bucket: sqlite3.Row, key: str, current:
     """Retire what a new latest version replaces; returns the new version's id."""
     if bucket["versioning"] == "Enabled":
         if current is not None:
-            conn.execute("UPDATE objects SET is_latest = 0 WHERE id = ?", (current["id"],))
+            demote(conn, current["id"])
         return new_version_id()
     null = conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
                         (bucket["name"], key)).fetchone()
     if null is not None:
         _remove_version(conn, null, garbage)
     if current is not None and (null is None or current["id"] != null["id"]):
-        conn.execute("UPDATE objects SET is_latest = 0 WHERE id = ?", (current["id"],))
+        demote(conn, current["id"])
     return "null"
+
+
+def demote(conn: sqlite3.Connection, object_id: int) -> None:
+    """A newer version takes over: this one becomes noncurrent now (lifecycle counts from here)."""
+    conn.execute("UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE id = ?", (now_ms(), object_id))
+
+
+def promote_newest(conn: sqlite3.Connection, bucket: str, key: str) -> None:
+    """After the latest version is removed, the newest remaining one becomes current again."""
+    conn.execute("UPDATE objects SET is_latest = 1, noncurrent_since = NULL WHERE id = (SELECT MAX(id) FROM objects "
+                 "WHERE bucket = ? AND key = ?)", (bucket, key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +406,7 @@ def tx_delete(conn: sqlite3.Connection, bucket: str, key: str, version_id: str |
             return Deleted(version_id if versioning else None, False)
         _remove_version(conn, row, garbage)
         if row["is_latest"]:
-            conn.execute("UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects "
-                         "WHERE bucket = ? AND key = ?)", (bucket, key))
+            promote_newest(conn, bucket, key)
         return Deleted(version_id if versioning else None, bool(row["delete_marker"]))
     current = _latest(conn, bucket, key)
     if versioning is None:
@@ -388,3 +427,62 @@ def tx_forget_garbage(conn: sqlite3.Connection, blob_ids: list[str]) -> None:
 
 def tx_pending_garbage(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT blob_id FROM garbage").fetchall()]
+
+
+def tx_put_tags(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None,
+                tags: dict[str, str]) -> str | None:
+    """Replace a version's tags in place (tagging never creates a version). Returns the version id shown."""
+    b = bucket_row(conn, bucket)
+    row = tx_source_row(conn, bucket, key, version_id)
+    conn.execute("UPDATE objects SET tags = ? WHERE id = ?", (json.dumps(tags), row["id"]))
+    return str(row["version_id"]) if b["versioning"] else None
+
+
+def tx_set_versioning(conn: sqlite3.Connection, bucket: str, status: str) -> None:
+    bucket_row(conn, bucket)
+    conn.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, bucket))
+
+
+def tx_put_setting(conn: sqlite3.Connection, name: str, value: str) -> None:
+    conn.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+                 "value = excluded.value", (name, value))
+
+
+def remove_versions(conn: sqlite3.Connection, ids: list[int], garbage: list[str]) -> int:
+    """Delete many version rows at once (lifecycle): set-based, so a million rows take seconds.
+
+    Callers remove only versions whose removal promotes nothing (noncurrent versions, or the
+    only version of a key). Returns how many rows went.
+    """
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, blob_id, parts_count FROM objects WHERE id IN ({marks})", ids).fetchall()
+    blob_ids = [r["blob_id"] for r in rows if r["blob_id"] is not None]
+    multipart = [r["id"] for r in rows if r["parts_count"]]
+    if multipart:
+        part_marks = ",".join("?" * len(multipart))
+        blob_ids += [r[0] for r in conn.execute(
+            f"SELECT blob_id FROM object_parts WHERE object_id IN ({part_marks})", multipart).fetchall()]
+        conn.execute(f"DELETE FROM object_parts WHERE object_id IN ({part_marks})", multipart)
+    release_blobs(conn, blob_ids, garbage)
+    conn.execute(f"DELETE FROM objects WHERE id IN ({marks})", ids)
+    return len(rows)
+
+
+def release_blobs(conn: sqlite3.Connection, blob_ids: list[str], garbage: list[str]) -> None:
+    """Drop one reference per listed id (an id may repeat); blobs left unreferenced are freed."""
+    if not blob_ids:
+        return
+    counts: dict[str, int] = {}
+    for blob_id in blob_ids:
+        counts[blob_id] = counts.get(blob_id, 0) + 1
+    conn.executemany("UPDATE blobs SET refs = refs - ? WHERE id = ?", [(n, b) for b, n in counts.items()])
+    marks = ",".join("?" * len(counts))
+    dead = conn.execute(f"SELECT id, volume, data IS NULL FROM blobs WHERE id IN ({marks}) AND refs <= 0",
+                        list(counts)).fetchall()
+    if dead:
+        files = [(r[0], r[1]) for r in dead if r[2]]
+        conn.executemany("INSERT INTO garbage (blob_id, volume) VALUES (?, ?) ON CONFLICT DO NOTHING", files)
+        conn.executemany("DELETE FROM blobs WHERE id = ?", [(r[0],) for r in dead])
+        garbage.extend(blob_id for blob_id, _ in files)

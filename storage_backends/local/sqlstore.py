@@ -56,9 +56,8 @@ def migrate(path: str) -> None:
         )
         for number, entry in scripts:
             if number > current:
-                for statement in entry.read_text(encoding="utf-8").split(";\n"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(entry.read_text(encoding="utf-8")):
+                    conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:
@@ -67,6 +66,19 @@ def migrate(path: str) -> None:
         raise
     finally:
         conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (transactions stay ours: no executescript)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    if pending.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()):
+        raise ValueError(f"incomplete SQL statement in migration: {pending[:80]!r}")
+    return statements
 
 
 class Writer:

@@ -132,6 +132,16 @@ def tx_abort(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str, ga
     _release_upload(conn, upload_id, set(), garbage)
 
 
+def tx_abort_many(conn: sqlite3.Connection, garbage: list[str], *, upload_ids: list[str]) -> int:
+    """Abort uploads that still exist (lifecycle); returns how many did."""
+    aborted = 0
+    for upload_id in upload_ids:
+        if conn.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
+            _release_upload(conn, upload_id, set(), garbage)
+            aborted += 1
+    return aborted
+
+
 def tx_abort_all(conn: sqlite3.Connection, bucket: str, garbage: list[str]) -> None:
     for (upload_id,) in conn.execute("SELECT upload_id FROM uploads WHERE bucket = ?", (bucket,)).fetchall():
         _release_upload(conn, upload_id, set(), garbage)

@@ -1,0 +1,361 @@
+"""Buckets, objects, listings, versions and tags of the local backend."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+
+from gateway import checksums
+from gateway.errors import Code, S3Error
+from storage_backends.base import Body as RequestBody
+from storage_backends.base import (
+    BucketInfo,
+    ByteRange,
+    Checksum,
+    DeleteResult,
+    ListPage,
+    NewObject,
+    ObjectInfo,
+    VersionsPage,
+    WriteConditions,
+)
+from storage_backends.lifecycle import expiration_of
+from storage_backends.local import metadata as md
+from storage_backends.local import uploads
+from storage_backends.local.blobs import new_blob_id, read_fd
+from storage_backends.local.core import LocalCore
+from storage_backends.local.listing import paginate, successor
+
+
+class LocalObjectStream:
+    """An opened version: descriptors (or inline bytes) for just the extents the range needs."""
+
+    def __init__(self, info: ObjectInfo, start: int, end: int, checksum: Checksum | None,
+                 pieces: list[tuple[int | bytes, int, int]]) -> None:
+        self.info = info
+        self.start = start
+        self.end = end
+        self.checksum = checksum
+        self._pieces = pieces  # (fd or inline bytes, offset in it, length)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for source, offset, length in self._pieces:
+            if isinstance(source, bytes):
+                yield source[offset: offset + length]
+            else:
+                async for chunk in read_fd(source, offset, length):
+                    yield chunk
+
+    async def aclose(self) -> None:
+        for source, _, _ in self._pieces:
+            if isinstance(source, int):
+                os.close(source)
+        self._pieces = []
+
+
+def _part_range(info: ObjectInfo, extents: list[md.Extent], part_number: int
+                ) -> tuple[int, int, Checksum | None]:
+    """Byte range and checksum of part N (a single-part object is its own part 1)."""
+    count = info.parts_count or 1
+    if not 1 <= part_number <= count:
+        raise S3Error(Code.InvalidPartNumber, PartNumberRequested=str(part_number), ActualPartCount=str(count))
+    if not info.parts_count:
+        return 0, info.size - 1, info.checksum
+    offset = 0
+    for extent in extents:
+        if extent.part_number == part_number:
+            checksum = uploads.part_checksum(extent.checksum)
+            if checksum is not None and info.checksum is not None and info.checksum.type == "COMPOSITE":
+                checksum = Checksum(checksum.algorithm, checksum.value, "COMPOSITE")
+            else:
+                checksum = None
+            return extent.start, extent.start + extent.size - 1, checksum
+        offset = extent.start + extent.size
+    return offset, offset - 1, None  # an empty part
+
+
+def _check_version_id(version_id: str | None) -> None:
+    if version_id is not None and not md.is_version_id(version_id):
+        raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="versionId",
+                      ArgumentValue=version_id)
+
+
+class ObjectOps(LocalCore):
+    # -- buckets --------------------------------------------------------------------------------
+    async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
+                           limit: int = 10000) -> list[BucketInfo]:
+        return self._meta.buckets(owner_id, prefix, start_after, limit)
+
+    async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
+        return await self._meta.writer.run(lambda c: md.tx_create_bucket(c, name, region, owner_id))
+
+    async def get_bucket(self, name: str) -> BucketInfo:
+        return self._bucket(name)
+
+    async def delete_bucket(self, name: str) -> None:
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> None:
+            md.tx_delete_bucket(conn, name)
+            uploads.tx_abort_all(conn, name, garbage)  # uploads in progress die with their bucket
+
+        await self._write(commit)
+
+    async def get_bucket_config(self, name: str, kind: str) -> str | None:
+        self._bucket(name)
+        return self._meta.config(name, kind)
+
+    async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
+        await self._meta.writer.run(lambda c: md.tx_put_config(c, name, kind, document))
+
+    async def put_bucket_versioning(self, bucket: str, status: str) -> None:
+        await self._meta.writer.run(lambda c: md.tx_set_versioning(c, bucket, status))
+
+    # -- listing --------------------------------------------------------------------------------
+    async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
+                           limit: int = 1000) -> ListPage:
+        self._bucket(bucket)
+        m = self._meta
+        upper = successor(prefix) if prefix else None
+        start = (after, False) if after >= prefix else (prefix, True)
+        page = paginate(
+            lambda cursor, n: m.list_latest(bucket, cursor, upper, n),
+            lambda row: row["key"],
+            lambda row: (row["key"], False),
+            lambda key: (key, True),
+            start=start, marker=after, prefix=prefix, delimiter=delimiter, limit=limit,
+        )
+        last = page.last
+        next_marker = (last if isinstance(last, str) else last["key"]) if page.is_truncated and last else None
+        return ListPage([md.listed_info(bucket, r) for r in page.rows], page.common_prefixes, page.is_truncated,
+                        next_marker)
+
+    async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
+                                   version_id_marker: str = "", limit: int = 1000) -> VersionsPage:
+        b = self._bucket(bucket)
+        m = self._meta
+        upper = successor(prefix) if prefix else None
+        start: tuple[str, int, bool]
+        if key_marker and version_id_marker:
+            position = m.version_position(bucket, key_marker, version_id_marker)
+            if position is None:
+                raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="version-id-marker",
+                              ArgumentValue=version_id_marker)
+            start = (key_marker, position, False)
+        elif key_marker:
+            start = (key_marker, -1, False)  # past every version of the marker key
+        else:
+            start = (prefix, 0, True)
+        if start[0] < prefix:
+            start = (prefix, 0, True)
+        page = paginate(
+            lambda cursor, n: m.list_versions(bucket, cursor, upper, n),
+            lambda row: row["key"],
+            lambda row: (row["key"], row["id"], False),
+            lambda k: (k, 0, True),
+            start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
+        )
+        versions = []
+        for row in page.rows:
+            info = md.listed_info(bucket, row)
+            info.version_id = row["version_id"] if b.versioning else "null"
+            info.is_latest, info.delete_marker = bool(row["is_latest"]), bool(row["delete_marker"])
+            versions.append(info)
+        next_key = next_version = None
+        if page.is_truncated and page.last is not None:
+            if isinstance(page.last, str):
+                next_key = page.last
+            else:
+                next_key = page.last["key"]
+                next_version = page.last["version_id"] if b.versioning else "null"
+        return VersionsPage(versions, page.common_prefixes, page.is_truncated, next_key, next_version)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _row(self, bucket: str, key: str, version_id: str | None) -> tuple[sqlite3.Row, BucketInfo]:
+        b = self._bucket(bucket)
+        _check_version_id(version_id)
+        row = self._meta.object_row(bucket, key, version_id)
+        if row is None:
+            if version_id is not None:
+                raise S3Error(Code.NoSuchVersion, Key=key, VersionId=version_id)
+            raise S3Error(Code.NoSuchKey, Key=key)
+        if row["delete_marker"]:
+            headers = {"x-amz-delete-marker": "true"}
+            if b.versioning:
+                headers["x-amz-version-id"] = row["version_id"]
+            if version_id is not None:
+                raise S3Error(Code.MethodNotAllowed, "The specified method is not allowed against this resource.",
+                              headers={**headers, "allow": "DELETE"}, Method="GET", ResourceType="DeleteMarker")
+            raise S3Error(Code.NoSuchKey, headers=headers, Key=key)
+        return row, b
+
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
+        row, b = self._row(bucket, key, version_id)
+        return self._describe(row, b)
+
+    async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                         byte_range: ByteRange | None = None, part_number: int | None = None,
+                         precondition: Callable[[ObjectInfo], None] | None = None) -> LocalObjectStream:
+        for attempt in range(3):
+            row, b = self._row(bucket, key, version_id)
+            info = self._describe(row, b)
+            if precondition is not None:
+                precondition(info)
+            extents = self._extents(row)
+            checksum = info.checksum
+            if part_number is not None:
+                start, end, checksum = _part_range(info, extents, part_number)
+            elif byte_range is not None:
+                start, end = byte_range.resolve(info.size)
+                checksum = None if (start, end) != (0, info.size - 1) else checksum
+            else:
+                start, end = 0, info.size - 1
+            try:
+                return LocalObjectStream(info, start, end, checksum, self._open_pieces(extents, start, end))
+            except FileNotFoundError:  # replaced, deleted or moved between lookup and open: look again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _extents(self, row: sqlite3.Row) -> list[md.Extent]:
+        if row["blob_id"] is not None:
+            return [md.Extent(1, row["blob_id"], 0, row["size"], row["etag"], None)]
+        if row["parts_count"]:
+            return self._meta.extents(row["id"])
+        return []
+
+    def _open_pieces(self, extents: list[md.Extent], start: int, end: int) -> list[tuple[int | bytes, int, int]]:
+        if end < start:
+            return []
+        pieces: list[tuple[int | bytes, int, int]] = []
+        try:
+            for extent in extents:
+                lo = max(start, extent.start)
+                hi = min(end, extent.start + extent.size - 1)
+                if lo > hi:
+                    continue
+                blob = self._meta.blob(extent.blob_id)
+                if blob is None:
+                    raise FileNotFoundError(extent.blob_id)
+                source: int | bytes = blob["data"] if blob["data"] is not None else \
+                    self.blobs.open_fd(extent.blob_id, blob["volume"])
+                pieces.append((source, lo - extent.start, hi - lo + 1))
+        except BaseException:
+            for source, _, _ in pieces:
+                if isinstance(source, int):
+                    os.close(source)
+            raise
+        return pieces
+
+    # -- writing ----------------------------------------------------------------------------------
+    def _with_expiration(self, info: ObjectInfo) -> ObjectInfo:
+        config = self._lifecycle(info.bucket)
+        if config is not None:
+            info.expiration = expiration_of(config, info.key, info.size, info.tags, info.last_modified_ms,
+                                            self.clock())
+        return info
+
+    async def put_object(self, bucket: str, key: str, body: RequestBody, new: NewObject,
+                         conditions: WriteConditions | None = None) -> ObjectInfo:
+        self._bucket(bucket)  # fail fast, before reading the body
+        if conditions is not None:
+            md.check_write_conditions(self._meta.object_row(bucket, key, None), conditions)
+        volume = self.blobs.volume_for(new.storage_class)
+        spilled = await self.blobs.write(body, volume=volume)
+        digests = body.digests()
+        blob_id = spilled.blob_id
+        if spilled.inline is not None and spilled.size > 0:
+            blob_id = new_blob_id()
+        checksum = Checksum(digests.checksum_algorithm, digests.checksum_value)
+        version = md.NewVersion(spilled.size, digests.md5_hex, checksum, md.Body(blob_id, None))
+
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
+            if blob_id is not None:
+                md.tx_add_blob(conn, blob_id, spilled.size, spilled.inline, volume)
+            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+
+        try:
+            info = await self._write(commit)
+        except BaseException:
+            if spilled.blob_id is not None:  # published but never referenced
+                await self.blobs.delete([spilled.blob_id])
+            raise
+        return self._with_expiration(info)
+
+    async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
+                          key: str, new: NewObject, *, checksum_algorithm: str | None = None,
+                          conditions: WriteConditions | None = None) -> ObjectInfo:
+        """Share the source's blobs (no bytes copied) unless a different checksum must be computed."""
+        _check_version_id(src_version_id)
+        if checksum_algorithm is not None:
+            src_info = await self.head_object(src_bucket, src_key, version_id=src_version_id)
+            if src_info.checksum is None or src_info.checksum.algorithm != checksum_algorithm \
+                    or src_info.checksum.type != "FULL_OBJECT":
+                return await self._copy_rewrite(src_bucket, src_key, src_version_id, bucket, key, new,
+                                                checksum_algorithm, conditions)
+
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
+            src = md.tx_source_row(conn, src_bucket, src_key, src_version_id)
+            body, extents = md.tx_copy_refs(conn, src)
+            version = md.NewVersion(src["size"], src["etag"], md.checksum_of(src["checksum"]), body, extents)
+            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+
+        return self._with_expiration(await self._write(commit))
+
+    async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
+                            key: str, new: NewObject, algorithm: str,
+                            conditions: WriteConditions | None) -> ObjectInfo:
+        """A copy that must compute another checksum re-reads the source into a new blob."""
+        stream = await self.get_object(src_bucket, src_key, version_id=src_version_id)
+        hasher = checksums.new_hasher(algorithm)
+
+        async def hashed() -> AsyncIterator[bytes]:
+            async for chunk in stream:
+                hasher.update(chunk)
+                yield chunk
+
+        volume = self.blobs.volume_for(new.storage_class)
+        try:
+            blob_id, size = await self.blobs.publish(b"", hashed(), volume=volume)
+        finally:
+            await stream.aclose()
+        if size == 0:
+            await self.blobs.delete([blob_id])
+        kept = blob_id if size else None
+        version = md.NewVersion(size, stream.info.etag, Checksum(algorithm, checksums.b64(hasher.digest())),
+                                md.Body(kept, None))
+
+        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
+            if kept is not None:
+                md.tx_add_blob(conn, kept, size, None, volume)
+            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+
+        return self._with_expiration(await self._write(commit))
+
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
+        _check_version_id(version_id)
+        deleted = await self._write(lambda c, g: md.tx_delete(c, bucket, key, version_id, g))
+        return DeleteResult(key, deleted.version_id, deleted.delete_marker)
+
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+        self._bucket(bucket)
+
+        async def one(key: str, version_id: str | None) -> DeleteResult:
+            try:
+                return await self.delete_object(bucket, key, version_id=version_id)
+            except S3Error as exc:
+                return DeleteResult(key, version_id, error=exc)
+
+        # Concurrent deletes share group commits: 1,000 keys cost a handful of fsyncs, not 1,000.
+        return list(await asyncio.gather(*(one(k, v) for k, v in items)))
+
+    # -- tags -------------------------------------------------------------------------------------
+    async def get_object_tagging(self, bucket: str, key: str, *, version_id: str | None = None
+                                 ) -> tuple[str | None, dict[str, str]]:
+        info = await self.head_object(bucket, key, version_id=version_id)
+        return info.version_id, info.tags
+
+    async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
+                                 version_id: str | None = None) -> str | None:
+        _check_version_id(version_id)
+        return await self._meta.writer.run(lambda c: md.tx_put_tags(c, bucket, key, version_id, tags))
