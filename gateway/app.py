@@ -11,6 +11,7 @@ import base64
 import logging
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from gateway import cors, responses
@@ -25,7 +26,7 @@ from storage_backends.base import Backend
 log = logging.getLogger("s3gate")
 
 Scope = dict[str, Any]
-# Unauthenticated liveness probe. No bucket can be called "_s3gate" (underscores are not allowed).
+# Unauthenticated liveness probe (see operations.ADMIN_BUCKET for the rest of /_s3gate/).
 HEALTH_PATH = "/_s3gate/health"
 
 
@@ -36,7 +37,10 @@ class S3App:
         if backend is None:
             from storage_backends.local.backend import LocalBackend
 
-            backend = LocalBackend(settings.data_dir)
+            backend = LocalBackend(
+                settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
+                lifecycle_day_seconds=settings.lifecycle_day_seconds,
+                restore_delay_seconds=settings.restore_delay_seconds)
         self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

@@ -32,6 +32,9 @@ FLAG_HELP = {
     "certfile": "TLS certificate (PEM); serve HTTPS",
     "keyfile": "TLS private key (PEM)",
     "domain": "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)",
+    "lifecycle-day-seconds": "length of a lifecycle 'day' in seconds, to test rules quickly (default 86400)",
+    "restore-delay-seconds": "how long RestoreObject takes for GLACIER/DEEP_ARCHIVE (default 5)",
+    "storage-class-dir": "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]",
 }
 
 
@@ -61,6 +64,8 @@ def export(settings: Settings, environ: dict[str, str]) -> None:
         value = getattr(settings, field_name)
         if field_name == "domains":
             value = ",".join(value)
+        elif field_name == "storage_class_dirs":
+            value = ",".join(f"{c}={d}" for c, d in value) or None
         if value is not None:
             environ[env] = str(value)
 

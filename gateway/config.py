@@ -84,6 +84,9 @@ class Settings:
     certfile: str | None = None
     keyfile: str | None = None
     domains: tuple[str, ...] = ("localhost",)
+    lifecycle_day_seconds: float = 86400.0
+    restore_delay_seconds: float = 5.0
+    storage_class_dirs: tuple[tuple[str, str], ...] = ()
     users: tuple[User, ...] = field(default=(), compare=False)
 
     @property
@@ -112,6 +115,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "certfile": ("S3GATE_CERTFILE", "certfile"),
     "keyfile": ("S3GATE_KEYFILE", "keyfile"),
     "domain": ("S3GATE_DOMAIN", "domains"),
+    "lifecycle-day-seconds": ("S3GATE_LIFECYCLE_DAY_SECONDS", "lifecycle_day_seconds"),
+    "restore-delay-seconds": ("S3GATE_RESTORE_DELAY_SECONDS", "restore_delay_seconds"),
+    "storage-class-dir": ("S3GATE_STORAGE_CLASS_DIR", "storage_class_dirs"),
     "access-key": ("S3GATE_ACCESS_KEY", "access_key"),
     "secret-key": ("S3GATE_SECRET_KEY", "secret_key"),
 }
@@ -135,6 +141,16 @@ def settings_from_values(values: dict[str, str | None]) -> Settings:
             kwargs[name] = number
         elif name == "domains":
             kwargs[name] = tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
+        elif name in ("lifecycle_day_seconds", "restore_delay_seconds"):
+            try:
+                seconds = float(raw)
+            except ValueError:
+                raise ConfigError(f"{name.replace('_', '-')} must be a number, got {raw!r}") from None
+            if seconds < 0 or (name == "lifecycle_day_seconds" and seconds == 0):
+                raise ConfigError(f"{name.replace('_', '-')} must be positive, got {raw!r}")
+            kwargs[name] = seconds
+        elif name == "storage_class_dirs":
+            kwargs[name] = _class_dirs(raw)
         else:
             kwargs[name] = raw
     users_file = kwargs.get("users_file")
@@ -147,6 +163,23 @@ def settings_from_values(values: dict[str, str | None]) -> Settings:
             raise ConfigError(f"TLS file {path}: no such file")
     settings.user_table()  # duplicate access keys stop start-up here
     return settings
+
+
+def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
+    """``GLACIER=/mnt/cold,DEEP_ARCHIVE=/mnt/cold`` -> ((class, dir), ...)."""
+    from storage_backends.lifecycle import TRANSITION_CLASSES
+
+    pairs = []
+    for item in raw.split(","):
+        storage_class, sep, directory = item.partition("=")
+        storage_class = storage_class.strip().upper()
+        if not sep or not directory.strip():
+            raise ConfigError(f"storage-class-dir entries look like CLASS=DIRECTORY, got {item!r}")
+        if storage_class not in TRANSITION_CLASSES:
+            raise ConfigError(f"storage-class-dir: {storage_class!r} is not a storage class objects can move to "
+                              f"({', '.join(TRANSITION_CLASSES)})")
+        pairs.append((storage_class, directory.strip()))
+    return tuple(pairs)
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:

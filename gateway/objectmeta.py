@@ -95,7 +95,29 @@ def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
     if with_checksum and info.checksum is not None:
         headers[checksums.header_name(info.checksum.algorithm)] = info.checksum.value
         headers["x-amz-checksum-type"] = info.checksum.type
+    headers.update(lifecycle_headers(info))
     return headers
+
+
+def lifecycle_headers(info: ObjectInfo) -> dict[str, str]:
+    """``x-amz-expiration`` (a lifecycle rule will expire this version) and ``x-amz-restore``."""
+    headers = {}
+    if info.expiration is not None:
+        at, rule_id = info.expiration
+        headers["x-amz-expiration"] = f'expiry-date="{http_date(at)}", rule-id="{rule_id}"'
+    if info.restore is not None:
+        if info.restore.ongoing:
+            headers["x-amz-restore"] = 'ongoing-request="true"'
+        else:
+            expiry = f', expiry-date="{http_date(info.restore.expiry_ms)}"' if info.restore.expiry_ms else ""
+            headers["x-amz-restore"] = f'ongoing-request="false"{expiry}'
+    return headers
+
+
+def check_readable(info: ObjectInfo) -> None:
+    """GLACIER and DEEP_ARCHIVE objects are read only through a restored copy."""
+    if not info.readable:
+        raise S3Error(Code.InvalidObjectState, StorageClass=info.storage_class)
 
 
 def apply_response_overrides(ctx: Context, headers: dict[str, str]) -> None:

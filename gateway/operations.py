@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from gateway import cors
 from gateway.context import Context
 from gateway.errors import Code, S3Error
-from gateway.handlers import buckets, config, copy, listing, multipart, objects, post_object
+from gateway.handlers import (
+    buckets,
+    config,
+    copy,
+    lifecycle,
+    listing,
+    multipart,
+    objects,
+    post_object,
+    versioning,
+)
 from gateway.request import S3Request
 from gateway.responses import Response
 
@@ -69,14 +79,19 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GetBucketLocation", "GET", BUCKET, buckets.get_bucket_location, sub="location"),
     Operation("GetBucketAcl", "GET", BUCKET, config.get_bucket_acl, sub="acl"),
     Operation("PutBucketAcl", "PUT", BUCKET, config.put_bucket_acl, sub="acl"),
-    Operation("GetBucketVersioning", "GET", BUCKET, config.get_bucket_versioning, sub="versioning"),
+    Operation("GetBucketVersioning", "GET", BUCKET, versioning.get_bucket_versioning, sub="versioning"),
+    Operation("PutBucketVersioning", "PUT", BUCKET, versioning.put_bucket_versioning, sub="versioning"),
+    Operation("ListObjectVersions", "GET", BUCKET, versioning.list_object_versions, sub="versions"),
     Operation("GetBucketPolicy", "GET", BUCKET, config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
     Operation("GetBucketCors", "GET", BUCKET, cors.get_bucket_cors, sub="cors"),
     Operation("PutBucketCors", "PUT", BUCKET, cors.put_bucket_cors, sub="cors"),
     Operation("DeleteBucketCors", "DELETE", BUCKET, cors.delete_bucket_cors, sub="cors"),
-    Operation("GetBucketLifecycleConfiguration", "GET", BUCKET,
-              config.not_configured(Code.NoSuchLifecycleConfiguration), sub="lifecycle"),
-    Operation("GetBucketTagging", "GET", BUCKET, config.not_configured(Code.NoSuchTagSet), sub="tagging"),
+    Operation("GetBucketLifecycleConfiguration", "GET", BUCKET, lifecycle.get_bucket_lifecycle, sub="lifecycle"),
+    Operation("PutBucketLifecycleConfiguration", "PUT", BUCKET, lifecycle.put_bucket_lifecycle, sub="lifecycle"),
+    Operation("DeleteBucketLifecycle", "DELETE", BUCKET, lifecycle.delete_bucket_lifecycle, sub="lifecycle"),
+    Operation("GetBucketTagging", "GET", BUCKET, versioning.get_bucket_tagging, sub="tagging"),
+    Operation("PutBucketTagging", "PUT", BUCKET, versioning.put_bucket_tagging, sub="tagging"),
+    Operation("DeleteBucketTagging", "DELETE", BUCKET, versioning.delete_bucket_tagging, sub="tagging"),
     Operation("GetBucketEncryption", "GET", BUCKET,
               config.not_configured(Code.ServerSideEncryptionConfigurationNotFoundError), sub="encryption"),
     Operation("GetBucketWebsite", "GET", BUCKET, config.not_configured(Code.NoSuchWebsiteConfiguration),
@@ -107,6 +122,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket),
     # object level
     Operation("GetObjectAcl", "GET", OBJECT, config.get_object_acl, sub="acl"),
+    Operation("GetObjectTagging", "GET", OBJECT, versioning.get_object_tagging, sub="tagging"),
+    Operation("PutObjectTagging", "PUT", OBJECT, versioning.put_object_tagging, sub="tagging"),
+    Operation("DeleteObjectTagging", "DELETE", OBJECT, versioning.delete_object_tagging, sub="tagging"),
+    Operation("RestoreObject", "POST", OBJECT, versioning.restore_object, sub="restore"),
     Operation("PutObjectAcl", "PUT", OBJECT, config.put_object_acl, sub="acl"),
     Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, sub="uploads"),
     Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, query=("uploadId",)),
@@ -130,7 +149,19 @@ for _op in OPERATIONS:
 _RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
 
 
+# s3gate's own endpoints live under /_s3gate/ (no bucket can be named that: underscores are invalid).
+ADMIN_BUCKET = "_s3gate"
+ADMIN: tuple[Operation, ...] = (
+    Operation("AdminRunLifecycle", "POST", "admin/lifecycle", lifecycle.run_lifecycle),
+)
+
+
 def resolve(req: S3Request) -> Operation:
+    if req.bucket == ADMIN_BUCKET:
+        for op in ADMIN:
+            if (op.method, op.level) == (req.method, req.key):
+                return op
+        raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType="ADMIN")
     subresources = SUBRESOURCES.intersection(req.query)
     for op in _BY_ROUTE.get((req.method, req.level), ()):
         if op.matches(req, subresources):

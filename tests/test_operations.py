@@ -13,6 +13,7 @@ MODEL = botocore.session.get_session().get_service_model("s3")
 IMPLEMENTED = {op.name for op in OPERATIONS}
 # Deprecated names that share a request line with the operation we implement.
 ALIASES = {"GetBucketLifecycle": "GetBucketLifecycleConfiguration",
+           "PutBucketLifecycle": "PutBucketLifecycleConfiguration",
            "GetBucketNotification": "GetBucketNotificationConfiguration"}
 
 

@@ -79,11 +79,3 @@ async def put_object_acl(ctx: Context) -> Response:
     if body.strip():
         xml.parse(body, "AccessControlPolicy")
     return Response(200)
-
-
-async def get_bucket_versioning(ctx: Context) -> Response:
-    bucket = await ctx.backend.get_bucket(ctx.bucket)
-    root = xml.document("VersioningConfiguration")
-    if bucket.versioning:
-        xml.sub(root, "Status", bucket.versioning)
-    return xml_response(root)

@@ -72,6 +72,7 @@ async def copy_object(ctx: Context) -> Response:
     directive(ctx, "x-amz-tagging-directive")
     objectmeta.storage_class(h)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
+    objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)
     if src.size > MAX_COPY_SIZE:
         raise S3Error(Code.InvalidRequest, "The specified copy source is larger than the maximum allowable size "

@@ -116,6 +116,7 @@ async def upload_part_copy(ctx: Context) -> Response:
     src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
     byte_range = copy_source_range(h.get("x-amz-copy-source-range"))
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
+    objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)
     if byte_range is not None and byte_range.last is not None and (
             byte_range.first is None or byte_range.last >= src.size):

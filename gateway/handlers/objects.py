@@ -28,7 +28,7 @@ def write_conditions(ctx: Context) -> WriteConditions | None:
 
 def written_headers(info: ObjectInfo) -> dict[str, str]:
     """What S3 answers a successful write with."""
-    headers = {"etag": quote_etag(info.etag)}
+    headers = {"etag": quote_etag(info.etag), **objectmeta.lifecycle_headers(info)}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     if info.checksum is not None:
@@ -80,9 +80,14 @@ async def _open(ctx: Context) -> ObjectStream:
     byte_range = conditions.parse_range(ctx.header("range"))
     number = _part_number(ctx)
     headers_in = ctx.req.headers
+
+    def precondition(info: ObjectInfo) -> None:
+        objectmeta.check_readable(info)
+        conditions.check_read(headers_in, info)
+
     return await ctx.backend.get_object(
         ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"), byte_range=byte_range, part_number=number,
-        precondition=lambda info: conditions.check_read(headers_in, info))
+        precondition=precondition)
 
 
 def _is_slice(ctx: Context) -> bool:

@@ -7,7 +7,7 @@ import sqlite3
 from gateway.errors import Code, S3Error
 from storage_backends.lifecycle import ARCHIVE_CLASSES, Configuration
 from storage_backends.local import metadata as md
-from storage_backends.local.core import CLOCK_OFFSET, LIFECYCLE_KIND
+from storage_backends.local.core import LIFECYCLE_KIND
 from storage_backends.local.lifecycle_worker import LifecyclePass
 from storage_backends.local.multipart import MultipartOps
 
@@ -24,8 +24,7 @@ class ArchiveOps(MultipartOps):
     async def run_lifecycle(self, *, advance_days: float = 0) -> dict[str, object]:
         if advance_days:
             shift = int(advance_days * self.day_ms)
-            offset = int(self._meta.setting(CLOCK_OFFSET) or 0) + shift
-            await self._meta.writer.run(lambda c: md.tx_put_setting(c, CLOCK_OFFSET, str(offset)))
+            await self._meta.writer.run(lambda c: md.tx_advance_clock(c, shift))
         report = await self.lifecycle_pass()
         clock = self.clock()
         return {"now_ms": clock.now_ms(), "offset_days": clock.offset_ms / self.day_ms,

@@ -28,7 +28,6 @@ T = TypeVar("T")
 
 INLINE_MAX = 64 * 1024
 ORPHAN_AGE_S = 3600.0  # a blob file this old that no metadata names is a crash leftover
-CLOCK_OFFSET = "lifecycle_offset_ms"
 LIFECYCLE_KIND = "lifecycle"
 
 
@@ -123,7 +122,7 @@ class LocalCore:
 
     def clock(self) -> Clock:
         """The lifecycle clock, with the offset the admin endpoint may have advanced (shared by workers)."""
-        return Clock(self.day_ms, int(self._meta.setting(CLOCK_OFFSET) or 0))
+        return Clock(self.day_ms, int(self._meta.setting(md.CLOCK_OFFSET) or 0))
 
     def _bucket(self, name: str) -> BucketInfo:
         info = self._meta.bucket(name)

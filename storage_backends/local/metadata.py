@@ -31,8 +31,18 @@ VERSION_COLUMNS = ("id, key, version_id, is_latest, delete_marker, size, etag, l
 LIST_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, checksum"
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+CLOCK_OFFSET = "lifecycle_offset_ms"
+
+
+def now_ms(conn: sqlite3.Connection) -> int:
+    """The server's clock: real time plus the offset the admin endpoint may have advanced.
+
+    Everything s3gate timestamps (LastModified, upload initiation, when a version became
+    noncurrent) follows this clock, so an object written after the clock moved ahead is new,
+    not already "old" to lifecycle rules.
+    """
+    row = conn.execute("SELECT value FROM settings WHERE name = ?", (CLOCK_OFFSET,)).fetchone()
+    return time.time_ns() // 1_000_000 + (int(row[0]) if row else 0)
 
 
 def new_version_id() -> str:
@@ -222,7 +232,7 @@ def tx_create_bucket(conn: sqlite3.Connection, name: str, region: str, owner_id:
     if existing is not None:
         code = Code.BucketAlreadyOwnedByYou if existing[0] == owner_id else Code.BucketAlreadyExists
         raise S3Error(code, BucketName=name)
-    created = now_ms()
+    created = now_ms(conn)
     conn.execute("INSERT INTO buckets (name, region, owner_id, created_ms) VALUES (?, ?, ?, ?)",
                  (name, region, owner_id, created))
     return BucketInfo(name, region, owner_id, created)
@@ -317,7 +327,7 @@ def _make_room(conn: sqlite3.Connection, bucket: sqlite3.Row, key: str, current:
 
 def demote(conn: sqlite3.Connection, object_id: int) -> None:
     """A newer version takes over: this one becomes noncurrent now (lifecycle counts from here)."""
-    conn.execute("UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE id = ?", (now_ms(), object_id))
+    conn.execute("UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE id = ?", (now_ms(conn), object_id))
 
 
 def promote_newest(conn: sqlite3.Connection, bucket: str, key: str) -> None:
@@ -345,7 +355,7 @@ def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObje
     current = _latest(conn, bucket, key)
     check_write_conditions(current, conditions)
     version_id = _make_room(conn, b, key, current, garbage)
-    modified = now_ms()
+    modified = now_ms(conn)
     cur = conn.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id) "
@@ -417,7 +427,7 @@ def tx_delete(conn: sqlite3.Connection, bucket: str, key: str, version_id: str |
     conn.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata) VALUES (?, ?, ?, 1, 1, 0, '', ?, 'STANDARD', ?, '{}', '{}')",
-        (bucket, key, marker_id, now_ms(), current["owner_id"] if current is not None else b["owner_id"]))
+        (bucket, key, marker_id, now_ms(conn), current["owner_id"] if current is not None else b["owner_id"]))
     return Deleted(marker_id, True)
 
 
@@ -443,9 +453,9 @@ def tx_set_versioning(conn: sqlite3.Connection, bucket: str, status: str) -> Non
     conn.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, bucket))
 
 
-def tx_put_setting(conn: sqlite3.Connection, name: str, value: str) -> None:
+def tx_advance_clock(conn: sqlite3.Connection, shift_ms: int) -> None:
     conn.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
-                 "value = excluded.value", (name, value))
+                 "value = CAST(CAST(settings.value AS BIGINT) + ? AS TEXT)", (CLOCK_OFFSET, str(shift_ms), shift_ms))
 
 
 def remove_versions(conn: sqlite3.Connection, ids: list[int], garbage: list[str]) -> int:

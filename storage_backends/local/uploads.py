@@ -90,7 +90,7 @@ def tx_create(conn: sqlite3.Connection, bucket: str, key: str, new: NewObject, a
               checksum_type: str | None) -> UploadInfo:
     md.bucket_row(conn, bucket)
     upload_id = new_upload_id()
-    initiated = md.now_ms()
+    initiated = md.now_ms(conn)
     conn.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (upload_id, bucket, key, initiated, new.owner_id, new.storage_class, json.dumps(new.content),
                   json.dumps(new.metadata), json.dumps(new.tags), algorithm, checksum_type))
@@ -107,7 +107,7 @@ def tx_put_part(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str,
                        (upload_id, part_number)).fetchone()
     if old is not None:
         md.unref_blob(conn, old["blob_id"], garbage)
-    modified = md.now_ms()
+    modified = md.now_ms(conn)
     raw_checksum = json.dumps([checksum.algorithm, checksum.value]) if checksum else None
     conn.execute("INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET "
