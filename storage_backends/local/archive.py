@@ -7,6 +7,7 @@ import sqlite3
 from gateway.errors import Code, S3Error
 from storage_backends.lifecycle import ARCHIVE_CLASSES, Configuration
 from storage_backends.local import metadata as md
+from storage_backends.local import sqlstore
 from storage_backends.local.core import LIFECYCLE_KIND
 from storage_backends.local.lifecycle_worker import LifecyclePass
 from storage_backends.local.multipart import MultipartOps
@@ -32,8 +33,12 @@ class ArchiveOps(MultipartOps):
 
     async def lifecycle_pass(self) -> dict[str, int]:
         async with self._lifecycle_lock:  # the periodic pass and an admin-triggered one never overlap
-            worker = LifecyclePass(self._meta.read, self._write, self.clock(), self._move_blobs)
-            return (await worker.run()).as_dict()
+            read = sqlstore.connect(self._meta.path, readonly=True)  # its own snapshot, not the requests'
+            try:
+                worker = LifecyclePass(read, self._write, self.clock(), self._move_blobs)
+                return (await worker.run()).as_dict()
+            finally:
+                read.close()
 
     async def _move_blobs(self, object_ids: list[int], storage_class: str) -> None:
         """A transition into a class with its own directory really moves the bytes there."""

@@ -106,22 +106,31 @@ class LifecyclePass:
         assert date_ms is not None
         return 2**62 if self.now >= date_ms else None
 
-    def _due_current(self, bucket: str, rule: Rule, cutoff: int, classes: tuple[str, ...], after: int
-                     ) -> list[sqlite3.Row]:
+    def _stream(self, sql: str, args: tuple[object, ...]) -> Iterator[list[sqlite3.Row]]:
+        """Batches of one query's rows. The pass reads its own snapshot, so the batches it
+        deletes meanwhile do not disturb the scan; each batch is re-checked when applied."""
+        cursor = self.read.execute(sql, args)
+        try:
+            while rows := cursor.fetchmany(BATCH):
+                yield rows
+        finally:
+            cursor.close()
+
+    def _due_current(self, bucket: str, rule: Rule, cutoff: int, classes: tuple[str, ...]
+                     ) -> Iterator[list[sqlite3.Row]]:
+        """Current versions last modified before ``cutoff`` (index: bucket, storage class, time)."""
         marks = ",".join("?" * len(classes))
         extra, args = _prefix_clause(rule)
-        return self.read.execute(
-            f"SELECT id, key, size, tags, storage_class FROM objects WHERE bucket = ? AND storage_class IN ({marks}) "
-            f"AND last_modified <= ? AND is_latest = 1 AND delete_marker = 0 AND id > ?{extra} ORDER BY id LIMIT ?",
-            (bucket, *classes, cutoff, after, *args, BATCH)).fetchall()
+        return self._stream(
+            f"SELECT id, key, size, tags FROM objects WHERE bucket = ? AND storage_class IN ({marks}) "
+            f"AND last_modified <= ? AND is_latest = 1 AND delete_marker = 0{extra}",
+            (bucket, *classes, cutoff, *args))
 
     async def _expire_current(self, bucket: str, rule: Rule, versioning: str | None) -> None:
         cutoff = self._current_cutoff(rule.expiration_days, rule.expiration_date_ms)
         if cutoff is None:
             return
-        after = 0
-        while rows := self._due_current(bucket, rule, cutoff, ALL_CLASSES, after):
-            after = rows[-1]["id"]
+        for rows in self._due_current(bucket, rule, cutoff, ALL_CLASSES):
             due = [(r["id"], r["key"]) for r in _matching(rule, rows)]
             if due:
                 self.report.expired += await self.write(partial(_tx_expire_current, bucket=bucket, due=due))
@@ -138,33 +147,31 @@ class LifecyclePass:
 
     def _due_noncurrent(self, bucket: str, rule: Rule, cutoff: int, keep: int,
                         classes: tuple[str, ...] = ALL_CLASSES) -> Iterator[list[sqlite3.Row]]:
-        """Batches of noncurrent versions past ``cutoff`` beyond the ``keep`` newest noncurrent ones per key."""
-        extra, args = _prefix_clause(rule, "o.key")
+        """Noncurrent versions past ``cutoff``, except the ``keep`` newest noncurrent ones of each key.
+
+        Without ``keep`` this is a range scan of the (bucket, noncurrent_since) index. With it,
+        only keys that have a due version are ranked (newest first) to find what to keep.
+        """
+        extra, args = _prefix_clause(rule)
         marks = ",".join("?" * len(classes))
-        newer = ("" if not keep else " AND (SELECT COUNT(*) FROM objects n WHERE n.bucket = o.bucket AND "
-                 "n.key = o.key AND n.is_latest = 0 AND n.id > o.id) >= ?")
-        after = 0
-        while True:
-            rows = self.read.execute(
-                f"SELECT o.id, o.key, o.size, o.tags FROM objects o WHERE o.bucket = ? AND o.noncurrent_since <= ? "
-                f"AND o.is_latest = 0 AND o.storage_class IN ({marks}) AND o.id > ?{extra}{newer} ORDER BY o.id "
-                f"LIMIT ?", (bucket, cutoff, *classes, after, *args, *([keep] if keep else []), BATCH)).fetchall()
-            if not rows:
-                return
-            after = rows[-1]["id"]
-            yield rows
+        if not keep:
+            return self._stream(
+                f"SELECT id, key, size, tags FROM objects WHERE bucket = ? AND noncurrent_since <= ? "
+                f"AND is_latest = 0 AND storage_class IN ({marks}){extra}", (bucket, cutoff, *classes, *args))
+        return self._stream(
+            f"SELECT id, key, size, tags FROM (SELECT id, key, size, tags, noncurrent_since, storage_class, "
+            f"ROW_NUMBER() OVER (PARTITION BY key ORDER BY id DESC) AS position FROM objects "
+            f"WHERE bucket = ? AND is_latest = 0 AND key IN (SELECT key FROM objects WHERE bucket = ? "
+            f"AND is_latest = 0 AND noncurrent_since <= ?{extra})) "
+            f"WHERE position > ? AND noncurrent_since <= ? AND storage_class IN ({marks})",
+            (bucket, bucket, cutoff, *args, keep, cutoff, *classes))
 
     async def _remove_lonely_markers(self, bucket: str, rule: Rule) -> None:
         extra, args = _prefix_clause(rule, "o.key")
-        after = ""
-        while True:
-            rows = self.read.execute(
-                f"SELECT o.id, o.key FROM objects o WHERE o.bucket = ? AND o.is_latest = 1 AND o.delete_marker = 1 "
-                f"AND o.key > ?{extra} AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.bucket = o.bucket "
-                f"AND n.key = o.key AND n.id <> o.id) ORDER BY o.key LIMIT ?", (bucket, after, *args, BATCH)).fetchall()
-            if not rows:
-                return
-            after = rows[-1]["key"]
+        for rows in self._stream(
+                f"SELECT o.id, o.key FROM objects o WHERE o.bucket = ? AND o.is_latest = 1 AND o.delete_marker = 1"
+                f"{extra} AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.bucket = o.bucket AND n.key = o.key "
+                f"AND n.id <> o.id)", (bucket, *args)):
             ids = [r["id"] for r in rows]
             self.report.delete_markers_removed += await self.write(
                 partial(_tx_remove, ids=ids, still=_still_lonely_markers))
@@ -173,10 +180,9 @@ class LifecyclePass:
         assert rule.abort_days is not None
         cutoff = self.clock.cutoff(self.now, rule.abort_days)
         extra, args = _prefix_clause(rule)
-        rows = self.read.execute(f"SELECT upload_id FROM uploads WHERE bucket = ? AND initiated <= ?{extra}",
-                                 (bucket, cutoff, *args)).fetchall()
-        for start in range(0, len(rows), BATCH):
-            ids = [r[0] for r in rows[start:start + BATCH]]
+        for rows in self._stream(f"SELECT upload_id FROM uploads WHERE bucket = ? AND initiated <= ?{extra}",
+                                 (bucket, cutoff, *args)):
+            ids = [r[0] for r in rows]
             self.report.uploads_aborted += await self.write(partial(uploads.tx_abort_many, upload_ids=ids))
 
     def _floor(self, rule: Rule, config: Configuration) -> int:
@@ -189,9 +195,7 @@ class LifecyclePass:
             return
         sources = tuple(c for c, rank in CLASS_RANK.items() if rank < CLASS_RANK[t.storage_class])
         floor = self._floor(rule, config)
-        after = 0
-        while rows := self._due_current(bucket, rule, cutoff, sources, after):
-            after = rows[-1]["id"]
+        for rows in self._due_current(bucket, rule, cutoff, sources):
             ids = [r["id"] for r in _matching(rule, rows) if r["size"] >= floor]
             if ids:
                 self.report.transitioned += await self._transition(ids, t.storage_class)
