@@ -33,11 +33,7 @@ class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None) -> None:
         self.settings = settings
         self.users = Directory.from_settings(settings)
-        if backend is None:
-            from storage_backends.local.backend import LocalBackend
-
-            backend = LocalBackend(settings.data_dir)
-        self.backend = backend
+        self.backend = backend if backend is not None else make_backend(settings)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -98,6 +94,23 @@ class S3App:
         except Exception:  # noqa: BLE001 - headers are out; all we can do is drop the connection
             log.warning("response to %s %s aborted (request %s)", method, resource, request_id, exc_info=True)
             raise
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The backend ``--backend`` names: the local data dir, or an upstream S3 endpoint."""
+    if settings.backend == "upstream":
+        from storage_backends.upstream.backend import UpstreamBackend
+        from storage_backends.upstream.client import UpstreamConfig
+
+        assert settings.upstream_endpoint is not None  # checked by gateway.config
+        config = UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
+                                settings.upstream_secret_key, settings.upstream_addressing_style,
+                                settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
+        root = settings.user_table()[settings.access_key]
+        return UpstreamBackend(config, owner_id=root.canonical_id)
+    from storage_backends.local.backend import LocalBackend
+
+    return LocalBackend(settings.data_dir)
 
 
 class _BodyTracker:

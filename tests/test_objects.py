@@ -121,6 +121,7 @@ def test_unusual_keys_round_trip_and_list(s3, bucket, key):
     assert listed_v1 == [key]
 
 
+@pytest.mark.backends("local", reason="inspects the local data dir")
 def test_keys_never_escape_the_data_dir(s3, bucket, server):
     s3.put_object(Bucket=bucket, Key="../../../../escape.txt", Body=b"x")
     root = server.data_dir.parent
