@@ -41,17 +41,22 @@ async def outgoing(body: Body) -> Outgoing:
         if announced is None:
             return Outgoing(b"", 0)
         digests = body.digests()
-        return Outgoing(b"", 0, {checksums.header_name(digests.checksum_algorithm): digests.checksum_value})
+        return Outgoing(b"", 0, _checksum_header(digests.checksum_algorithm, digests.checksum_value))
     if announced is None:
         return Outgoing(aiter(body), size)
     algorithm, value = announced
     if value is not None or size is None:
-        headers = {checksums.header_name(algorithm): value} if value is not None else {}
-        return Outgoing(aiter(body), size, headers)
+        return Outgoing(aiter(body), size, _checksum_header(algorithm, value) if value is not None else {})
     trailer = checksums.header_name(algorithm)
     return Outgoing(_aws_chunked(body, trailer), framed_length(size, algorithm),
                     {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(size),
-                     "x-amz-trailer": trailer}, STREAMING_UNSIGNED_TRAILER)
+                     "x-amz-trailer": trailer, "x-amz-sdk-checksum-algorithm": algorithm},
+                    STREAMING_UNSIGNED_TRAILER)
+
+
+def _checksum_header(algorithm: str, value: str) -> dict[str, str]:
+    """As SDKs send it: some servers (moto) go by x-amz-sdk-checksum-algorithm."""
+    return {checksums.header_name(algorithm): value, "x-amz-sdk-checksum-algorithm": algorithm}
 
 
 def framed_length(size: int, algorithm: str) -> int:
