@@ -68,7 +68,8 @@ def test_checksum_algorithms_round_trip(s3, bucket, algorithm):
     assert head[f"Checksum{algorithm}"] == expected
 
 
-@pytest.mark.differs("upstream-moto", reason="moto computes no checksum when the client sends none (S3 stores CRC64NVME)")
+@pytest.mark.differs("upstream-moto", reason="moto computes no checksum when the client sends none (S3 "
+                     "stores CRC64NVME)")
 def test_default_checksum_is_crc64nvme(s3_plain, bucket):
     body = b"no checksum sent"
     s3_plain.put_object(Bucket=bucket, Key="k", Body=body)

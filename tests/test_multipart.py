@@ -125,7 +125,8 @@ def test_complete_is_idempotent(s3, bucket):
     assert error_code(exc) == "NoSuchUpload"
 
 
-@pytest.mark.differs("upstream-moto", reason="moto fails with 500 InternalError completing an unknown upload id (S3: 404 NoSuchUpload)")
+@pytest.mark.differs("upstream-moto", reason="moto fails with 500 InternalError completing an unknown "
+                     "upload id (S3: 404 NoSuchUpload)")
 def test_no_such_upload(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")

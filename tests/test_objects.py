@@ -103,7 +103,8 @@ def test_version_id_null_is_accepted_on_unversioned_buckets(s3, bucket):
     assert status(exc) == 404
 
 
-@pytest.mark.differs("upstream-moto", reason="moto answers 404 NoSuchVersion for a malformed version id (S3: 400 InvalidArgument)")
+@pytest.mark.differs("upstream-moto", reason="moto answers 404 NoSuchVersion for a malformed version id "
+                     "(S3: 400 InvalidArgument)")
 def test_invalid_version_id_is_rejected(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"data")
     with pytest.raises(ClientError) as exc:
