@@ -21,6 +21,7 @@ from gateway.errors import Code, S3Error
 from gateway.operations import resolve
 from gateway.request import parse_request
 from storage_backends.base import Backend
+from storage_backends.upstream.client import UpstreamConfig
 
 log = logging.getLogger("s3gate")
 
@@ -96,18 +97,20 @@ class S3App:
             raise
 
 
+def upstream_config(settings: Settings) -> UpstreamConfig:
+    assert settings.upstream_endpoint is not None  # checked by gateway.config
+    return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
+                          settings.upstream_secret_key, settings.upstream_addressing_style,
+                          settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
+
+
 def make_backend(settings: Settings) -> Backend:
     """The backend ``--backend`` names: the local data dir, or an upstream S3 endpoint."""
     if settings.backend == "upstream":
         from storage_backends.upstream.backend import UpstreamBackend
-        from storage_backends.upstream.client import UpstreamConfig
 
-        assert settings.upstream_endpoint is not None  # checked by gateway.config
-        config = UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
-                                settings.upstream_secret_key, settings.upstream_addressing_style,
-                                settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
         root = settings.user_table()[settings.access_key]
-        return UpstreamBackend(config, owner_id=root.canonical_id)
+        return UpstreamBackend(upstream_config(settings), owner_id=root.canonical_id)
     from storage_backends.local.backend import LocalBackend
 
     return LocalBackend(settings.data_dir)

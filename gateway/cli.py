@@ -102,6 +102,17 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def check_upstream_credentials(settings: Settings) -> None:
+    """Without --upstream-access-key, the AWS credential chain must find some before start-up."""
+    from gateway.app import upstream_config
+    from storage_backends.upstream.client import credential_source
+
+    try:
+        credential_source(upstream_config(settings))
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def log_config() -> dict[str, object]:
     from uvicorn.config import LOGGING_CONFIG
 
@@ -118,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = resolve_settings(args, dict(os.environ))
+        if settings.backend == "upstream":
+            check_upstream_credentials(settings)
     except ConfigError as exc:
         print(f"s3gate: error: {exc}", file=sys.stderr)
         return 2

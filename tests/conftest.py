@@ -165,7 +165,7 @@ class Stack:
     def gateway(self, data_dir: Path, *, fresh_upstream: bool = False, args: list[str] | None = None,
                 **kwargs: object) -> Server:
         """A gateway (not started) on this backend; ``fresh_upstream`` gives it an empty upstream of its own."""
-        upstream = self.new_upstream() if fresh_upstream else self.shared
+        upstream = self.new_upstream() if fresh_upstream and self.shared is not None else self.shared
         extra = [] if upstream is None else upstream_args(upstream.endpoint)
         return Server(data_dir, args=[*extra, *(args or [])], **kwargs)  # type: ignore[arg-type]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import socket
 import time
 from urllib.parse import urlsplit
@@ -15,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client
-from tests.s3http import error_code_of, presign_v2, presign_v4, send, sign_v2, sign_v4, signed
+from tests.s3http import error_code_of, presign_v2, presign_v4, read_reply, send, sign_v2, sign_v4, signed
 from tests.test_objects import error_code, status
 
 
@@ -273,27 +272,13 @@ def test_encoded_slash_in_key(server, s3, bucket):
 
 
 # -- Expect: 100-continue --------------------------------------------------------------------------
-def _read_reply(sock: socket.socket, data: bytes = b"") -> bytes:
-    """Until a final (non-100) response is complete: the headers and Content-Length bytes of body."""
-    while True:
-        end = data.rfind(b"\r\n\r\n")
-        if end >= 0 and not data[data.rfind(b"HTTP/1.1 ", 0, end):].startswith(b"HTTP/1.1 100"):
-            length = re.search(rb"(?i)content-length: (\d+)", data[:end])
-            if length is None or len(data) >= end + 4 + int(length.group(1)):
-                return data
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-
-
 def _raw_exchange(port: int, head: bytes, body: bytes | None = None, wait: float = 2.0) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
         sock.sendall(head)
         first = sock.recv(65536)
         if body is not None and first.startswith(b"HTTP/1.1 100"):
             sock.sendall(body)
-        return _read_reply(sock, first)
+        return read_reply(sock, first)
 
 
 def test_failed_auth_is_answered_before_the_body(server, bucket):

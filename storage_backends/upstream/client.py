@@ -134,7 +134,11 @@ class UpstreamClient:
         await self._http.aclose()
 
     def _target(self, bucket: str | None, key: str | None) -> tuple[str, str]:
-        """(Host, raw path) for path or virtual-hosted addressing."""
+        """(Host, raw path) for path or virtual-hosted addressing.
+
+        Connections always go to the endpoint's own address; virtual-hosted style only puts the bucket
+        in the Host header, so no wildcard DNS is needed for ``bucket.host``.
+        """
         path = "/" + object_path(key) if key is not None else "/"
         if bucket is None:
             return self._netloc, "/"
@@ -182,7 +186,8 @@ class UpstreamClient:
             if length is not None:
                 out["content-length"] = str(length)
         self._sign(method, raw_path, qs, out, payload_hash)
-        url = httpx.URL(f"{self._scheme}://{host}").copy_with(raw_path=(raw_path + ("?" + qs if qs else "")).encode())
+        url = httpx.URL(f"{self._scheme}://{self._netloc}").copy_with(
+            raw_path=(raw_path + ("?" + qs if qs else "")).encode())
         request = self._http.build_request(method, url, headers=[(k.encode(), _latin1(v)) for k, v in out.items()],
                                            content=content)
         try:
