@@ -249,6 +249,14 @@ def test_client_leaving_mid_download_frees_the_upstream_connection(server, s3, b
     assert time.monotonic() - began < 5
 
 
+@FORWARDING
+def test_big_upload_to_a_missing_bucket_names_the_bucket(s3):
+    """The upstream refuses before reading the body and hangs up; the cause is still reported."""
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket="no-such-bucket-upstream", Key="k", Body=os.urandom(8 * MiB))
+    assert error_code(exc) == "NoSuchBucket"
+
+
 # -- credentials ------------------------------------------------------------------------------------
 @SIGNING_UPSTREAM
 def test_credentials_stay_separate(server, stack: Stack, bucket):

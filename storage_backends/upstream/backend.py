@@ -241,10 +241,24 @@ class UpstreamBackend:
                           dict(new.metadata), wire.checksum_of(answer) or given)
 
     async def _send_body(self, bucket: str, key: str, headers: dict[str, str], out: Outgoing,
-                         query: dict[str, str] | None = None) -> dict[str, str]:
-        """PUT a streamed body; the answer's headers (ETag, checksum, version)."""
-        response = await self.up.send("PUT", bucket, key, query=query, headers=headers, content=out.content,
-                                      length=out.length, payload_hash=out.payload_hash)
+                         upload_id: str | None = None, part_number: int = 0) -> dict[str, str]:
+        """PUT a streamed body (an object, or a part of ``upload_id``); the answer's headers.
+
+        An upstream that refuses a request early (no such bucket or upload) answers and closes the
+        connection while the body is still going out, so the transport fails before the answer can
+        be read: the bucket and upload are then asked after, to report the real cause.
+        """
+        query = {"partNumber": str(part_number), "uploadId": upload_id} if upload_id is not None else None
+        try:
+            response = await self.up.send("PUT", bucket, key, query=query, headers=headers, content=out.content,
+                                          length=out.length, payload_hash=out.payload_hash)
+        except S3Error as exc:
+            if exc.code != Code.ServiceUnavailable.name:
+                raise
+            await self.get_bucket(bucket)
+            if upload_id is not None:
+                await self.list_parts(bucket, key, upload_id, limit=1)
+            raise
         await response.aclose()
         return response_headers(response)
 
@@ -313,8 +327,7 @@ class UpstreamBackend:
         out = await outgoing(body)
         headers: dict[str, str] = {}
         _merge_body_headers(headers, out.headers)
-        query = {"partNumber": str(part_number), "uploadId": upload_id}
-        answer = await self._send_body(bucket, key, headers, out, query)
+        answer = await self._send_body(bucket, key, headers, out, upload_id, part_number)
         digests = body.digests()
         checksum = wire.checksum_of(answer) or Checksum(digests.checksum_algorithm, digests.checksum_value)
         return PartInfo(part_number, digests.size, wire.unquote_etag(answer.get("etag")), _now_ms(),
