@@ -11,7 +11,7 @@ import base64
 import logging
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway import responses
 from gateway.auth import authenticate
@@ -21,7 +21,9 @@ from gateway.errors import Code, S3Error
 from gateway.operations import resolve
 from gateway.request import parse_request
 from storage_backends.base import Backend
-from storage_backends.upstream.client import UpstreamConfig
+
+if TYPE_CHECKING:
+    from storage_backends.upstream.client import UpstreamConfig
 
 log = logging.getLogger("s3gate")
 
@@ -98,6 +100,8 @@ class S3App:
 
 
 def upstream_config(settings: Settings) -> UpstreamConfig:
+    from storage_backends.upstream.client import UpstreamConfig
+
     assert settings.upstream_endpoint is not None  # checked by gateway.config
     return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
                           settings.upstream_secret_key, settings.upstream_addressing_style,

@@ -284,6 +284,20 @@ def test_wrong_upstream_secret_is_reported_without_leaking_the_upstream_key(stac
 
 
 @SIGNING_UPSTREAM
+def test_configured_by_environment_alone(stack: Stack, tmp_path):
+    env = {"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": stack.shared.endpoint,  # type: ignore[union-attr]
+           "S3GATE_UPSTREAM_REGION": "us-east-1", "S3GATE_UPSTREAM_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
+           "S3GATE_UPSTREAM_SECRET_KEY": UPSTREAM_SECRET_KEY, "S3GATE_UPSTREAM_ADDRESSING_STYLE": "path",
+           "S3GATE_UPSTREAM_TIMEOUT": "5"}
+    srv = Server(tmp_path / "gw", env=env).start()
+    try:
+        make_client(srv.endpoint).create_bucket(Bucket="from-the-environment")
+        assert stack.upstream_client().head_bucket(Bucket="from-the-environment")
+    finally:
+        srv.stop()
+
+
+@SIGNING_UPSTREAM
 def test_aws_credential_chain_is_the_fallback(stack: Stack, tmp_path):
     endpoint = stack.shared.endpoint  # type: ignore[union-attr]
     srv = Server(tmp_path / "gw", args=["--backend", "upstream", "--upstream-endpoint", endpoint],

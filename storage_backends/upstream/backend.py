@@ -123,8 +123,7 @@ class UpstreamBackend:
         _, body = await self.up.request("GET")
         listed = sorted(documents.buckets(self.up.document(body, "ListAllMyBucketsResult")), key=lambda b: b.name)
         chosen = [b for b in listed if b.name.startswith(prefix) and b.name > start_after][:limit]
-        return [BucketInfo(b.name, b.region or self.config.region, owner_id or self.owner_id, b.created_ms)
-                for b in chosen]
+        return [BucketInfo(b.name, b.region or self.config.region, self.owner_id, b.created_ms) for b in chosen]
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
         content = documents.create_bucket_configuration(region) if region != "us-east-1" else b""
