@@ -151,8 +151,8 @@ def _check_upstream(settings: Settings) -> None:
     if settings.backend != "upstream":
         given = _upstream_options(settings)
         if given:
-            raise ConfigError(f"{', '.join(given)} only apply to --backend upstream (the backend is "
-                              f"{settings.backend!r})")
+            raise ConfigError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} only used with --backend "
+                              f"upstream (the backend is {settings.backend!r})")
         return
     endpoint = settings.upstream_endpoint
     if not endpoint:

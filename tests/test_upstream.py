@@ -380,7 +380,7 @@ def test_virtual_addressing_puts_the_bucket_in_the_host(gateway_to, tmp_path):
      "--upstream-ca-bundle /nonexistent.pem: no such file"),
     (["--backend", "upstream", "--upstream-endpoint", "http://h", "--upstream-timeout", "soon"], {},
      "upstream timeout must be a number of seconds"),
-    (["--upstream-endpoint", "http://h"], {}, "--upstream-endpoint only apply to --backend upstream"),
+    (["--upstream-endpoint", "http://h"], {}, "--upstream-endpoint is only used with --backend upstream"),
 ])
 def test_upstream_configuration_errors_stop_startup(args, env, message):
     result = run_cli("serve", *args, env=env)
