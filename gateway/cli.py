@@ -35,7 +35,17 @@ FLAG_HELP = {
     "lifecycle-day-seconds": "length of a lifecycle 'day' in seconds, to test rules quickly (default 86400)",
     "restore-delay-seconds": "how long RestoreObject takes for GLACIER/DEEP_ARCHIVE (default 5)",
     "storage-class-dir": "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]",
+    "backend": "where objects live: local (the data dir, default) or upstream (another S3 endpoint)",
+    "upstream-endpoint": "the S3 endpoint to forward to, http(s)://host[:port] (--backend upstream)",
+    "upstream-region": "region the upstream signatures are made for (default us-east-1)",
+    "upstream-access-key": "upstream access key (default: the AWS credential chain)",
+    "upstream-secret-key": "upstream secret key (default: the AWS credential chain)",
+    "upstream-addressing-style": "path (default) or virtual: how buckets appear in upstream URLs",
+    "upstream-ca-bundle": "PEM file of CAs to trust for an HTTPS upstream (default: the system's)",
+    "upstream-insecure": "do not verify the upstream's TLS certificate (testing only)",
+    "upstream-timeout": "seconds to wait for the upstream to connect or send anything (default 60)",
 }
+SWITCHES = {"upstream-insecure"}  # flags that take no value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 "root credentials come from S3GATE_ACCESS_KEY / S3GATE_SECRET_KEY "
                                 f"(default {DEFAULT_ACCESS_KEY} / {DEFAULT_SECRET_KEY}).")
     for flag, text in FLAG_HELP.items():
-        serve.add_argument(f"--{flag}", default=None, help=f"{text} [env {ENV_VARS[flag][0]}]")
+        if flag in SWITCHES:
+            serve.add_argument(f"--{flag}", action="store_const", const="true", default=None,
+                               help=f"{text} [env {ENV_VARS[flag][0]}=true]")
+        else:
+            serve.add_argument(f"--{flag}", default=None, help=f"{text} [env {ENV_VARS[flag][0]}]")
     return parser
 
 
@@ -72,10 +86,16 @@ def export(settings: Settings, environ: dict[str, str]) -> None:
 
 def banner(settings: Settings) -> str:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    if settings.backend == "upstream":
+        credentials = "given" if settings.upstream_access_key else "AWS credential chain"
+        storage = (f"  upstream:   {settings.upstream_endpoint} (region {settings.upstream_region}, "
+                   f"{settings.upstream_addressing_style} style, credentials: {credentials})")
+    else:
+        storage = f"  data dir:   {os.path.abspath(settings.data_dir)}"
     lines = [
         f"s3gate {__version__}",
         f"  endpoint:   {settings.scheme}://{host}:{settings.port}",
-        f"  data dir:   {os.path.abspath(settings.data_dir)}",
+        storage,
         f"  region:     {settings.region}",
         f"  access key: {settings.access_key}",
         f"  secret key: {settings.secret_key}",
@@ -85,6 +105,17 @@ def banner(settings: Settings) -> str:
     if settings.domains:
         lines.append(f"  vhost domains: {', '.join(settings.domains)}")
     return "\n".join(lines)
+
+
+def check_upstream_credentials(settings: Settings) -> None:
+    """Without --upstream-access-key, the AWS credential chain must find some before start-up."""
+    from gateway.app import upstream_config
+    from storage_backends.upstream.client import credential_source
+
+    try:
+        credential_source(upstream_config(settings))
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def log_config() -> dict[str, object]:
@@ -103,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = resolve_settings(args, dict(os.environ))
+        if settings.backend == "upstream":
+            check_upstream_credentials(settings)
     except ConfigError as exc:
         print(f"s3gate: error: {exc}", file=sys.stderr)
         return 2

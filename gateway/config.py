@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_ACCESS_KEY = "s3gate"
 DEFAULT_SECRET_KEY = "s3gate-secret-key"
@@ -88,6 +89,15 @@ class Settings:
     restore_delay_seconds: float = 5.0
     storage_class_dirs: tuple[tuple[str, str], ...] = ()
     users: tuple[User, ...] = field(default=(), compare=False)
+    backend: str = "local"
+    upstream_endpoint: str | None = None
+    upstream_region: str = "us-east-1"
+    upstream_access_key: str | None = None
+    upstream_secret_key: str | None = None
+    upstream_addressing_style: str = "path"
+    upstream_ca_bundle: str | None = None
+    upstream_insecure: bool = False
+    upstream_timeout: float = 60.0
 
     @property
     def scheme(self) -> str:
@@ -120,7 +130,57 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "storage-class-dir": ("S3GATE_STORAGE_CLASS_DIR", "storage_class_dirs"),
     "access-key": ("S3GATE_ACCESS_KEY", "access_key"),
     "secret-key": ("S3GATE_SECRET_KEY", "secret_key"),
+    "backend": ("S3GATE_BACKEND", "backend"),
+    "upstream-endpoint": ("S3GATE_UPSTREAM_ENDPOINT", "upstream_endpoint"),
+    "upstream-region": ("S3GATE_UPSTREAM_REGION", "upstream_region"),
+    "upstream-access-key": ("S3GATE_UPSTREAM_ACCESS_KEY", "upstream_access_key"),
+    "upstream-secret-key": ("S3GATE_UPSTREAM_SECRET_KEY", "upstream_secret_key"),
+    "upstream-addressing-style": ("S3GATE_UPSTREAM_ADDRESSING_STYLE", "upstream_addressing_style"),
+    "upstream-ca-bundle": ("S3GATE_UPSTREAM_CA_BUNDLE", "upstream_ca_bundle"),
+    "upstream-insecure": ("S3GATE_UPSTREAM_INSECURE", "upstream_insecure"),
+    "upstream-timeout": ("S3GATE_UPSTREAM_TIMEOUT", "upstream_timeout"),
 }
+BACKENDS = ("local", "upstream")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _upstream_options(settings: Settings) -> list[str]:
+    """The --upstream-* options that were set to something other than their default."""
+    defaults = Settings()
+    return [f"--{flag}" for flag, (_, name) in ENV_VARS.items()
+            if flag.startswith("upstream-") and getattr(settings, name) != getattr(defaults, name)]
+
+
+def _check_upstream(settings: Settings) -> None:
+    if settings.backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {settings.backend!r}")
+    if settings.backend != "upstream":
+        given = _upstream_options(settings)
+        if given:
+            raise ConfigError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} only used with --backend "
+                              f"upstream (the backend is {settings.backend!r})")
+        return
+    endpoint = settings.upstream_endpoint
+    if not endpoint:
+        raise ConfigError("--backend upstream needs --upstream-endpoint URL (or S3GATE_UPSTREAM_ENDPOINT)")
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"--upstream-endpoint must look like http(s)://host[:port], got {endpoint!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"--upstream-endpoint has a bad port: {endpoint!r}") from None
+    if bool(settings.upstream_access_key) != bool(settings.upstream_secret_key):
+        raise ConfigError("--upstream-access-key and --upstream-secret-key go together (or set neither to use "
+                          "the AWS credential chain)")
+    if settings.upstream_addressing_style not in ("path", "virtual"):
+        raise ConfigError(f"--upstream-addressing-style must be path or virtual, got "
+                          f"{settings.upstream_addressing_style!r}")
+    if settings.upstream_ca_bundle and not os.path.isfile(settings.upstream_ca_bundle):
+        raise ConfigError(f"--upstream-ca-bundle {settings.upstream_ca_bundle}: no such file")
+    if settings.upstream_ca_bundle and settings.upstream_insecure:
+        raise ConfigError("--upstream-ca-bundle and --upstream-insecure contradict each other")
 
 
 def settings_from_values(values: dict[str, str | None]) -> Settings:
@@ -141,16 +201,20 @@ def settings_from_values(values: dict[str, str | None]) -> Settings:
             kwargs[name] = number
         elif name == "domains":
             kwargs[name] = tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
-        elif name in ("lifecycle_day_seconds", "restore_delay_seconds"):
+        elif name in ("lifecycle_day_seconds", "restore_delay_seconds", "upstream_timeout"):
             try:
                 seconds = float(raw)
             except ValueError:
-                raise ConfigError(f"{name.replace('_', '-')} must be a number, got {raw!r}") from None
-            if seconds < 0 or (name == "lifecycle_day_seconds" and seconds == 0):
+                raise ConfigError(f"{name.replace('_', '-')} must be a number of seconds, got {raw!r}") from None
+            if seconds < 0 or (seconds == 0 and name != "restore_delay_seconds"):
                 raise ConfigError(f"{name.replace('_', '-')} must be positive, got {raw!r}")
             kwargs[name] = seconds
         elif name == "storage_class_dirs":
             kwargs[name] = _class_dirs(raw)
+        elif name == "upstream_insecure":
+            if raw.lower() not in _TRUE + _FALSE:
+                raise ConfigError(f"upstream insecure must be true or false, got {raw!r}")
+            kwargs[name] = raw.lower() in _TRUE
         else:
             kwargs[name] = raw
     users_file = kwargs.get("users_file")
@@ -162,6 +226,7 @@ def settings_from_values(values: dict[str, str | None]) -> Settings:
         if path and not os.path.isfile(path):
             raise ConfigError(f"TLS file {path}: no such file")
     settings.user_table()  # duplicate access keys stop start-up here
+    _check_upstream(settings)
     return settings
 
 

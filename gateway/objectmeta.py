@@ -90,8 +90,9 @@ def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
         headers["x-amz-version-id"] = info.version_id
     if info.storage_class != "STANDARD":
         headers["x-amz-storage-class"] = info.storage_class
-    if info.tags:
-        headers["x-amz-tagging-count"] = str(len(info.tags))
+    tag_count = info.tag_count if info.tag_count is not None else len(info.tags)
+    if tag_count:
+        headers["x-amz-tagging-count"] = str(tag_count)
     if with_checksum and info.checksum is not None:
         headers[checksums.header_name(info.checksum.algorithm)] = info.checksum.value
         headers["x-amz-checksum-type"] = info.checksum.type

@@ -127,6 +127,12 @@ class RequestBody:
         """The decoded length the client announced, if it did (streaming bodies may not)."""
         return self._expected_size
 
+    @property
+    def announced_checksum(self) -> tuple[str, str | None] | None:
+        if self._trailer_name is None and self._expected_checksum is None:
+            return None
+        return self._algorithm, self._expected_checksum
+
     def _finish(self) -> None:
         d = self._digester
         if self._expected_size is not None and d.size != self._expected_size:

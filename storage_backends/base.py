@@ -44,6 +44,12 @@ class Body(Protocol):
 
     @property
     def size(self) -> int | None: ...
+    @property
+    def announced_checksum(self) -> tuple[str, str | None] | None:
+        """The checksum the client announced before the body: (algorithm, value) from a header, or
+        (algorithm, None) when the value comes in a trailer; None if the client sent none. A
+        backend that forwards the body (upstream) passes it on; ``digests()`` has the verified value."""
+        ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
 
@@ -89,6 +95,7 @@ class ObjectInfo:
     is_latest: bool = True
     delete_marker: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    tag_count: int | None = None  # when only the count is known (an upstream's x-amz-tagging-count)
     expiration: tuple[int, str] | None = None  # (expiry ms, rule id) under the bucket's lifecycle rules
     restore: Restore | None = None
 
@@ -282,6 +289,9 @@ class Backend(Protocol):
                                      limit: int = 1000) -> UploadsPage: ...
 
     # versioning and tags
+    async def get_bucket_versioning(self, bucket: str) -> str | None:
+        """None (never enabled), "Enabled" or "Suspended"."""
+        ...
     async def put_bucket_versioning(self, bucket: str, status: str) -> None: ...
     async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
                                    version_id_marker: str = "", limit: int = 1000) -> VersionsPage: ...

@@ -1,4 +1,12 @@
-"""Live-server fixtures: a real ``s3gate serve`` process on a free port, real boto3 clients."""
+"""Live-server fixtures: a real ``s3gate serve`` process on a free port, real boto3 clients.
+
+Every test that talks to a gateway runs once per backend (``backend`` is a session-scoped
+parameter): ``local``; ``upstream-s3gate``, forwarding to a second s3gate (local backend, its
+own data dir, port and credentials); ``upstream-moto``, forwarding to moto's server mode.
+``@pytest.mark.backends(...)`` limits a test to the backends it applies to and
+``@pytest.mark.differs(...)`` marks a documented difference (strict xfail); README lists both.
+``pytest --backends local`` runs a subset.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -18,7 +26,11 @@ from botocore.config import Config
 
 ACCESS_KEY = "s3gate"
 SECRET_KEY = "s3gate-secret-key"
+# The upstream's own credentials: the gateway's users cannot use them, nor it theirs.
+UPSTREAM_ACCESS_KEY = "upstream-key"
+UPSTREAM_SECRET_KEY = "upstream-secret-key"
 REPO = Path(__file__).resolve().parent.parent
+BACKENDS = ("local", "upstream-s3gate", "upstream-moto")
 
 
 def free_port() -> int:
@@ -57,16 +69,8 @@ class Server:
         env.update(self.env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(self.command(), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"s3gate exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"s3gate did not start:\n{self.log()}")
+        wait_for_port(self.proc, self.port, timeout, self.log)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -97,6 +101,89 @@ class Server:
         return make_client(self.endpoint, verify=self.ca_path, **config)
 
 
+def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float, log: Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{proc.args} did not start:\n{log()}")
+
+
+class MotoServer:
+    """moto's server mode in its own process: an independent S3 implementation, in memory."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MotoServer:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=log, stderr=subprocess.STDOUT)
+        wait_for_port(self.proc, self.port, 30.0, lambda: self.log_path.read_text(errors="replace"))
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+
+
+Upstream = Server | MotoServer
+
+
+class Stack:
+    """One backend under test: how to run a gateway on it, and the upstream it forwards to."""
+
+    def __init__(self, backend: str, tmp: pytest.TempPathFactory) -> None:
+        self.backend = backend
+        self.tmp = tmp
+        self.started: list[Upstream] = []
+        self.shared: Upstream | None = self.new_upstream() if backend != "local" else None
+
+    def new_upstream(self) -> Upstream:
+        where = self.tmp.mktemp(self.backend)
+        upstream: Upstream
+        if self.backend == "upstream-moto":
+            upstream = MotoServer(where / "moto.log").start()
+        else:
+            upstream = Server(where / "data", env={"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
+                                                   "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}).start()
+        self.started.append(upstream)
+        return upstream
+
+    def gateway(self, data_dir: Path, *, fresh_upstream: bool = False, args: list[str] | None = None,
+                **kwargs: object) -> Server:
+        """A gateway (not started) on this backend; ``fresh_upstream`` gives it an empty upstream of its own."""
+        upstream = self.new_upstream() if fresh_upstream and self.shared is not None else self.shared
+        extra = [] if upstream is None else upstream_args(upstream.endpoint)
+        return Server(data_dir, args=[*extra, *(args or [])], **kwargs)  # type: ignore[arg-type]
+
+    def upstream_client(self):  # type: ignore[no-untyped-def]
+        """boto3 straight to the shared upstream, with the upstream's credentials."""
+        assert self.shared is not None, "local has no upstream"
+        return make_client(self.shared.endpoint, access_key=UPSTREAM_ACCESS_KEY, secret_key=UPSTREAM_SECRET_KEY)
+
+    def stop(self) -> None:
+        for upstream in reversed(self.started):
+            upstream.stop()
+
+
+def upstream_args(endpoint: str) -> list[str]:
+    return ["--backend", "upstream", "--upstream-endpoint", endpoint, "--upstream-access-key", UPSTREAM_ACCESS_KEY,
+            "--upstream-secret-key", UPSTREAM_SECRET_KEY]
+
+
 def make_client(endpoint: str, *, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
                 region: str = "us-east-1", verify: str | None = None, **config: object):  # type: ignore[no-untyped-def]
     cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, **config)  # type: ignore[arg-type]
@@ -104,9 +191,66 @@ def make_client(endpoint: str, *, access_key: str = ACCESS_KEY, secret_key: str 
                         aws_secret_access_key=secret_key, region_name=region, config=cfg, verify=verify)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backends", default=",".join(BACKENDS),
+                     help=f"comma-separated backends to run the live-server tests on (default: {','.join(BACKENDS)})")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply ``backends``/``differs`` markers, and ``--backends``, to each test's backend parameter."""
+    chosen = set(config.getoption("--backends").split(","))
+    keep, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None:
+            keep.append(item)
+            continue
+        if backend not in chosen:
+            dropped.append(item)
+            continue
+        keep.append(item)
+        for mark in item.iter_markers("backends"):
+            if backend not in mark.args:
+                item.add_marker(pytest.mark.skip(reason=f"not on {backend}: {mark.kwargs['reason']}"))
+        for mark in item.iter_markers("differs"):
+            if backend in mark.args:
+                item.add_marker(pytest.mark.xfail(strict=True, reason=f"{backend}: {mark.kwargs['reason']}"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("srv") / "data").start()
+def stack(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(backend, tmp_path_factory)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def make_server(stack: Stack, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Gateways of a test's own (own flags, own data dir) on the backend under test; stopped afterwards."""
+    made: list[Server] = []
+
+    def make(name: str = "data", **kwargs: object) -> Server:
+        srv = stack.gateway(tmp_path / name, **kwargs)  # type: ignore[arg-type]
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = stack.gateway(tmp_path_factory.mktemp("srv") / "data").start()
     yield srv
     srv.stop()
 
@@ -126,9 +270,10 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="session")
-def tls_server(tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[str, str, str]) -> Iterator[Server]:
+def tls_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[str, str, str]
+               ) -> Iterator[Server]:
     cert, key, ca = tls_files
-    srv = Server(tmp_path_factory.mktemp("tls-srv") / "data", tls=(cert, key), ca_path=ca).start()
+    srv = stack.gateway(tmp_path_factory.mktemp("tls-srv") / "data", tls=(cert, key), ca_path=ca).start()
     yield srv
     srv.stop()
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import socket
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -130,3 +132,17 @@ def error_code_of(response: httpx.Response) -> str:
     from lxml import etree
 
     return str(etree.fromstring(response.content).findtext("Code"))
+
+
+def read_reply(sock: socket.socket, data: bytes = b"") -> bytes:
+    """Until a final (non-100) response is complete: the headers and Content-Length bytes of body."""
+    while True:
+        end = data.rfind(b"\r\n\r\n")
+        if end >= 0 and not data[data.rfind(b"HTTP/1.1 ", 0, end):].startswith(b"HTTP/1.1 100"):
+            length = re.search(rb"(?i)content-length: (\d+)", data[:end])
+            if length is None or len(data) >= end + 4 + int(length.group(1)):
+                return data
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, make_client
-from tests.s3http import error_code_of, presign_v2, presign_v4, send, sign_v2, sign_v4, signed
+from tests.conftest import make_client
+from tests.s3http import error_code_of, presign_v2, presign_v4, read_reply, send, sign_v2, sign_v4, signed
 from tests.test_objects import error_code, status
 
 
@@ -252,8 +252,8 @@ def test_virtual_host_style(server, s3, bucket):
     assert b"<Key>dir/file.txt</Key>" in response.content
 
 
-def test_virtual_host_with_dotted_bucket_and_custom_domain(tmp_path):
-    srv = Server(tmp_path / "data", args=["--domain", "s3.example.test,localhost"]).start()
+def test_virtual_host_with_dotted_bucket_and_custom_domain(make_server):
+    srv = make_server(args=["--domain", "s3.example.test,localhost"]).start()
     try:
         make_client(srv.endpoint).create_bucket(Bucket="my.dotted.bucket")
         url = f"http://my.dotted.bucket.s3.example.test:{srv.port}/key"
@@ -278,8 +278,7 @@ def _raw_exchange(port: int, head: bytes, body: bytes | None = None, wait: float
         first = sock.recv(65536)
         if body is not None and first.startswith(b"HTTP/1.1 100"):
             sock.sendall(body)
-            first += sock.recv(65536)
-        return first
+        return read_reply(sock, first)
 
 
 def test_failed_auth_is_answered_before_the_body(server, bucket):

@@ -82,6 +82,7 @@ def test_copy_errors(s3, bucket):
     assert error_code(exc) in ("InvalidArgument",)
 
 
+@pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_copy_shares_blobs_and_frees_on_last_delete(s3, bucket, server):
     def blob_files() -> int:
         return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
@@ -107,6 +108,7 @@ def test_copy_with_new_checksum_algorithm(s3, bucket):
     assert "ChecksumSHA256" in head and s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"re-hash me"
 
 
+@pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_overwrite_frees_space(s3, bucket, server):
     def blob_files() -> int:
         return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())

@@ -11,7 +11,7 @@ import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of, send, sign_v4, signed, signed_chunks, unsigned_chunks
+from tests.s3http import error_code_of, read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
 from tests.test_objects import error_code
 
 
@@ -68,6 +68,8 @@ def test_checksum_algorithms_round_trip(s3, bucket, algorithm):
     assert head[f"Checksum{algorithm}"] == expected
 
 
+@pytest.mark.differs("upstream-moto", reason="moto computes no checksum when the client sends none (S3 "
+                     "stores CRC64NVME)")
 def test_default_checksum_is_crc64nvme(s3_plain, bucket):
     body = b"no checksum sent"
     s3_plain.put_object(Bucket=bucket, Key="k", Body=body)
@@ -202,7 +204,7 @@ def test_oversized_put_is_refused_before_upload(server, bucket):
     head += f"Content-Length: {5 * 1024**3 + 1}\r\n\r\n"
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(head.encode())
-        reply = sock.recv(65536)
+        reply = read_reply(sock)
     assert reply.startswith(b"HTTP/1.1 400") and b"EntityTooLarge" in reply
 
 

@@ -12,7 +12,7 @@ from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, make_client
+from tests.conftest import make_client
 from tests.s3http import error_code_of, signed
 from tests.test_objects import error_code, status
 
@@ -55,6 +55,7 @@ def test_multipart_roundtrip_and_etag(s3, bucket):
     assert ranged["Body"].read() == parts[0][-2:] + parts[1][:2]
 
 
+@pytest.mark.differs("upstream-moto", reason="moto ignores partNumber on GET/HEAD and serves the whole object")
 def test_get_and_head_by_part_number(s3, bucket):
     parts = [b"a" * (5 * MiB), b"b" * (5 * MiB), b"ccc"]
     upload_id, done = upload(s3, bucket, "pn", parts)
@@ -124,6 +125,8 @@ def test_complete_is_idempotent(s3, bucket):
     assert error_code(exc) == "NoSuchUpload"
 
 
+@pytest.mark.differs("upstream-moto", reason="moto fails with 500 InternalError completing an unknown "
+                     "upload id (S3: 404 NoSuchUpload)")
 def test_no_such_upload(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")
@@ -141,6 +144,7 @@ def test_no_such_upload(s3, bucket):
     assert error_code(exc) == "NoSuchUpload"
 
 
+@pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_abort_frees_parts(s3, bucket, server):
     def blob_files() -> int:
         return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
@@ -155,6 +159,7 @@ def test_abort_frees_parts(s3, bucket, server):
         s3.list_parts(Bucket=bucket, Key="abort", UploadId=upload_id)
 
 
+@pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_unlisted_parts_are_freed_on_complete(s3, bucket, server):
     def blob_files() -> int:
         return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
@@ -168,6 +173,7 @@ def test_unlisted_parts_are_freed_on_complete(s3, bucket, server):
     assert blob_files() == before
 
 
+@pytest.mark.differs("upstream-moto", reason="moto computes no checksum of a completed multipart upload")
 @pytest.mark.parametrize("algorithm,kind", [("CRC32", "COMPOSITE"), ("CRC32C", "COMPOSITE"), ("SHA256", "COMPOSITE"),
                                              ("SHA1", "COMPOSITE"), ("CRC32", "FULL_OBJECT"),
                                              ("CRC64NVME", "FULL_OBJECT")])
@@ -233,6 +239,7 @@ def test_list_parts_paging(s3, bucket):
     assert page["Initiator"]["DisplayName"] == "s3gate" and page["StorageClass"] == "STANDARD"
 
 
+@pytest.mark.differs("upstream-moto", reason="moto ignores Delimiter in ListMultipartUploads")
 def test_list_multipart_uploads(s3, bucket):
     ids = {}
     for key in ("a/1", "a/2", "b", "c", "c"):
@@ -295,8 +302,8 @@ def test_transfer_manager_roundtrip(s3, bucket, tmp_path):
     assert dst.read_bytes() == data
 
 
-def test_uploads_survive_restart(tmp_path):
-    srv = Server(tmp_path / "data").start()
+def test_uploads_survive_restart(make_server):
+    srv = make_server(fresh_upstream=True).start()
     try:
         s3 = make_client(srv.endpoint)
         s3.create_bucket(Bucket="restart")

@@ -92,6 +92,7 @@ def test_delete_object_is_idempotent(s3, bucket):
         s3.head_object(Bucket=bucket, Key="k")
 
 
+@pytest.mark.differs("upstream-moto", reason="moto refuses versionId=null on HEAD in an unversioned bucket (400)")
 def test_version_id_null_is_accepted_on_unversioned_buckets(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"data")
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"data"
@@ -102,6 +103,8 @@ def test_version_id_null_is_accepted_on_unversioned_buckets(s3, bucket):
     assert status(exc) == 404
 
 
+@pytest.mark.differs("upstream-moto", reason="moto answers 404 NoSuchVersion for a malformed version id "
+                     "(S3: 400 InvalidArgument)")
 def test_invalid_version_id_is_rejected(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"data")
     with pytest.raises(ClientError) as exc:
@@ -111,7 +114,9 @@ def test_invalid_version_id_is_rejected(s3, bucket):
 
 @pytest.mark.parametrize("key", ["../../etc/passwd", "a/../b", "./x", "sp ace", "plus+sign", "per%cent",
                                  "q?uestion", "hash#tag", "ünïcødé/日本語", "a//double", "trailing/", "~tilde",
-                                 "new\nline", "tab\tkey", "&amp;<xml>"])
+                                 pytest.param("new\nline", marks=pytest.mark.differs(
+                                     "upstream-moto", reason="moto cannot store a key with a newline")),
+                                 "tab\tkey", "&amp;<xml>"])
 def test_unusual_keys_round_trip_and_list(s3, bucket, key):
     s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
@@ -121,6 +126,7 @@ def test_unusual_keys_round_trip_and_list(s3, bucket, key):
     assert listed_v1 == [key]
 
 
+@pytest.mark.backends("local", reason="inspects the local data dir")
 def test_keys_never_escape_the_data_dir(s3, bucket, server):
     s3.put_object(Bucket=bucket, Key="../../../../escape.txt", Body=b"x")
     root = server.data_dir.parent

@@ -45,6 +45,7 @@ def test_versions_and_reads_by_id(s3, vbucket):
     assert error_code(exc) == "NoSuchVersion"
 
 
+@pytest.mark.differs("upstream-moto", reason="moto sends no x-amz-delete-marker header with the 404 of a deleted key")
 def test_delete_marker_lifecycle(s3, vbucket):
     v1 = s3.put_object(Bucket=vbucket, Key="k", Body=b"data")["VersionId"]
     deleted = s3.delete_object(Bucket=vbucket, Key="k")
@@ -75,6 +76,7 @@ def test_deleting_a_version_promotes_the_previous_one(s3, vbucket):
     assert s3.get_object(Bucket=vbucket, Key="k")["Body"].read() == b"first"
 
 
+@pytest.mark.differs("upstream-moto", reason="moto sends no x-amz-version-id: null for writes to a suspended bucket")
 def test_suspended_bucket_uses_the_null_version(s3, vbucket):
     v1 = s3.put_object(Bucket=vbucket, Key="k", Body=b"versioned")["VersionId"]
     s3.put_bucket_versioning(Bucket=vbucket, VersioningConfiguration={"Status": "Suspended"})
@@ -91,6 +93,7 @@ def test_suspended_bucket_uses_the_null_version(s3, vbucket):
     assert [v["VersionId"] for v in listing["Versions"]] == [v1]
 
 
+@pytest.mark.differs("upstream-moto", reason="moto lists versions of the key-marker key itself (S3 starts after it)")
 def test_list_object_versions_order_and_paging(s3, vbucket):
     ids = {}
     for key in ("a", "b", "a", "c", "a"):

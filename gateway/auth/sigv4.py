@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -93,13 +94,22 @@ def canonical_query(query_string: str, exclude: str | None = None) -> str:
     return "&".join(f"{n}={v}" for n, v in pairs)
 
 
+def header_block(pairs: Iterable[tuple[str, str]]) -> str:
+    """Canonical header lines: values trimmed, inner runs of spaces folded."""
+    return "".join(f"{name}:{_SPACES.sub(' ', value.strip())}\n" for name, value in pairs)
+
+
 def canonical_headers(req: S3Request, signed: list[str], host: str | None = None) -> str:
-    lines = []
-    for name in signed:
-        # A signed header that did not arrive canonicalises as empty: the signature then fails.
-        value = host if name == "host" and host is not None else req.headers.get(name, "")
-        lines.append(f"{name}:{_SPACES.sub(' ', value.strip())}\n")
-    return "".join(lines)
+    # A signed header that did not arrive canonicalises as empty: the signature then fails.
+    return header_block((name, host if name == "host" and host is not None else req.headers.get(name, ""))
+                        for name in signed)
+
+
+def string_to_sign(method: str, uri: str, query: str, headers: str, signed_list: str, payload_hash: str,
+                   amz_date: str, scope: str) -> tuple[str, str]:
+    """(canonical request, string to sign): shared by verification and the upstream client's signing."""
+    creq = "\n".join((method, uri, query, headers, signed_list, payload_hash))
+    return creq, "\n".join((ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()))
 
 
 def _host_variants(req: S3Request) -> list[str]:
@@ -167,9 +177,8 @@ def _verify(req: S3Request, user: User, cred: _Credential, amz_date: str, signed
     headers = canonical_headers(req, signed)
     signed_list = ";".join(signed)
 
-    def attempt(uri: str, header_block: str) -> tuple[str, str, bool]:
-        creq = "\n".join((req.method, uri, query, header_block, signed_list, payload_hash))
-        sts = "\n".join((ALGORITHM, amz_date, cred.scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()))
+    def attempt(uri: str, block: str) -> tuple[str, str, bool]:
+        creq, sts = string_to_sign(req.method, uri, query, block, signed_list, payload_hash, amz_date, cred.scope)
         return creq, sts, hmac.compare_digest(hmac_hex(key, sts), provided.lower())
 
     uri = canonical_uri(req.raw_path)

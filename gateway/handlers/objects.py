@@ -167,6 +167,7 @@ async def delete_objects(ctx: Context) -> Response:
                 xml.sub(el, "VersionId", version_id)
             if result.delete_marker:
                 xml.sub(el, "DeleteMarker", True)
-                if version_id is None and result.version_id is not None:
-                    xml.sub(el, "DeleteMarkerVersionId", result.version_id)
+                marker_id = result.delete_marker_version_id or result.version_id
+                if version_id is None and marker_id is not None:
+                    xml.sub(el, "DeleteMarkerVersionId", marker_id)
     return xml_response(root)

@@ -26,10 +26,10 @@ async def put_bucket_versioning(ctx: Context) -> Response:
 
 
 async def get_bucket_versioning(ctx: Context) -> Response:
-    bucket = await ctx.backend.get_bucket(ctx.bucket)
+    status = await ctx.backend.get_bucket_versioning(ctx.bucket)
     root = xml.document("VersioningConfiguration")
-    if bucket.versioning:
-        xml.sub(root, "Status", bucket.versioning)
+    if status:
+        xml.sub(root, "Status", status)
     return xml_response(root)
 
 

@@ -108,6 +108,9 @@ class ObjectOps(LocalCore):
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
         await self._meta.writer.run(lambda c: md.tx_put_config(c, name, kind, document))
 
+    async def get_bucket_versioning(self, bucket: str) -> str | None:
+        return self._bucket(bucket).versioning
+
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
         await self._meta.writer.run(lambda c: md.tx_set_versioning(c, bucket, status))
 
