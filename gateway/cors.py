@@ -180,15 +180,3 @@ async def put_bucket_cors(ctx: Context) -> Response:
     rules = parse_configuration(await ctx.read_xml("CORSConfiguration"))
     await ctx.backend.put_bucket_config(ctx.bucket, CONFIG_KIND, render_configuration(rules).decode("utf-8"))
     return Response(200)
-
-
-async def get_bucket_cors(ctx: Context) -> Response:
-    document = await ctx.backend.get_bucket_config(ctx.bucket, CONFIG_KIND)
-    if document is None:
-        raise S3Error(Code.NoSuchCORSConfiguration, BucketName=ctx.bucket)
-    return Response(200, {"content-type": "application/xml"}, document.encode("utf-8"))
-
-
-async def delete_bucket_cors(ctx: Context) -> Response:
-    await ctx.backend.put_bucket_config(ctx.bucket, CONFIG_KIND, None)
-    return Response(204)

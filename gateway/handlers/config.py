@@ -36,6 +36,26 @@ def empty_document(root: str, *children: tuple[str, str]) -> Handler:
     return handler
 
 
+def stored_document(kind: str, missing: Code) -> Handler:
+    """GET of a bucket sub-resource kept as an XML document (cors, tagging)."""
+
+    async def handler(ctx: Context) -> Response:
+        document = await ctx.backend.get_bucket_config(ctx.bucket, kind)
+        if document is None:
+            raise S3Error(missing, BucketName=ctx.bucket)
+        return Response(200, {"content-type": "application/xml"}, document.encode("utf-8"))
+
+    return handler
+
+
+def delete_document(kind: str) -> Handler:
+    async def handler(ctx: Context) -> Response:
+        await ctx.backend.put_bucket_config(ctx.bucket, kind, None)
+        return Response(204)
+
+    return handler
+
+
 def _acl_document(ctx: Context, owner_id: str) -> Response:
     root = xml.document("AccessControlPolicy")
     owner_element(ctx, root, owner_id)

@@ -128,18 +128,6 @@ async def put_bucket_tagging(ctx: Context) -> Response:
     return Response(204)
 
 
-async def get_bucket_tagging(ctx: Context) -> Response:
-    document = await ctx.backend.get_bucket_config(ctx.bucket, TAGGING_KIND)
-    if document is None:
-        raise S3Error(Code.NoSuchTagSet, BucketName=ctx.bucket)
-    return Response(200, {"content-type": "application/xml"}, document.encode("utf-8"))
-
-
-async def delete_bucket_tagging(ctx: Context) -> Response:
-    await ctx.backend.put_bucket_config(ctx.bucket, TAGGING_KIND, None)
-    return Response(204)
-
-
 # -- archives ---------------------------------------------------------------------------------------
 async def restore_object(ctx: Context) -> Response:
     doc = await ctx.read_xml("RestoreRequest")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-from collections.abc import AsyncIterator
 
 from gateway import checksums
 from storage_backends.base import Body as RequestBody
@@ -72,26 +70,11 @@ class MultipartOps(ObjectOps):
                                ) -> PartInfo:
         upload = await self.get_multipart_upload(bucket, key, upload_id)
         stream = await self.get_object(src_bucket, src_key, version_id=src_version_id, byte_range=byte_range)
-        md5 = hashlib.md5()
         algorithm = upload.checksum_algorithm or checksums.DEFAULT_ALGORITHM
-        hasher = checksums.new_hasher(algorithm)
-
-        async def hashed() -> AsyncIterator[bytes]:
-            async for chunk in stream:
-                md5.update(chunk)
-                hasher.update(chunk)
-                yield chunk
-
         volume = self.blobs.volume_for(upload.storage_class)
-        try:
-            blob_id, size = await self.blobs.publish(b"", hashed(), volume=volume)
-        finally:
-            await stream.aclose()
-        if size == 0:
-            await self.blobs.delete([blob_id])
-        checksum = Checksum(algorithm, checksums.b64(hasher.digest()), "PART")
-        return await self._store_part(bucket, key, upload_id, part_number, blob_id if size else None, size, None,
-                                      md5.hexdigest(), checksum, volume)
+        blob_id, size, md5_hex, value = await self._rewrite(stream, algorithm, volume)
+        return await self._store_part(bucket, key, upload_id, part_number, blob_id, size, None, md5_hex,
+                                      Checksum(algorithm, value, "PART"), volume)
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None) -> ObjectInfo:

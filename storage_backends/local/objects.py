@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -310,23 +311,9 @@ class ObjectOps(LocalCore):
                             conditions: WriteConditions | None) -> ObjectInfo:
         """A copy that must compute another checksum re-reads the source into a new blob."""
         stream = await self.get_object(src_bucket, src_key, version_id=src_version_id)
-        hasher = checksums.new_hasher(algorithm)
-
-        async def hashed() -> AsyncIterator[bytes]:
-            async for chunk in stream:
-                hasher.update(chunk)
-                yield chunk
-
         volume = self.blobs.volume_for(new.storage_class)
-        try:
-            blob_id, size = await self.blobs.publish(b"", hashed(), volume=volume)
-        finally:
-            await stream.aclose()
-        if size == 0:
-            await self.blobs.delete([blob_id])
-        kept = blob_id if size else None
-        version = md.NewVersion(size, stream.info.etag, Checksum(algorithm, checksums.b64(hasher.digest())),
-                                md.Body(kept, None))
+        kept, size, _, value = await self._rewrite(stream, algorithm, volume)
+        version = md.NewVersion(size, stream.info.etag, Checksum(algorithm, value), md.Body(kept, None))
 
         def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
             if kept is not None:
@@ -334,6 +321,29 @@ class ObjectOps(LocalCore):
             return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
 
         return self._with_expiration(await self._write(commit))
+
+    async def _rewrite(self, stream: LocalObjectStream, algorithm: str, volume: str
+                       ) -> tuple[str | None, int, str, str]:
+        """Copy a stream's bytes into a new blob: (blob id or None if empty, size, MD5 hex, checksum).
+
+        The stream is closed whatever happens; nothing refers to the new blob yet.
+        """
+        md5 = hashlib.md5()
+        hasher = checksums.new_hasher(algorithm)
+
+        async def hashed() -> AsyncIterator[bytes]:
+            async for chunk in stream:
+                md5.update(chunk)
+                hasher.update(chunk)
+                yield chunk
+
+        try:
+            blob_id, size = await self.blobs.publish(b"", hashed(), volume=volume)
+        finally:
+            await stream.aclose()
+        if size == 0:
+            await self.blobs.delete([blob_id])
+        return (blob_id if size else None), size, md5.hexdigest(), checksums.b64(hasher.digest())
 
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
         _check_version_id(version_id)
