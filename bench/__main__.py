@@ -26,7 +26,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 round, 2 s load runs, small sizes (about 3 minutes)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
-    parser.add_argument("--duration", type=float, help="seconds per small-object load run (default 5, quick 2)")
+    parser.add_argument("--duration", type=float, help="seconds per small-object load run (default 4, quick 2)")
     parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}")
     parser.add_argument("--workers", default="1",
                         help="s3gate --workers; a comma list (1,2) benchmarks each as s3gate-wN")

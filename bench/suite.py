@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -110,23 +111,23 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], rec: Recorder, r: i
         for method, concurrency in SMALL:
             for s in order:
                 rec.run(f"{method.lower()}_c{concurrency}", s.name, r,
-                        lambda s=s, m=method, c=concurrency: workloads.small(bench, s, m, c, r))
+                        partial(workloads.small, bench, s, method, concurrency, r))
     if "generator" in plan.workloads:
         for s in order:
             if not s.peer.s3 or is_s3gate(s):
-                rec.run("raw_get_c16", s.name, r, lambda s=s: workloads.raw_get(bench, s, r))
+                rec.run("raw_get_c16", s.name, r, partial(workloads.raw_get, bench, s, r))
     if "list" in plan.workloads:
         for s in s3:
-            rec.run("list", s.name, r, lambda s=s: workloads.listing(bench, s, r))
+            rec.run("list", s.name, r, partial(workloads.listing, bench, s, r))
         for s in s3:
             if is_s3gate(s):
-                rec.run("list_big", s.name, r, lambda s=s: workloads.big_listing(bench, s, r))
+                rec.run("list_big", s.name, r, partial(workloads.big_listing, bench, s, r))
     if "single" in plan.workloads:
         for s in order:
-            rec.run("single", s.name, r, lambda s=s: workloads.single(bench, s, r))
+            rec.run("single", s.name, r, partial(workloads.single, bench, s, r))
     if "multipart" in plan.workloads:
         for s in s3:
-            rec.run("multipart", s.name, r, lambda s=s: workloads.multipart(bench, s, r))
+            rec.run("multipart", s.name, r, partial(workloads.multipart, bench, s, r))
 
 
 def run(plan: Plan) -> Results:
@@ -147,7 +148,7 @@ def run(plan: Plan) -> Results:
             print("cold start", flush=True)
             for r in range(plan.rounds):
                 for peer in rotate(plan.peers, r):
-                    rec.run("cold", peer.name, r, lambda p=peer: workloads.cold_start(p, workroot))
+                    rec.run("cold", peer.name, r, partial(workloads.cold_start, peer, workroot))
         bench = Bench(plan.sizes, workroot)
         servers: list[Running] = []
         try:

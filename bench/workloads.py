@@ -44,7 +44,7 @@ class Sizes:
     page_repeats: int = 10
 
 
-FULL = Sizes(duration_s=5, small_objects=1000, list_keys=10_000, big_list_keys=1_000_000,
+FULL = Sizes(duration_s=4, small_objects=1000, list_keys=10_000, big_list_keys=1_000_000,
              single_bytes=256 * MiB, multipart_bytes=1024 * MiB, hash_bytes=256 * MiB)
 QUICK = Sizes(duration_s=2, small_objects=200, list_keys=2_000, big_list_keys=20_000,
               single_bytes=32 * MiB, multipart_bytes=64 * MiB, hash_bytes=64 * MiB, page_repeats=5)
