@@ -2,9 +2,10 @@
 
 Through the API that would take many minutes; the issue allows writing the rows directly for
 s3gate. The bucket itself is created through the API (so owner and region are s3gate's own),
-then the object rows are inserted as s3gate would for empty bodies: the latest 'null' version,
-size 0, no blob, the MD5 of nothing as ETag, no checksum. WAL lets the running server keep
-serving while the rows go in; its next read transaction sees them.
+then the object rows are inserted exactly as s3gate writes an empty PUT: the latest 'null'
+version, size 0, no blob, the MD5 of nothing as ETag and the CRC64NVME of nothing as checksum
+(so a page lists the same XML as for keys put through the API). WAL lets the running server
+keep serving while the rows go in; its next read transaction sees them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+EMPTY_CRC64NVME = '["CRC64NVME", "AAAAAAAAAAA=", "FULL_OBJECT"]'
 BATCH = 50_000
 
 
@@ -30,9 +32,10 @@ def fill(db_path: Path, bucket: str, count: int) -> None:
         now = time.time_ns() // 1_000_000
         sql = ("INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, "
                "last_modified, storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count) "
-               "VALUES (?, ?, 'null', 1, 0, 0, ?, ?, 'STANDARD', ?, '{}', '{}', '{}', NULL, NULL, NULL)")
+               "VALUES (?, ?, 'null', 1, 0, 0, ?, ?, 'STANDARD', ?, '{}', '{}', '{}', ?, NULL, NULL)")
         for start in range(0, count, BATCH):
-            rows = ((bucket, key_name(i), EMPTY_MD5, now, owner[0]) for i in range(start, min(count, start + BATCH)))
+            rows = ((bucket, key_name(i), EMPTY_MD5, now, owner[0], EMPTY_CRC64NVME)
+                    for i in range(start, min(count, start + BATCH)))
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(sql, rows)
             conn.execute("COMMIT")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import shutil
 import signal
 import socket
@@ -114,9 +115,41 @@ def nginx() -> Peer:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port below the ephemeral range, where servers that bind port 0 (the test
+    suites that share this machine) never land between our check and our server's bind."""
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(10_000, ephemeral_low)
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port")
+
+
+def owns_listener(pids: list[int], port: int) -> bool:
+    """Whether one of ``pids`` holds the socket listening on ``port`` (not some other server)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:  # closed meanwhile (a connection ending)
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                return True
+    return False
 
 
 def _probe(endpoint: Endpoint, path: str) -> bool:
@@ -154,10 +187,12 @@ class Running:
                 if self.proc.poll() is not None or time.perf_counter() - started > START_TIMEOUT_S:
                     raise RuntimeError(f"{peer.name} did not start: {self.log_tail()}")
                 time.sleep(0.002)
+            self.cold_start_s = time.perf_counter() - started
+            if not owns_listener(self.pids(), port):
+                raise RuntimeError(f"{peer.name}: another process answered on port {port}: {self.log_tail()}")
         except BaseException:
             self.stop()
             raise
-        self.cold_start_s = time.perf_counter() - started
 
     def log_tail(self, limit: int = 2000) -> str:
         self.log.flush()

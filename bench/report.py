@@ -309,7 +309,8 @@ def chart(results: Results, path: Path) -> None:
         ax.axvline(1, color="black", linewidth=0.8)
         ax.set_xlabel("s3gate advantage (log scale; > 1×: s3gate ahead)")
         ax.set_title(f"{subject} vs peers, {results['started']}")
-        ax.legend(loc="lower right", fontsize=8)
+        if peers:
+            ax.legend(loc="lower right", fontsize=8)
         ax.grid(axis="x", which="major", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

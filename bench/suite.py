@@ -156,9 +156,17 @@ def run(plan: Plan) -> Results:
                 servers.append(Running(peer, str(workroot)))
             print("preparing: buckets, 4 KiB objects" + (", listing buckets" if "list" in plan.workloads else ""),
                   flush=True)
-            for s in servers:
+            for s in list(servers):
                 started = time.perf_counter()
-                bench.prepare(s, listing="list" in plan.workloads)
+                try:
+                    bench.prepare(s, listing="list" in plan.workloads)
+                except Exception as exc:  # noqa: BLE001 - measure the others
+                    rec.errors.append({"workload": "prepare", "server": s.name, "round": 0, "error": repr(exc),
+                                       "trace": traceback.format_exc(limit=3), "log": s.log_tail()})
+                    print(f"  {s.name:<10} FAILED to prepare, left out: {exc!r}\n{s.log_tail()}", flush=True)
+                    servers.remove(s)
+                    s.stop()
+                    continue
                 print(f"  {s.name:<10} ready ({time.perf_counter() - started:.1f}s)", flush=True)
             for r in range(plan.rounds):
                 print(f"round {r + 1}/{plan.rounds}", flush=True)
