@@ -183,7 +183,7 @@ def targets(sizes: dict[str, int]) -> list[Target]:
 def verdict(v: float | None, limit: float | None, higher_better: bool) -> str:
     if v is None or limit is None:
         return "not measured"
-    margin = v / limit - 1 if higher_better else limit / v - 1
+    margin = (v - limit) / limit if higher_better else (limit - v) / limit
     ok = v >= limit if higher_better else v < limit
     return f"{'PASS' if ok else 'MISS'} ({margin:+.0%})"
 
