@@ -1,0 +1,230 @@
+"""The workloads: each runs against one server for one round and returns plain metrics.
+
+Units: ops/s, milliseconds, seconds, MB/s and MB with MB = 10^6 bytes (as for the hash rates,
+so PUT MB/s and MD5 MB/s compare directly).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from boto3.s3.transfer import TransferConfig
+
+from bench import bigbucket, rawload
+from bench.load import run_wrk
+from bench.peers import Peer, RssSampler, Running
+from bench.s3 import boto_client, connection, put_many, request, stream_get, stream_put
+
+MiB = 1 << 20
+SMALL_SIZE = 4096
+BUCKET, LIST_BUCKET, BIG_BUCKET = "bench", "list", "big"
+PAGE = 1000
+FIRST_PUT_RATE = 10_000.0  # ops/s assumed before a server's PUT rate is known (sizes the URL pool)
+MAX_PUT_URLS = 60_000  # ~5 s of presigning; only nginx goes faster and then overwrites (counted as wraps)
+TOKEN = re.compile(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>")
+Metrics = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    duration_s: float
+    small_objects: int
+    list_keys: int
+    big_list_keys: int
+    single_bytes: int
+    multipart_bytes: int
+    hash_bytes: int
+    part_bytes: int = 8 * MiB
+    page_repeats: int = 10
+
+
+FULL = Sizes(duration_s=4, small_objects=1000, list_keys=10_000, big_list_keys=1_000_000,
+             single_bytes=256 * MiB, multipart_bytes=1024 * MiB, hash_bytes=256 * MiB)
+QUICK = Sizes(duration_s=2, small_objects=200, list_keys=2_000, big_list_keys=20_000,
+              single_bytes=32 * MiB, multipart_bytes=64 * MiB, hash_bytes=64 * MiB, page_repeats=5)
+
+
+def is_s3gate(server: Running) -> bool:
+    return server.name.startswith("s3gate")
+
+
+@dataclass
+class Bench:
+    """What the workloads share: sizes, scratch space, presigned pools, data files."""
+
+    sizes: Sizes
+    workroot: Path
+    small_paths: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (server, method)
+    put_rates: dict[tuple[str, int], float] = field(default_factory=dict)  # (server, concurrency)
+    files: dict[int, Path] = field(default_factory=dict)
+
+    def data_file(self, size: int) -> Path:
+        """Random bytes (a 16 MiB block repeated; no server here dedups or compresses)."""
+        if size not in self.files:
+            path = self.workroot / f"data-{size}"
+            block = os.urandom(min(size, 16 * MiB))
+            with open(path, "wb") as f:
+                for offset in range(0, size, len(block)):
+                    f.write(block[:size - offset])
+            self.files[size] = path
+        return self.files[size]
+
+    def prepare(self, server: Running, listing: bool) -> None:
+        """Buckets, the 4 KiB objects that GET/HEAD cycle through and, for listing, the filled buckets."""
+        conn = connection(server.endpoint)
+        keys = [f"obj/{i:06d}" for i in range(self.sizes.small_objects)]
+        if server.peer.s3:
+            request(conn, "PUT", server.presigner.path("PUT", BUCKET))
+        put_many(server.endpoint, [server.presigner.path("PUT", BUCKET, k) for k in keys], os.urandom(SMALL_SIZE))
+        for method in ("GET", "HEAD"):
+            self.small_paths[server.name, method] = [server.presigner.path(method, BUCKET, k) for k in keys]
+        if listing and server.peer.s3:
+            request(conn, "PUT", server.presigner.path("PUT", LIST_BUCKET))
+            put_many(server.endpoint, [server.presigner.path("PUT", LIST_BUCKET, f"k/{i:07d}")
+                                       for i in range(self.sizes.list_keys)], b"")
+            if is_s3gate(server):
+                request(conn, "PUT", server.presigner.path("PUT", BIG_BUCKET))
+                bigbucket.fill(server.data / "s3gate" / "metadata.db", BIG_BUCKET, self.sizes.big_list_keys)
+        conn.close()
+
+
+def small(bench: Bench, server: Running, method: str, concurrency: int, round_no: int) -> Metrics:
+    """4 KiB GET/HEAD of existing objects or PUT to fresh keys; wrk, or the raw client for HEAD."""
+    duration = bench.sizes.duration_s
+    if method == "HEAD":
+        result = rawload.run_raw(server.endpoint, "HEAD", bench.small_paths[server.name, "HEAD"], concurrency,
+                                 duration)
+    elif method == "GET":
+        result = run_wrk(server.endpoint, "GET", bench.small_paths[server.name, "GET"], 0, concurrency, duration,
+                         str(bench.workroot))
+    else:
+        rate = bench.put_rates.get((server.name, concurrency), FIRST_PUT_RATE)
+        count = min(MAX_PUT_URLS, max(2000, int(1.5 * rate * duration)))
+        paths = [server.presigner.path("PUT", BUCKET, f"put/r{round_no}c{concurrency}/{i:07d}")
+                 for i in range(count)]
+        result = run_wrk(server.endpoint, "PUT", paths, SMALL_SIZE, concurrency, duration, str(bench.workroot))
+        bench.put_rates[server.name, concurrency] = max(result.ops_s, 1.0)
+    return {k: float(v) for k, v in result.as_dict().items()}
+
+
+def raw_get(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """GET at concurrency 16 through the raw client, to compare the two generators."""
+    result = rawload.run_raw(server.endpoint, "GET", bench.small_paths[server.name, "GET"], 16,
+                             bench.sizes.duration_s)
+    return {"ops_s": result.ops_s, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms}
+
+
+def _page_ms(server: Running, bucket: str, params: dict[str, str], repeats: int) -> float:
+    conn = connection(server.endpoint)
+    times = []
+    for _ in range(repeats):
+        path = server.presigner.path("GET", bucket, params={"list-type": "2", "max-keys": str(PAGE), **params})
+        started = time.perf_counter()
+        request(conn, "GET", path)
+        times.append(time.perf_counter() - started)
+    conn.close()
+    return statistics.median(times) * 1000
+
+
+def _walk(server: Running, bucket: str) -> tuple[float, int]:
+    """Every page of ListObjectsV2 in order; (seconds, keys seen)."""
+    conn = connection(server.endpoint)
+    keys, token = 0, ""
+    started = time.perf_counter()
+    while True:
+        params = {"list-type": "2", "max-keys": str(PAGE)}
+        if token:
+            params["continuation-token"] = token
+        _, body = request(conn, "GET", server.presigner.path("GET", bucket, params=params))
+        keys += body.count(b"<Key>")
+        match = TOKEN.search(body)
+        if match is None:
+            break
+        token = html.unescape(match.group(1).decode())
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed, keys
+
+
+def listing(bench: Bench, server: Running, round_no: int) -> Metrics:
+    walk_s, keys = _walk(server, LIST_BUCKET)
+    if keys != bench.sizes.list_keys:
+        raise RuntimeError(f"listed {keys} keys, expected {bench.sizes.list_keys}")
+    return {"first_page_ms": _page_ms(server, LIST_BUCKET, {}, bench.sizes.page_repeats), "walk_s": walk_s}
+
+
+def big_listing(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """s3gate only: first page and a page from the middle of the 1,000,000-key bucket; the full walk
+    (a thousand pages) in the first round only, to keep the run short."""
+    repeats = bench.sizes.page_repeats
+    middle = bigbucket.key_name(bench.sizes.big_list_keys // 2)
+    metrics = {"first_page_ms": _page_ms(server, BIG_BUCKET, {}, repeats),
+               "middle_page_ms": _page_ms(server, BIG_BUCKET, {"start-after": middle}, repeats)}
+    if round_no == 0:
+        walk_s, keys = _walk(server, BIG_BUCKET)
+        if keys != bench.sizes.big_list_keys:
+            raise RuntimeError(f"listed {keys} keys, expected {bench.sizes.big_list_keys}")
+        metrics["walk_s"] = walk_s
+    return metrics
+
+
+def single(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """One large PUT then GET through presigned URLs, streamed by the raw client."""
+    size = bench.sizes.single_bytes
+    source = bench.data_file(size)
+    key = f"single/{round_no}"
+    with RssSampler(server) as put_rss:
+        started = time.perf_counter()
+        stream_put(server.endpoint, server.presigner.path("PUT", BUCKET, key), str(source), size)
+        put_s = time.perf_counter() - started
+    with RssSampler(server) as get_rss:
+        started = time.perf_counter()
+        got = stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
+        get_s = time.perf_counter() - started
+    if got != size:
+        raise RuntimeError(f"GET returned {got} bytes, expected {size}")
+    request(connection(server.endpoint), "DELETE", server.presigner.path("DELETE", BUCKET, key), expect=(200, 204))
+    return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
+            "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
+            "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}
+
+
+def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """boto3's managed upload (8 MiB parts, 4 at a time), then a streamed GET of the object."""
+    size, part = bench.sizes.multipart_bytes, bench.sizes.part_bytes
+    source = bench.data_file(size)
+    key = f"multipart/{round_no}"
+    client = boto_client(server.endpoint, max_pool=8)
+    config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4, use_threads=True)
+    with RssSampler(server) as put_rss:
+        started = time.perf_counter()
+        client.upload_file(str(source), BUCKET, key, Config=config)
+        put_s = time.perf_counter() - started
+    with RssSampler(server) as get_rss:
+        started = time.perf_counter()
+        got = stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
+        get_s = time.perf_counter() - started
+    if got != size:
+        raise RuntimeError(f"GET returned {got} bytes, expected {size}")
+    client.delete_object(Bucket=BUCKET, Key=key)
+    client.close()
+    return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
+            "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
+            "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}
+
+
+def cold_start(peer: Peer, workroot: Path) -> Metrics:
+    """A fresh server on an empty data dir: seconds to the first 200, and its idle RSS."""
+    server = Running(peer, str(workroot))
+    try:
+        with RssSampler(server) as rss:
+            pass
+        return {"cold_start_s": server.cold_start_s, "idle_rss_mb": rss.peak_total / 1e6}
+    finally:
+        server.stop()
