@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from email.utils import formatdate
+from functools import lru_cache
 from typing import Any, Protocol
 
 from gateway import xml
@@ -44,7 +45,12 @@ def xml_response(root: xml.Element, status: int = 200, headers: dict[str, str] |
 
 def http_date(ms: int) -> str:
     """RFC 7231 date, as S3 sends Last-Modified: ``Wed, 25 Nov 2026 16:01:17 GMT``."""
-    return formatdate(ms // 1000, usegmt=True)
+    return _http_date(ms // 1000)
+
+
+@lru_cache(maxsize=4096)
+def _http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
 
 
 def quote_etag(etag: str) -> str:

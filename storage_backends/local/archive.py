@@ -21,6 +21,7 @@ class ArchiveOps(MultipartOps):
     async def put_bucket_lifecycle(self, bucket: str, config: Configuration | None) -> None:
         document = config.to_json() if config is not None else None
         await self._meta.writer.run(lambda c: md.tx_put_config(c, bucket, LIFECYCLE_KIND, document))
+        self._forget_bucket(bucket)
 
     async def run_lifecycle(self, *, advance_days: float = 0) -> dict[str, object]:
         if advance_days:

@@ -13,6 +13,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,8 @@ T = TypeVar("T")
 INLINE_MAX = 64 * 1024
 ORPHAN_AGE_S = 3600.0  # a blob file this old that no metadata names is a crash leftover
 LIFECYCLE_KIND = "lifecycle"
+BUCKET_TTL_S = 1.0
+BUCKET_CACHE_SIZE = 10_000
 
 
 class LocalCore:
@@ -43,6 +46,7 @@ class LocalCore:
         self._maintenance_fd: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._lifecycle_lock = asyncio.Lock()
+        self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -124,15 +128,37 @@ class LocalCore:
         """The lifecycle clock, with the offset the admin endpoint may have advanced (shared by workers)."""
         return Clock(self.day_ms, int(self._meta.setting(md.CLOCK_OFFSET) or 0))
 
-    def _bucket(self, name: str) -> BucketInfo:
+    def _bucket_state(self, name: str) -> tuple[BucketInfo, Configuration | None]:
+        """A bucket and its lifecycle rules, cached for a second.
+
+        Every request needs them, so they are read once a second rather than once a request.
+        Changes made through this process are seen at once; those made through another worker
+        process within a second, as S3's bucket configuration is eventually consistent too.
+        Writes re-check the bucket inside their transaction whatever this says.
+        """
+        now = time.monotonic()
+        hit = self._buckets.get(name)
+        if hit is not None and hit[0] > now:
+            return hit[1], hit[2]
         info = self._meta.bucket(name)
         if info is None:
+            self._buckets.pop(name, None)
             raise S3Error(Code.NoSuchBucket, BucketName=name)
-        return info
+        document = self._meta.config(name, LIFECYCLE_KIND)
+        config = Configuration.from_json(document) if document else None
+        if len(self._buckets) > BUCKET_CACHE_SIZE:
+            self._buckets.clear()
+        self._buckets[name] = (now + BUCKET_TTL_S, info, config)
+        return info, config
+
+    def _forget_bucket(self, name: str) -> None:
+        self._buckets.pop(name, None)
+
+    def _bucket(self, name: str) -> BucketInfo:
+        return self._bucket_state(name)[0]
 
     def _lifecycle(self, bucket: str) -> Configuration | None:
-        document = self._meta.config(bucket, LIFECYCLE_KIND)
-        return Configuration.from_json(document) if document else None
+        return self._bucket_state(bucket)[1]
 
     def _describe(self, row: sqlite3.Row, bucket: BucketInfo) -> ObjectInfo:
         """ObjectInfo plus what depends on the lifecycle clock: expiration and restore state."""

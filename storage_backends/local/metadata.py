@@ -72,10 +72,11 @@ def checksum_json(checksum: Checksum | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """Where an object version's bytes are: one blob, a list of extents, or nothing (empty)."""
+    """Where an object version's bytes are: one blob, a list of extents, the row itself, or nothing."""
 
     blob_id: str | None
     parts_count: int | None
+    inline: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,10 @@ class Metadata:
         row = self._one("SELECT value FROM settings WHERE name = ?", (name,))
         return str(row["value"]) if row else None
 
+    def inline(self, object_id: int) -> bytes:
+        row = self._one("SELECT inline FROM objects WHERE id = ?", (object_id,))
+        return bytes(row["inline"]) if row is not None and row["inline"] is not None else b""
+
     def blob(self, blob_id: str) -> sqlite3.Row | None:
         return self._one("SELECT id, size, volume, data FROM blobs WHERE id = ?", (blob_id,))
 
@@ -316,8 +321,11 @@ def _make_room(conn: sqlite3.Connection, bucket: sqlite3.Row, key: str, current:
         if current is not None:
             demote(conn, current["id"])
         return new_version_id()
-    null = conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
-                        (bucket["name"], key)).fetchone()
+    if bucket["versioning"] is None:  # every version is the null version: the current one, if any
+        null = current
+    else:
+        null = conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? "
+                            "AND version_id = 'null'", (bucket["name"], key)).fetchone()
     if null is not None:
         _remove_version(conn, null, garbage)
     if current is not None and (null is None or current["id"] != null["id"]):
@@ -358,11 +366,12 @@ def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObje
     modified = now_ms(conn)
     cur = conn.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id) "
-        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline) "
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          json.dumps(new.content), json.dumps(new.metadata), json.dumps(new.tags),
-         checksum_json(version.checksum), version.body.blob_id, version.body.parts_count, version.upload_id))
+         checksum_json(version.checksum), version.body.blob_id, version.body.parts_count, version.upload_id,
+         version.body.inline))
     object_id = cur.lastrowid
     for extent in version.extents:
         conn.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, "
@@ -378,13 +387,16 @@ def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObje
 def tx_copy_refs(conn: sqlite3.Connection, src: sqlite3.Row) -> tuple[Body, tuple[Extent, ...]]:
     """Take new references on a source version's blobs, for a copy that shares them."""
     ref_blob(conn, src["blob_id"])
+    inline = None
+    if src["blob_id"] is None and not src["parts_count"] and src["size"]:
+        inline = conn.execute("SELECT inline FROM objects WHERE id = ?", (src["id"],)).fetchone()[0]
     extents: list[Extent] = []
     if src["parts_count"]:
         for r in conn.execute("SELECT part_number, blob_id, start_offset, size, etag, checksum FROM object_parts "
                               "WHERE object_id = ? ORDER BY part_number", (src["id"],)).fetchall():
             ref_blob(conn, r[1])
             extents.append(Extent(r[0], r[1], r[2], r[3], r[4], r[5]))
-    return Body(src["blob_id"], src["parts_count"]), tuple(extents)
+    return Body(src["blob_id"], src["parts_count"], inline), tuple(extents)
 
 
 def tx_source_row(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> sqlite3.Row:

@@ -25,7 +25,7 @@ from storage_backends.base import (
 from storage_backends.lifecycle import expiration_of
 from storage_backends.local import metadata as md
 from storage_backends.local import uploads
-from storage_backends.local.blobs import new_blob_id, read_fd
+from storage_backends.local.blobs import read_fd
 from storage_backends.local.core import LocalCore
 from storage_backends.local.listing import paginate, successor
 
@@ -90,6 +90,7 @@ class ObjectOps(LocalCore):
         return self._meta.buckets(owner_id, prefix, start_after, limit)
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
+        self._forget_bucket(name)
         return await self._meta.writer.run(lambda c: md.tx_create_bucket(c, name, region, owner_id))
 
     async def get_bucket(self, name: str) -> BucketInfo:
@@ -100,7 +101,9 @@ class ObjectOps(LocalCore):
             md.tx_delete_bucket(conn, name)
             uploads.tx_abort_all(conn, name, garbage)  # uploads in progress die with their bucket
 
+        self._forget_bucket(name)
         await self._write(commit)
+        self._forget_bucket(name)
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
         self._bucket(name)
@@ -108,12 +111,14 @@ class ObjectOps(LocalCore):
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
         await self._meta.writer.run(lambda c: md.tx_put_config(c, name, kind, document))
+        self._forget_bucket(name)
 
     async def get_bucket_versioning(self, bucket: str) -> str | None:
         return self._bucket(bucket).versioning
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
         await self._meta.writer.run(lambda c: md.tx_set_versioning(c, bucket, status))
+        self._forget_bucket(bucket)
 
     # -- listing --------------------------------------------------------------------------------
     async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
@@ -206,6 +211,7 @@ class ObjectOps(LocalCore):
             if precondition is not None:
                 precondition(info)
             extents = self._extents(row)
+            inline = self._meta.inline(row["id"]) if not extents and info.size else None
             checksum = info.checksum
             if part_number is not None:
                 start, end, checksum = _part_range(info, extents, part_number)
@@ -215,7 +221,10 @@ class ObjectOps(LocalCore):
             else:
                 start, end = 0, info.size - 1
             try:
-                return LocalObjectStream(info, start, end, checksum, self._open_pieces(extents, start, end))
+                pieces: list[tuple[int | bytes, int, int]] = \
+                    [(inline, start, end - start + 1)] if inline is not None and end >= start else \
+                    self._open_pieces(extents, start, end)
+                return LocalObjectStream(info, start, end, checksum, pieces)
             except FileNotFoundError:  # replaced, deleted or moved between lookup and open: look again
                 if attempt == 2:
                     raise
@@ -268,14 +277,13 @@ class ObjectOps(LocalCore):
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
-        if spilled.inline is not None and spilled.size > 0:
-            blob_id = new_blob_id()
         checksum = Checksum(digests.checksum_algorithm, digests.checksum_value)
-        version = md.NewVersion(spilled.size, digests.md5_hex, checksum, md.Body(blob_id, None))
+        version = md.NewVersion(spilled.size, digests.md5_hex, checksum,
+                                md.Body(blob_id, None, spilled.inline if spilled.size else None))
 
         def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
             if blob_id is not None:
-                md.tx_add_blob(conn, blob_id, spilled.size, spilled.inline, volume)
+                md.tx_add_blob(conn, blob_id, spilled.size, None, volume)
             return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
 
         try:

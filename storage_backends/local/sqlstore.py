@@ -1,33 +1,29 @@
-"""SQLite plumbing: durable settings, schema migrations, and a group-committing writer.
+"""SQLite plumbing: durable settings, schema migrations, and the group-syncing writer.
 
-Reads run on the caller's thread with their own connection (WAL lets them proceed while a
-write commits). Writes are closures ``fn(conn) -> T`` handed to one writer thread, which runs
-every closure waiting in its queue inside one transaction, each under its own SAVEPOINT (so one
-closure's failure rolls back only its own changes), then COMMITs once. With
-``synchronous=FULL`` a COMMIT is an fsync of the WAL, so N concurrent PUTs cost one fsync, not N,
-and a closure's result is delivered only after its changes are durable.
+Writes run on the event loop thread, grouped into shared transactions (see :class:`Writer`):
+SQLite in WAL mode with ``synchronous=NORMAL`` writes a commit to the WAL file without syncing
+it, and durability comes right after from an ``fsync`` of the WAL in a worker thread that every
+commit made meanwhile shares. So N concurrent PUTs cost one commit and one fsync, and the
+writes never wait on a second thread for the GIL.
 
 The SQL used elsewhere sticks to what SQLite and PostgreSQL share (``ON CONFLICT``, partial
-indexes, ``?`` placeholders that a driver shim can rewrite).
+indexes, window functions, ``?`` placeholders that a driver shim can rewrite).
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
-import queue
+import os
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from importlib import resources
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.sqlstore")
 
-MAX_BATCH = 128
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -35,7 +31,8 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")  # a COMMIT survives power loss, not just a crash
+    # Commits are made durable by Writer's fsync of the WAL (checkpoints still sync the database).
+    conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-16384")  # 16 MiB page cache per connection
     if readonly:
@@ -82,88 +79,104 @@ def _statements(script: str) -> list[str]:
 
 
 class Writer:
-    """One thread that owns the write connection and commits queued closures in groups."""
+    """Runs writes on the event loop in shared transactions made durable by shared WAL fsyncs.
+
+    The first write of a loop iteration opens a transaction; every write that arrives before the
+    iteration ends joins it under its own SAVEPOINT (a failing write rolls back only itself); then
+    one COMMIT, and one fsync of the WAL in a worker thread, serve them all. A write's caller is
+    answered only once that fsync has covered its commit.
+
+    Worker processes sharing the database take turns through an ``flock`` on ``<db>.write-lock``:
+    a waiting writer wakes the moment the lock is free, where SQLite's own busy handler would sleep
+    in growing steps (tens of milliseconds under contention).
+    """
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._queue: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Future[Any]] | None] = (
-            queue.SimpleQueue())
-        self._thread = threading.Thread(target=self._run, name="s3gate-sqlite-writer", daemon=True)
-        self._thread.start()
+        self._conn = connect(path)
+        self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self._opening = asyncio.Lock()
+        self._batch: asyncio.Future[int] | None = None  # resolves to the commit number once committed
+        self._committed = 0  # transactions committed by this process
+        self._synced = 0  # of those, how many an fsync has covered
+        self._sync_task: asyncio.Task[None] | None = None
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
-        return await asyncio.wrap_future(future)
+        """Run ``fn`` in the current shared transaction; return once its commit is durable."""
+        batch = self._batch
+        while batch is None or batch is not self._batch or batch.done():
+            batch = await self._open_batch()  # (re-checked: an await may have seen the batch commit)
+        conn = self._conn
+        conn.execute("SAVEPOINT op")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+            raise
+        conn.execute("RELEASE op")
+        await self._durable(await batch)
+        return result
 
-    def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
-        return future.result()
+    async def _open_batch(self) -> asyncio.Future[int]:
+        async with self._opening:
+            if self._batch is None:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # another worker process is writing: wait off the loop
+                    await asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX)
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                    raise
+                loop = asyncio.get_running_loop()
+                self._batch = loop.create_future()
+                loop.call_soon(self._commit_batch)
+            return self._batch
+
+    def _commit_batch(self) -> None:
+        batch, self._batch = self._batch, None
+        assert batch is not None
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - e.g. disk full: every write in the batch fails
+            log.error("metadata commit failed: %s", exc)
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            batch.set_exception(exc)
+        else:
+            self._committed += 1
+            batch.set_result(self._committed)
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    async def _durable(self, commit: int) -> None:
+        """Wait until an fsync that started after ``commit`` has finished (one fsync serves many)."""
+        while self._synced < commit:
+            if self._sync_task is None:
+                self._sync_task = asyncio.create_task(self._sync())
+            await asyncio.shield(self._sync_task)
+
+    async def _sync(self) -> None:
+        covered = self._committed
+        try:
+            await asyncio.to_thread(_fsync_file, self._path + "-wal")
+            self._synced = max(self._synced, covered)
+        except OSError:
+            log.exception("fsync of the metadata WAL failed")
+            raise
+        finally:
+            self._sync_task = None
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=30)
+        self._conn.close()
+        os.close(self._lock_fd)
 
-    def _run(self) -> None:
-        conn = connect(self._path)
-        try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                stop = False
-                while len(batch) < MAX_BATCH:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        stop = True
-                        break
-                    batch.append(item)
-                self._commit(conn, batch)
-                if stop:
-                    return
-        finally:
-            conn.close()
 
-    def _begin(self, conn: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:  # another process holds the write lock
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.005)
-
-    def _commit(self, conn: sqlite3.Connection,
-                batch: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]]) -> None:
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
-        try:
-            self._begin(conn)
-            for fn, future in batch:
-                conn.execute("SAVEPOINT op")
-                try:
-                    result = fn(conn)
-                except BaseException as exc:  # noqa: BLE001 - delivered to the awaiting request
-                    conn.execute("ROLLBACK TO op")
-                    conn.execute("RELEASE op")
-                    outcomes.append((future, None, exc))
-                else:
-                    conn.execute("RELEASE op")
-                    outcomes.append((future, result, None))
-            conn.execute("COMMIT")
-        except BaseException as exc:  # noqa: BLE001 - e.g. disk full: nothing in the batch committed
-            log.error("metadata commit failed: %s", exc)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            outcomes = [(future, None, exc) for _, future in batch]
-        for future, result, error in outcomes:
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
