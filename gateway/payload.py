@@ -45,32 +45,53 @@ class _Digester:
         self.size = 0
 
     def update(self, data: bytes) -> None:
-        self.md5.update(data)
+        self.update_md5(data)
         if self.sha256 is not None:
             self.sha256.update(data)
+
+    def update_md5(self, data: bytes) -> None:
+        """Everything but the payload SHA-256, which can run beside it on the other core."""
+        self.md5.update(data)
         for hasher in self.checksums.values():
             hasher.update(data)
         self.size += len(data)
 
 
+PREFETCH = 32  # received pieces (up to ~64 KiB each) buffered ahead of the consumer
+
+
 async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise S3Error(Code.IncompleteBody)
-        body = message.get("body", b"")
-        if body:
-            yield body
-        if not message.get("more_body", False):
-            return
+    """The request body as it arrives, read ahead by a task of its own.
 
+    uvicorn stops reading the socket once 64 KiB are waiting; reading ahead (boundedly) keeps
+    the client sending while the consumer hashes and writes the previous block in threads.
+    """
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
 
-def empty_stream() -> AsyncIterator[bytes]:
-    async def gen() -> AsyncIterator[bytes]:
-        return
-        yield b""  # pragma: no cover
+    async def pump() -> None:
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    await queue.put(S3Error(Code.IncompleteBody))
+                    return
+                body = message.get("body", b"")
+                if body:
+                    await queue.put(body)
+                if not message.get("more_body", False):
+                    await queue.put(None)
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            await queue.put(exc)
 
-    return gen()
+    reader = asyncio.create_task(pump())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        reader.cancel()
 
 
 class RequestBody:
@@ -91,33 +112,53 @@ class RequestBody:
         self._digester = _Digester(payload_sha256 is not None, {algorithm, store_algorithm})
         self._digests: Digests | None = None
 
-    async def _update(self, block: bytes) -> None:
-        if len(block) >= THREAD_MIN:
-            await asyncio.to_thread(self._digester.update, block)
-        else:
-            self._digester.update(block)
+    def _hash(self, block: bytes) -> asyncio.Future[Any] | None:
+        """Start digesting ``block``: in threads for big blocks (hashlib releases the GIL), MD5 and a
+        payload SHA-256 on two at once, since each alone runs slower than the network."""
+        d = self._digester
+        if len(block) < THREAD_MIN:
+            d.update(block)
+            return None
+        loop = asyncio.get_running_loop()
+        if d.sha256 is None:
+            return loop.run_in_executor(None, d.update_md5, block)
+        return asyncio.gather(loop.run_in_executor(None, d.update_md5, block),
+                              loop.run_in_executor(None, d.sha256.update, block))
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # One block is always held back and released only once the whole stream has been
         # verified: a consumer that forwards bytes (the upstream backend) never delivers a
-        # complete body for a request that then fails its checksum.
+        # complete body for a request that then fails its checksum. While the consumer writes
+        # a block, the next one is being hashed: the two overlap.
         held: bytes | None = None
+        hashing: asyncio.Future[Any] | None = None
         pending = bytearray()
-        async for piece in self._source:
-            pending += piece
-            if len(pending) >= BLOCK:
+        try:
+            async for piece in self._source:
+                pending += piece
+                if len(pending) >= BLOCK:
+                    block = bytes(pending)
+                    pending.clear()
+                    if hashing is not None:
+                        await hashing
+                    hashing = self._hash(block)
+                    if held is not None:
+                        yield held
+                    held = block
+            if pending:
                 block = bytes(pending)
-                pending.clear()
-                await self._update(block)
+                if hashing is not None:
+                    await hashing
+                hashing = self._hash(block)
                 if held is not None:
                     yield held
                 held = block
-        if pending:
-            block = bytes(pending)
-            await self._update(block)
-            if held is not None:
-                yield held
-            held = block
+            if hashing is not None:
+                await hashing
+                hashing = None
+        finally:
+            if hashing is not None:  # the digester must not be touched by a thread we forgot
+                await asyncio.wait([hashing])
         self._finish()
         if held is not None:
             yield held

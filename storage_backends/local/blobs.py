@@ -32,6 +32,7 @@ from storage_backends.base import Body
 log = logging.getLogger("s3gate.blobs")
 
 READ_CHUNK = 1024 * 1024
+WRITEBACK_EVERY = 8 * 1024 * 1024
 DEFAULT_VOLUME = ""
 
 
@@ -160,21 +161,32 @@ class BlobStore:
         assert target.tmp is not None, "BlobStore.open() first"
         blob_id = blob_id or new_blob_id()
         tmp = target.tmp / blob_id
+        loop = asyncio.get_running_loop()
+        flushing: asyncio.Future[None] | None = None
         try:
             async with aiofiles.open(tmp, "wb") as f:
                 size = len(head)
                 if head:
                     await f.write(head)
                 del head
+                flushed = 0
                 async for block in rest:
                     await f.write(block)
                     size += len(block)
+                    if size - flushed >= WRITEBACK_EVERY and (flushing is None or flushing.done()):
+                        # Start writing back to disk while more arrives, so the final fsync of a
+                        # big body is short (its time overlaps the upload instead of following it).
+                        flushing, flushed = loop.run_in_executor(None, os.fdatasync, f.fileno()), size
+                if flushing is not None:
+                    await flushing
                 await f.flush()
                 await asyncio.to_thread(os.fsync, f.fileno())
             final = target.path(blob_id)
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(_fsync_dir, final.parent)
         except BaseException:
+            if flushing is not None:
+                await asyncio.wait([flushing])
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
