@@ -8,8 +8,8 @@ from urllib.parse import quote
 from gateway import xml
 from gateway.context import Context
 from gateway.errors import Code, S3Error
-from gateway.handlers.buckets import decode_token, encode_token, int_param, owner_element
-from gateway.responses import Response, quote_etag, xml_response
+from gateway.handlers.buckets import decode_token, encode_token, int_param
+from gateway.responses import Response
 from storage_backends.base import ListPage, ObjectInfo
 
 MAX_KEYS = 1000
@@ -27,18 +27,20 @@ def encoder(ctx: Context) -> tuple[str | None, Encode]:
     return "url", lambda v: quote(v, safe="/")
 
 
-def _entry(ctx: Context, parent: xml.Element, info: ObjectInfo, enc: Encode, with_owner: bool) -> None:
-    el = xml.sub(parent, "Contents")
-    xml.sub(el, "Key", enc(info.key))
-    xml.sub(el, "LastModified", xml.timestamp(info.last_modified_ms))
-    xml.sub(el, "ETag", quote_etag(info.etag))
-    if info.checksum is not None:
-        xml.sub(el, "ChecksumAlgorithm", info.checksum.algorithm)
-        xml.sub(el, "ChecksumType", info.checksum.type)
-    xml.sub(el, "Size", info.size)
-    if with_owner:
-        owner_element(ctx, el, info.owner_id)
-    xml.sub(el, "StorageClass", info.storage_class)
+def owner_text(ctx: Context, canonical_id: str, tag: str = "Owner") -> str:
+    name = xml.escape(ctx.users.display_name(canonical_id))
+    return f"<{tag}><ID>{xml.escape(canonical_id)}</ID><DisplayName>{name}</DisplayName></{tag}>"
+
+
+def _entry(ctx: Context, info: ObjectInfo, enc: Encode, with_owner: bool) -> str:
+    """One ``<Contents>``: the hot loop of every listing, written as one formatted string."""
+    checksum = (f"<ChecksumAlgorithm>{info.checksum.algorithm}</ChecksumAlgorithm>"
+                f"<ChecksumType>{info.checksum.type}</ChecksumType>") if info.checksum is not None else ""
+    owner = owner_text(ctx, info.owner_id) if with_owner else ""
+    return (f"<Contents><Key>{xml.escape(enc(info.key))}</Key>"
+            f"<LastModified>{xml.timestamp(info.last_modified_ms)}</LastModified>"
+            f"<ETag>&quot;{xml.escape(info.etag)}&quot;</ETag>{checksum}<Size>{info.size}</Size>{owner}"
+            f"<StorageClass>{info.storage_class}</StorageClass></Contents>")
 
 
 async def _page(ctx: Context, after: str, limit: int) -> tuple[ListPage, str, str]:
@@ -52,11 +54,17 @@ async def _page(ctx: Context, after: str, limit: int) -> tuple[ListPage, str, st
     return page, prefix, delimiter
 
 
-def _tail(ctx: Context, root: xml.Element, page: ListPage, enc: Encode, with_owner: bool) -> None:
-    for info in page.objects:
-        _entry(ctx, root, info, enc, with_owner)
-    for common in page.common_prefixes:
-        xml.sub(xml.sub(root, "CommonPrefixes"), "Prefix", enc(common))
+def common_prefixes(doc: xml.Writer, prefixes: list[str], enc: Encode) -> None:
+    doc.raw("".join(f"<CommonPrefixes><Prefix>{xml.escape(enc(p))}</Prefix></CommonPrefixes>" for p in prefixes))
+
+
+def _tail(ctx: Context, doc: xml.Writer, page: ListPage, enc: Encode, with_owner: bool) -> None:
+    doc.raw("".join(_entry(ctx, info, enc, with_owner) for info in page.objects))
+    common_prefixes(doc, page.common_prefixes, enc)
+
+
+def _response(doc: xml.Writer) -> Response:
+    return Response(200, {"content-type": "application/xml"}, doc.render())
 
 
 async def list_objects(ctx: Context) -> Response:
@@ -65,20 +73,19 @@ async def list_objects(ctx: Context) -> Response:
     limit = int_param(ctx, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
     marker = q.get("marker", "")
     page, prefix, delimiter = await _page(ctx, marker, limit)
-    root = xml.document("ListBucketResult")
-    xml.sub(root, "Name", ctx.bucket)
-    xml.sub(root, "Prefix", enc(prefix))
-    xml.sub(root, "Marker", enc(marker))
+    doc = xml.Writer("ListBucketResult")
+    doc.element("Name", ctx.bucket)
+    doc.element("Prefix", enc(prefix))
+    doc.element("Marker", enc(marker))
     if page.is_truncated and delimiter and page.next_marker is not None:
-        xml.sub(root, "NextMarker", enc(page.next_marker))
-    xml.sub(root, "MaxKeys", limit)
+        doc.element("NextMarker", enc(page.next_marker))
+    doc.element("MaxKeys", limit)
     if delimiter:
-        xml.sub(root, "Delimiter", enc(delimiter))
-    xml.sub(root, "IsTruncated", page.is_truncated)
-    if encoding:
-        xml.sub(root, "EncodingType", encoding)
-    _tail(ctx, root, page, enc, with_owner=True)
-    return xml_response(root)
+        doc.element("Delimiter", enc(delimiter))
+    doc.element("IsTruncated", page.is_truncated)
+    doc.element("EncodingType", encoding)
+    _tail(ctx, doc, page, enc, with_owner=True)
+    return _response(doc)
 
 
 async def list_objects_v2(ctx: Context) -> Response:
@@ -92,21 +99,19 @@ async def list_objects_v2(ctx: Context) -> Response:
     start_after = q.get("start-after", "")
     after = decode_token(token) if token else start_after
     page, prefix, delimiter = await _page(ctx, after, limit)
-    root = xml.document("ListBucketResult")
-    xml.sub(root, "Name", ctx.bucket)
-    xml.sub(root, "Prefix", enc(prefix))
-    if token:
-        xml.sub(root, "ContinuationToken", token)
+    doc = xml.Writer("ListBucketResult")
+    doc.element("Name", ctx.bucket)
+    doc.element("Prefix", enc(prefix))
+    doc.element("ContinuationToken", token or None)
     if page.is_truncated and page.next_marker is not None:
-        xml.sub(root, "NextContinuationToken", encode_token(page.next_marker))
-    xml.sub(root, "KeyCount", len(page.objects) + len(page.common_prefixes))
-    xml.sub(root, "MaxKeys", limit)
+        doc.element("NextContinuationToken", encode_token(page.next_marker))
+    doc.element("KeyCount", len(page.objects) + len(page.common_prefixes))
+    doc.element("MaxKeys", limit)
     if delimiter:
-        xml.sub(root, "Delimiter", enc(delimiter))
-    if encoding:
-        xml.sub(root, "EncodingType", encoding)
-    xml.sub(root, "IsTruncated", page.is_truncated)
+        doc.element("Delimiter", enc(delimiter))
+    doc.element("EncodingType", encoding)
+    doc.element("IsTruncated", page.is_truncated)
     if "start-after" in q:
-        xml.sub(root, "StartAfter", enc(start_after))
-    _tail(ctx, root, page, enc, with_owner=q.get("fetch-owner", "").lower() == "true")
-    return xml_response(root)
+        doc.element("StartAfter", enc(start_after))
+    _tail(ctx, doc, page, enc, with_owner=q.get("fetch-owner", "").lower() == "true")
+    return _response(doc)

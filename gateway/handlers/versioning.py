@@ -5,10 +5,11 @@ from __future__ import annotations
 from gateway import xml
 from gateway.context import Context
 from gateway.errors import Code, S3Error
-from gateway.handlers.buckets import int_param, owner_element
-from gateway.handlers.listing import MAX_KEYS, encoder
+from gateway.handlers.buckets import int_param
+from gateway.handlers.listing import MAX_KEYS, Encode, common_prefixes, encoder, owner_text
 from gateway.objectmeta import validate_tags
-from gateway.responses import Response, quote_etag, xml_response
+from gateway.responses import Response, xml_response
+from storage_backends.base import ObjectInfo
 
 TAGGING_KIND = "tagging"
 
@@ -45,33 +46,35 @@ async def list_object_versions(ctx: Context) -> Response:
     page = await ctx.backend.list_object_versions(ctx.bucket, prefix=prefix, delimiter=delimiter,
                                                   key_marker=key_marker, version_id_marker=version_marker,
                                                   limit=limit)
-    root = xml.document("ListVersionsResult")
-    xml.subs(root, [("Name", ctx.bucket), ("Prefix", enc(prefix)), ("KeyMarker", enc(key_marker)),
-                    ("VersionIdMarker", version_marker)])
+    doc = xml.Writer("ListVersionsResult")
+    for tag, value in (("Name", ctx.bucket), ("Prefix", enc(prefix)), ("KeyMarker", enc(key_marker)),
+                       ("VersionIdMarker", version_marker)):
+        doc.element(tag, value)
     if page.is_truncated:
-        xml.sub(root, "NextKeyMarker", enc(page.next_key_marker or ""))
-        xml.sub(root, "NextVersionIdMarker", page.next_version_id_marker or "")
-    xml.sub(root, "MaxKeys", limit)
+        doc.element("NextKeyMarker", enc(page.next_key_marker or ""))
+        doc.element("NextVersionIdMarker", page.next_version_id_marker or "")
+    doc.element("MaxKeys", limit)
     if delimiter:
-        xml.sub(root, "Delimiter", enc(delimiter))
-    if encoding:
-        xml.sub(root, "EncodingType", encoding)
-    xml.sub(root, "IsTruncated", page.is_truncated)
-    for v in page.versions:
-        el = xml.sub(root, "DeleteMarker" if v.delete_marker else "Version")
-        xml.subs(el, [("Key", enc(v.key)), ("VersionId", v.version_id or "null"), ("IsLatest", v.is_latest),
-                      ("LastModified", xml.timestamp(v.last_modified_ms))])
-        if not v.delete_marker:
-            xml.sub(el, "ETag", quote_etag(v.etag))
-            if v.checksum is not None:
-                xml.sub(el, "ChecksumAlgorithm", v.checksum.algorithm)
-                xml.sub(el, "ChecksumType", v.checksum.type)
-            xml.sub(el, "Size", v.size)
-            xml.sub(el, "StorageClass", v.storage_class)
-        owner_element(ctx, el, v.owner_id)
-    for common in page.common_prefixes:
-        xml.sub(xml.sub(root, "CommonPrefixes"), "Prefix", enc(common))
-    return xml_response(root)
+        doc.element("Delimiter", enc(delimiter))
+    doc.element("EncodingType", encoding)
+    doc.element("IsTruncated", page.is_truncated)
+    doc.raw("".join(_version_entry(ctx, v, enc) for v in page.versions))
+    common_prefixes(doc, page.common_prefixes, enc)
+    return Response(200, {"content-type": "application/xml"}, doc.render())
+
+
+def _version_entry(ctx: Context, v: ObjectInfo, enc: Encode) -> str:
+    tag = "DeleteMarker" if v.delete_marker else "Version"
+    head = (f"<{tag}><Key>{xml.escape(enc(v.key))}</Key><VersionId>{xml.escape(v.version_id or 'null')}</VersionId>"
+            f"<IsLatest>{'true' if v.is_latest else 'false'}</IsLatest>"
+            f"<LastModified>{xml.timestamp(v.last_modified_ms)}</LastModified>")
+    body = ""
+    if not v.delete_marker:
+        checksum = (f"<ChecksumAlgorithm>{v.checksum.algorithm}</ChecksumAlgorithm>"
+                    f"<ChecksumType>{v.checksum.type}</ChecksumType>") if v.checksum is not None else ""
+        body = (f"<ETag>&quot;{xml.escape(v.etag)}&quot;</ETag>{checksum}<Size>{v.size}</Size>"
+                f"<StorageClass>{v.storage_class}</StorageClass>")
+    return f"{head}{body}{owner_text(ctx, v.owner_id)}</{tag}>"
 
 
 # -- tags -----------------------------------------------------------------------------------------
