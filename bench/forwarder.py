@@ -11,6 +11,7 @@ peak RSS (VmHWM), and fails if that reaches the limit::
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import sys
@@ -78,12 +79,10 @@ def main() -> int:
                   f"{os.cpu_count()} cores", flush=True)
             rates = {}
             for name, client, key in (("forwarder", through, "via-forwarder"), ("direct", direct, "direct")):
-                rates[f"upload {name}"] = timed(f"upload   {name}", size,
-                                                lambda c=client, k=key: c.upload_file(str(source), "bench", k,
-                                                                                       Config=config))
-                rates[f"download {name}"] = timed(f"download {name}", size,
-                                                  lambda c=client, k=key: c.download_file("bench", k, str(copy),
-                                                                                           Config=config))
+                rates[f"upload {name}"] = timed(f"upload   {name}", size, functools.partial(
+                    client.upload_file, str(source), "bench", key, Config=config))
+                rates[f"download {name}"] = timed(f"download {name}", size, functools.partial(
+                    client.download_file, "bench", key, str(copy), Config=config))
                 if file_md5(copy) != digest:
                     print(f"  download {name}: content differs", file=sys.stderr)
                     return 1

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from storage_backends.lifecycle import Configuration, Filter, Rule
@@ -28,7 +29,7 @@ def generate(db: str, keys: int, versions: int) -> None:
     conn.execute("INSERT INTO buckets (name, region, owner_id, created_ms, versioning) "
                  "VALUES ('million', 'us-east-1', 'owner', ?, 'Enabled')", (now,))
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[tuple[object, ...]]:
         for k in range(keys):
             key = f"photos/{k:07d}.jpg"
             for v in range(versions):

@@ -229,10 +229,21 @@ def process_tree(root: int) -> list[int]:
 
 
 def rss_bytes(pid: int) -> int:
+    return _kib(f"/proc/{pid}/status", "VmRSS:")
+
+
+def pss_bytes(pid: int) -> int:
+    """Proportional set size: shared pages (libraries, copy-on-write memory) split among their
+    sharers, so a process tree's PSS adds up to the memory it really takes; RSS counts them in
+    every process."""
+    return _kib(f"/proc/{pid}/smaps_rollup", "Pss:") or rss_bytes(pid)
+
+
+def _kib(path: str, field: str) -> int:
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -246,13 +257,16 @@ class RssSampler:
         self.server = server
         self.interval_s = interval_s
         self.peak_total = 0
+        self.peak_pss = 0
         self.peak_process = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
-        sizes = [rss_bytes(pid) for pid in self.server.pids()]
+        pids = self.server.pids()
+        sizes = [rss_bytes(pid) for pid in pids]
         self.peak_total = max(self.peak_total, sum(sizes))
+        self.peak_pss = max(self.peak_pss, sum(pss_bytes(pid) for pid in pids))
         self.peak_process = max(self.peak_process, *sizes)
 
     def _run(self) -> None:

@@ -192,6 +192,7 @@ def single(bench: Bench, server: Running, round_no: int) -> Metrics:
     request(connection(server.endpoint), "DELETE", server.presigner.path("DELETE", BUCKET, key), expect=(200, 204))
     return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
             "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
+            "pss_put_mb": put_rss.peak_pss / 1e6, "pss_get_mb": get_rss.peak_pss / 1e6,
             "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}
 
 
@@ -216,6 +217,7 @@ def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
     client.close()
     return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
             "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
+            "pss_put_mb": put_rss.peak_pss / 1e6, "pss_get_mb": get_rss.peak_pss / 1e6,
             "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}
 
 
@@ -225,6 +227,7 @@ def cold_start(peer: Peer, workroot: Path) -> Metrics:
     try:
         with RssSampler(server) as rss:
             pass
-        return {"cold_start_s": server.cold_start_s, "idle_rss_mb": rss.peak_total / 1e6}
+        return {"cold_start_s": server.cold_start_s, "idle_rss_mb": rss.peak_total / 1e6,
+                "idle_pss_mb": rss.peak_pss / 1e6}
     finally:
         server.stop()

@@ -11,6 +11,7 @@ import argparse
 import copy
 import os
 import sys
+from typing import Any
 
 from gateway import __version__
 from gateway.config import (
@@ -142,22 +143,23 @@ def main(argv: list[str] | None = None) -> int:
     export(settings, os.environ)  # type: ignore[arg-type]
     print(banner(settings), flush=True)
 
+    options: dict[str, Any] = {
+        "ssl_certfile": settings.certfile,
+        "ssl_keyfile": settings.keyfile,
+        "loop": "uvloop",
+        "http": "httptools",
+        "lifespan": "on",
+        "server_header": False,
+        "access_log": False,
+        "log_config": log_config(),
+        "timeout_keep_alive": 30,
+    }
+    if settings.workers > 1:
+        from gateway import workers
+
+        return workers.serve(settings.workers, settings.host, settings.port, options)
+
     import uvicorn
 
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        ssl_certfile=settings.certfile,
-        ssl_keyfile=settings.keyfile,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        server_header=False,
-        access_log=False,
-        log_config=log_config(),
-        timeout_keep_alive=30,
-    )
+    uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
     return 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +126,25 @@ def test_health_endpoint_needs_no_credentials(server):
 
     response = httpx.get(f"{server.endpoint}/_s3gate/health")
     assert response.status_code == 200 and response.text == "ok\n"
+
+
+def test_workers_are_restarted_when_they_die(tmp_path):
+    srv = Server(tmp_path / "data", args=["--workers", "2"]).start()
+    try:
+        assert srv.proc is not None
+        children = Path(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read_text().split()
+        assert len(children) == 2
+        os.kill(int(children[0]), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            now = Path(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read_text().split()
+            if len(now) == 2 and children[0] not in now:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and children[0] not in now
+        s3 = make_client(srv.endpoint)
+        s3.create_bucket(Bucket="survivor")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["survivor"]
+        assert "starting another" in srv.log()
+    finally:
+        srv.stop()

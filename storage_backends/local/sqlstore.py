@@ -34,7 +34,7 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     # Commits are made durable by Writer's fsync of the WAL (checkpoints still sync the database).
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("PRAGMA cache_size=-16384")  # 16 MiB page cache per connection
+    conn.execute("PRAGMA cache_size=-4096")  # 4 MiB page cache per connection (the OS caches the file too)
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
