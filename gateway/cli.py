@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "access_log": False,
         "log_config": log_config(),
         "timeout_keep_alive": 30,
+        "proxy_headers": False,  # client addresses are not used; skip the middleware on every request
     }
     if settings.workers > 1:
         from gateway import workers

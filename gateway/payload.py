@@ -66,6 +66,13 @@ async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
     uvicorn stops reading the socket once 64 KiB are waiting; reading ahead (boundedly) keeps
     the client sending while the consumer hashes and writes the previous block in threads.
     """
+    first = await receive()  # most bodies arrive whole in one message: no reader task for those
+    if first["type"] == "http.disconnect":
+        raise S3Error(Code.IncompleteBody)
+    if first.get("body"):
+        yield first["body"]
+    if not first.get("more_body", False):
+        return
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
 
     async def pump() -> None:
