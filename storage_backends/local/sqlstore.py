@@ -124,7 +124,7 @@ class Writer:
                 try:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:  # another worker process is writing: wait off the loop
-                    await asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX)
+                    await self._wait_for_lock()
                 try:
                     self._conn.execute("BEGIN IMMEDIATE")
                 except BaseException:
@@ -134,6 +134,18 @@ class Writer:
                 self._batch = loop.create_future()
                 loop.call_soon(self._commit_batch)
             return self._batch
+
+    async def _wait_for_lock(self) -> None:
+        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:  # the thread still gets the lock: give it back then
+            waiting.add_done_callback(self._release_if_acquired)
+            raise
+
+    def _release_if_acquired(self, waiting: asyncio.Future[None]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _commit_batch(self) -> None:
         batch, self._batch = self._batch, None
