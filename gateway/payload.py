@@ -3,7 +3,7 @@
 :func:`open_body` reads the headers that describe a body (Content-Length, aws-chunked,
 x-amz-content-sha256, Content-MD5, x-amz-checksum-*, x-amz-trailer, presigned checksum
 parameters), rejects bad ones before a byte is read, and returns a :class:`RequestBody`.
-Iterating it yields blocks of at most ``BLOCK`` bytes while MD5, the payload SHA-256 and the
+Iterating it yields blocks of about ``BLOCK`` bytes while MD5, the payload SHA-256 and the
 object checksum are computed (in a worker thread for big blocks; hashlib releases the GIL).
 At the end it verifies them all and raises :class:`S3Error` instead of finishing if anything
 differs, so a storage backend that commits only after a clean end of stream can never publish
@@ -27,7 +27,7 @@ from gateway.errors import Code, S3Error
 from gateway.request import S3Request
 from storage_backends.base import Digests
 
-BLOCK = 1024 * 1024
+BLOCK = 512 * 1024  # small enough that concurrent uploads stay light, big enough to amortise a thread hop
 THREAD_MIN = 256 * 1024  # below this, hashing on the event loop is cheaper than a thread hop
 
 Receive = Callable[[], Any]
@@ -57,7 +57,7 @@ class _Digester:
         self.size += len(data)
 
 
-PREFETCH = 32  # received pieces (up to ~64 KiB each) buffered ahead of the consumer
+PREFETCH = 4  # received pieces (uvloop reads up to 256 KiB at a time) buffered ahead of the consumer
 
 
 async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
@@ -139,21 +139,25 @@ class RequestBody:
         # a block, the next one is being hashed: the two overlap.
         held: bytes | None = None
         hashing: asyncio.Future[Any] | None = None
-        pending = bytearray()
+        pieces: list[bytes] = []
+        gathered = 0
         try:
             async for piece in self._source:
-                pending += piece
-                if len(pending) >= BLOCK:
-                    block = bytes(pending)
-                    pending.clear()
-                    if hashing is not None:
-                        await hashing
-                    hashing = self._hash(block)
-                    if held is not None:
-                        yield held
-                    held = block
-            if pending:
-                block = bytes(pending)
+                pieces.append(piece)
+                gathered += len(piece)
+                if gathered < BLOCK:
+                    continue
+                block = b"".join(pieces)  # one exact-size copy (none for a lone piece)
+                pieces.clear()
+                gathered = 0
+                if hashing is not None:
+                    await hashing
+                hashing = self._hash(block)
+                if held is not None:
+                    yield held
+                held = block
+            if pieces:
+                block = b"".join(pieces)
                 if hashing is not None:
                     await hashing
                 hashing = self._hash(block)

@@ -142,21 +142,23 @@ class BlobStore:
         If the body raises (bad digest, truncated, client gone), the temp file is removed and
         the error propagates: nothing was published.
         """
-        held = bytearray()
+        held: list[bytes] = []
+        size = 0
         iterator = body.__aiter__()
         if allow_inline:
             async for block in iterator:
-                held += block
-                if len(held) > self.inline_max:
+                held.append(block)
+                size += len(block)
+                if size > self.inline_max:
                     break
             else:  # the body ended (and verified) while still small
-                return SpilledBody(None, len(held), bytes(held))
-        blob_id, size = await self.publish(bytes(held), iterator, volume=volume)
+                return SpilledBody(None, size, b"".join(held))
+        blob_id, size = await self.publish(_prepend(held, iterator), volume=volume)
         return SpilledBody(blob_id, size, None)
 
-    async def publish(self, head: bytes, rest: AsyncIterator[bytes], *, volume: str = DEFAULT_VOLUME,
+    async def publish(self, blocks: AsyncIterator[bytes], *, volume: str = DEFAULT_VOLUME,
                       blob_id: str | None = None) -> tuple[str, int]:
-        """Write ``head`` + ``rest`` to a temp file, fsync, rename into place, fsync the directory."""
+        """Write ``blocks`` to a temp file, fsync, rename into place, fsync the directory."""
         target = self.volumes.get(volume, self.volumes[DEFAULT_VOLUME])
         assert target.tmp is not None, "BlobStore.open() first"
         blob_id = blob_id or new_blob_id()
@@ -165,12 +167,8 @@ class BlobStore:
         flushing: asyncio.Future[None] | None = None
         try:
             async with aiofiles.open(tmp, "wb") as f:
-                size = len(head)
-                if head:
-                    await f.write(head)
-                del head
-                flushed = 0
-                async for block in rest:
+                size = flushed = 0
+                async for block in blocks:
                     await f.write(block)
                     size += len(block)
                     if size - flushed >= WRITEBACK_EVERY and (flushing is None or flushing.done()):
@@ -199,7 +197,7 @@ class BlobStore:
         fd = self.open_fd(blob_id, source)
         try:
             size = os.fstat(fd).st_size
-            await self.publish(b"", read_fd(fd, 0, size), volume=target, blob_id=blob_id)
+            await self.publish(read_fd(fd, 0, size), volume=target, blob_id=blob_id)
         finally:
             os.close(fd)
 
@@ -235,6 +233,15 @@ async def read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
         position += len(chunk)
         remaining -= len(chunk)
         yield chunk
+
+
+async def _prepend(first: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``first`` then ``rest``; each block of ``first`` is let go as soon as it is handed on."""
+    first.reverse()
+    while first:
+        yield first.pop()
+    async for block in rest:
+        yield block
 
 
 def _fsync_dir(path: Path) -> None:

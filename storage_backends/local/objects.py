@@ -346,7 +346,7 @@ class ObjectOps(LocalCore):
                 yield chunk
 
         try:
-            blob_id, size = await self.blobs.publish(b"", hashed(), volume=volume)
+            blob_id, size = await self.blobs.publish(hashed(), volume=volume)
         finally:
             await stream.aclose()
         if size == 0:
