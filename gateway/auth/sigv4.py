@@ -77,6 +77,8 @@ class V4Result:
 _CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
 _CANONICAL_NAME = re.compile(r"[A-Za-z0-9\-._~]*")
 _CANONICAL_VALUE = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*")
+_CANONICAL_PAIR = r"[A-Za-z0-9\-._~]+(?:=(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*)?"
+_CANONICAL_QUERY = re.compile(rf"{_CANONICAL_PAIR}(?:&{_CANONICAL_PAIR})*")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
 
 
@@ -87,6 +89,13 @@ def canonical_uri(raw_path: str) -> str:
 
 
 def canonical_query(query_string: str, exclude: str | None = None) -> str:
+    if _CANONICAL_QUERY.fullmatch(query_string) and not ("%" in query_string
+                                                         and _ESCAPED_UNRESERVED.search(query_string)):
+        # The usual case (every SDK's presigned URL): already canonical, only the order may differ.
+        fast = [(name, value) for name, _, value in (part.partition("=") for part in query_string.split("&"))
+                if name != exclude]
+        fast.sort()
+        return "&".join([f"{n}={v}" for n, v in fast])
     pairs: list[tuple[str, str]] = []
     for part in query_string.split("&"):
         if not part:
