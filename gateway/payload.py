@@ -139,25 +139,8 @@ class RequestBody:
         # a block, the next one is being hashed: the two overlap.
         held: bytes | None = None
         hashing: asyncio.Future[Any] | None = None
-        pieces: list[bytes] = []
-        gathered = 0
         try:
-            async for piece in self._source:
-                pieces.append(piece)
-                gathered += len(piece)
-                if gathered < BLOCK:
-                    continue
-                block = b"".join(pieces)  # one exact-size copy (none for a lone piece)
-                pieces.clear()
-                gathered = 0
-                if hashing is not None:
-                    await hashing
-                hashing = self._hash(block)
-                if held is not None:
-                    yield held
-                held = block
-            if pieces:
-                block = b"".join(pieces)
+            async for block in self._blocks():
                 if hashing is not None:
                     await hashing
                 hashing = self._hash(block)
@@ -173,6 +156,20 @@ class RequestBody:
         self._finish()
         if held is not None:
             yield held
+
+    async def _blocks(self) -> AsyncIterator[bytes]:
+        """The received pieces regrouped into blocks of about ``BLOCK`` bytes."""
+        pieces: list[bytes] = []
+        gathered = 0
+        async for piece in self._source:
+            pieces.append(piece)
+            gathered += len(piece)
+            if gathered >= BLOCK:
+                yield b"".join(pieces)  # one exact-size copy (none for a lone piece)
+                pieces.clear()
+                gathered = 0
+        if pieces:
+            yield b"".join(pieces)
 
     @property
     def size(self) -> int | None:

@@ -66,7 +66,7 @@ class Volume:
         self.tmp_root.mkdir(parents=True, exist_ok=True)
         for i in range(256):
             (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
-        _fsync_dir(self.blob_dir)
+        fsync_path(self.blob_dir)
         self._remove_dead_tmp_dirs()
         self.tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.tmp.mkdir()
@@ -181,7 +181,7 @@ class BlobStore:
                 await asyncio.to_thread(os.fsync, f.fileno())
             final = target.path(blob_id)
             await aiofiles.os.rename(tmp, final)
-            await asyncio.to_thread(_fsync_dir, final.parent)
+            await asyncio.to_thread(fsync_path, final.parent)
         except BaseException:
             if flushing is not None:
                 await asyncio.wait([flushing])
@@ -244,7 +244,8 @@ async def _prepend(first: list[bytes], rest: AsyncIterator[bytes]) -> AsyncItera
         yield block
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: str | Path) -> None:
+    """fsync a file or a directory (a rename is durable once its directory is synced)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TypeVar
 
+from storage_backends.local.blobs import fsync_path
+
 T = TypeVar("T")
 log = logging.getLogger("s3gate.sqlstore")
 
@@ -173,7 +175,7 @@ class Writer:
     async def _sync(self) -> None:
         covered = self._committed
         try:
-            await asyncio.to_thread(_fsync_file, self._path + "-wal")
+            await asyncio.to_thread(fsync_path, self._path + "-wal")
             self._synced = max(self._synced, covered)
         except OSError:
             log.exception("fsync of the metadata WAL failed")
@@ -184,11 +186,3 @@ class Writer:
     def close(self) -> None:
         self._conn.close()
         os.close(self._lock_fd)
-
-
-def _fsync_file(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
