@@ -11,6 +11,7 @@ import os
 import re
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,21 +180,13 @@ def single(bench: Bench, server: Running, round_no: int) -> Metrics:
     size = bench.sizes.single_bytes
     source = bench.data_file(size)
     key = f"single/{round_no}"
-    with RssSampler(server) as put_rss:
-        started = time.perf_counter()
+
+    def upload() -> None:
         stream_put(server.endpoint, server.presigner.path("PUT", BUCKET, key), str(source), size)
-        put_s = time.perf_counter() - started
-    with RssSampler(server) as get_rss:
-        started = time.perf_counter()
-        got = stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
-        get_s = time.perf_counter() - started
-    if got != size:
-        raise RuntimeError(f"GET returned {got} bytes, expected {size}")
+
+    metrics = _put_then_get(server, key, size, upload)
     request(connection(server.endpoint), "DELETE", server.presigner.path("DELETE", BUCKET, key), expect=(200, 204))
-    return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
-            "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
-            "pss_put_mb": put_rss.peak_pss / 1e6, "pss_get_mb": get_rss.peak_pss / 1e6,
-            "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}
+    return metrics
 
 
 def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
@@ -203,9 +196,17 @@ def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
     key = f"multipart/{round_no}"
     client = boto_client(server.endpoint, max_pool=8)
     config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4, use_threads=True)
+    metrics = _put_then_get(server, key, size, lambda: client.upload_file(str(source), BUCKET, key, Config=config))
+    client.delete_object(Bucket=BUCKET, Key=key)
+    client.close()
+    return metrics
+
+
+def _put_then_get(server: Running, key: str, size: int, upload: Callable[[], object]) -> Metrics:
+    """Time ``upload`` and a streamed GET of ``key``, sampling the server's memory through each."""
     with RssSampler(server) as put_rss:
         started = time.perf_counter()
-        client.upload_file(str(source), BUCKET, key, Config=config)
+        upload()
         put_s = time.perf_counter() - started
     with RssSampler(server) as get_rss:
         started = time.perf_counter()
@@ -213,8 +214,6 @@ def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
         get_s = time.perf_counter() - started
     if got != size:
         raise RuntimeError(f"GET returned {got} bytes, expected {size}")
-    client.delete_object(Bucket=BUCKET, Key=key)
-    client.close()
     return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
             "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
             "pss_put_mb": put_rss.peak_pss / 1e6, "pss_get_mb": get_rss.peak_pss / 1e6,
