@@ -108,15 +108,35 @@ def test_users_file_users_can_sign(tmp_path):
 
 
 def test_multiple_workers_share_the_data_dir(tmp_path):
-    srv = Server(tmp_path / "data", args=["--workers", "2"]).start()
+    # Workers start at the same moment; each must keep its own temp directory (an earlier
+    # version let one worker sweep another's as dead, and that worker's uploads then failed).
+    # Every round starts 4 workers and sends blob-sized bodies over fresh connections, which
+    # the kernel spreads over the workers.
+    body = os.urandom(100 * 1024)  # above the inline limit: goes through a temp file
+    for round_no in range(4):
+        srv = Server(tmp_path / "data", args=["--workers", "4"])
+        started_before = srv.log().count("Application startup complete")
+        srv.start()
+        try:
+            deadline = time.monotonic() + 10  # the port opens before the workers finish starting
+            while srv.log().count("Application startup complete") < started_before + 4:
+                assert time.monotonic() < deadline, srv.log()
+                time.sleep(0.05)
+            claimed = [entry for entry in (tmp_path / "data" / "tmp").iterdir() if entry.is_dir()]
+            assert len(claimed) == 4, f"{len(claimed)} of 4 workers kept their temp directory"
+            if round_no == 0:
+                make_client(srv.endpoint).create_bucket(Bucket="workers")
+            for i in range(12):
+                client = make_client(srv.endpoint)  # a new connection each time
+                client.put_object(Bucket="workers", Key=f"r{round_no}/k{i}", Body=body)
+                client.close()
+        finally:
+            srv.stop()
+    srv = Server(tmp_path / "data").start()
     try:
         s3 = make_client(srv.endpoint)
-        s3.create_bucket(Bucket="workers")
-        for i in range(40):  # spread over both processes by the kernel
-            s3.put_object(Bucket="workers", Key=f"k{i}", Body=b"%d" % i)
-        fresh = make_client(srv.endpoint)
-        assert len(fresh.list_objects_v2(Bucket="workers")["Contents"]) == 40
-        assert fresh.get_object(Bucket="workers", Key="k39")["Body"].read() == b"39"
+        assert s3.list_objects_v2(Bucket="workers")["KeyCount"] == 48
+        assert s3.get_object(Bucket="workers", Key="r3/k11")["Body"].read() == body
     finally:
         srv.stop()
 

@@ -67,11 +67,18 @@ class Volume:
         for i in range(256):
             (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
         fsync_path(self.blob_dir)
-        self._remove_dead_tmp_dirs()
-        self.tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.tmp.mkdir()
-        self._lock_fd = os.open(self.tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        # Workers start together: one at a time sweeps and claims, so none takes another's
+        # directory for dead between its mkdir and its lock.
+        claim_fd = os.open(self.tmp_root / ".claim-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(claim_fd, fcntl.LOCK_EX)
+            self._remove_dead_tmp_dirs()
+            self.tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            self.tmp.mkdir()
+            self._lock_fd = os.open(self.tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        finally:
+            os.close(claim_fd)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -82,6 +89,8 @@ class Volume:
 
     def _remove_dead_tmp_dirs(self) -> None:
         for entry in self.tmp_root.iterdir():
+            if entry.name == ".claim-lock":
+                continue
             try:
                 fd = os.open(entry / ".lock", os.O_RDWR)
             except (FileNotFoundError, NotADirectoryError):
