@@ -19,8 +19,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
+import httpx
 import pytest
 from botocore.config import Config
 
@@ -97,7 +99,7 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmHWM")
 
-    def client(self, **config: object) -> object:
+    def client(self, **config: Any) -> Any:  # a botocore client: its methods are generated
         return make_client(self.endpoint, verify=self.ca_path, **config)
 
 
@@ -105,13 +107,13 @@ def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float, log:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{log()}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{log()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"{proc.args} did not start:\n{log()}")
+    raise RuntimeError(f"{proc.args!r} did not start:\n{log()}")
 
 
 class MotoServer:
@@ -150,6 +152,7 @@ class Stack:
         self.tmp = tmp
         self.started: list[Upstream] = []
         self.shared: Upstream | None = self.new_upstream() if backend != "local" else None
+        self.dead: str | None = None
 
     def new_upstream(self) -> Upstream:
         where = self.tmp.mktemp(self.backend)
@@ -174,6 +177,21 @@ class Stack:
         assert self.shared is not None, "local has no upstream"
         return make_client(self.shared.endpoint, access_key=UPSTREAM_ACCESS_KEY, secret_key=UPSTREAM_SECRET_KEY)
 
+    def check_upstream(self) -> None:
+        """Fail fast, with the upstream's log, once the shared upstream stops answering.
+
+        Without this a wedged upstream costs every remaining test its full client timeout."""
+        if self.shared is None:
+            return
+        if self.dead is None:
+            try:
+                httpx.get(self.shared.endpoint + "/", timeout=10)
+            except httpx.HTTPError as exc:
+                tail = self.shared.log_path.read_text(errors="replace")[-3000:]
+                self.dead = f"the {self.backend} upstream stopped answering ({exc!r}); its log ends:\n{tail}"
+        if self.dead is not None:
+            pytest.fail(self.dead, pytrace=False)
+
     def stop(self) -> None:
         for upstream in reversed(self.started):
             upstream.stop()
@@ -185,8 +203,8 @@ def upstream_args(endpoint: str) -> list[str]:
 
 
 def make_client(endpoint: str, *, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
-                region: str = "us-east-1", verify: str | None = None, **config: object):  # type: ignore[no-untyped-def]
-    cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, **config)  # type: ignore[arg-type]
+                region: str = "us-east-1", verify: str | None = None, **config: Any) -> Any:
+    cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, **config)
     return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
                         aws_secret_access_key=secret_key, region_name=region, config=cfg, verify=verify)
 
@@ -246,6 +264,12 @@ def make_server(stack: Stack, tmp_path: Path) -> Iterator[Callable[..., Server]]
     yield make
     for srv in made:
         srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _upstream_alive(request: pytest.FixtureRequest) -> None:
+    if "stack" in request.fixturenames:
+        request.getfixturevalue("stack").check_upstream()
 
 
 @pytest.fixture(scope="session")

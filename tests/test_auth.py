@@ -137,7 +137,7 @@ def test_presigned_url_with_localhost_host_and_port(server, s3, bucket):
 
 def _get_with_host(port: int, url: str, host: str) -> bytes:
     parts = urlsplit(url)
-    with socket.create_connection(("127.0.0.1", port)) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         return sock.makefile("rb").read()
 
