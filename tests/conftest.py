@@ -45,12 +45,13 @@ class Server:
     """One ``s3gate serve`` subprocess. ``kill()`` is a real SIGKILL; ``start()`` again reuses the data dir."""
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, args: list[str] | None = None,
-                 tls: tuple[str, str] | None = None, ca_path: str | None = None) -> None:
+                 tls: tuple[str, str] | None = None, ca_path: str | None = None, cwd: Path = REPO) -> None:
         self.data_dir = data_dir
         self.env = env or {}
         self.args = args or []
         self.tls = tls
         self.ca_path = ca_path
+        self.cwd = cwd
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
@@ -70,7 +71,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
         env.update(self.env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
-        self.proc = subprocess.Popen(self.command(), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.command(), cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.proc, self.port, timeout, self.log)
         return self
 

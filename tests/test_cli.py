@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,6 +138,34 @@ def test_multiple_workers_share_the_data_dir(tmp_path):
         s3 = make_client(srv.endpoint)
         assert s3.list_objects_v2(Bucket="workers")["KeyCount"] == 48
         assert s3.get_object(Bucket="workers", Key="r3/k11")["Body"].read() == body
+    finally:
+        srv.stop()
+
+
+def test_installed_package_serves(tmp_path):
+    """What ``pip install .`` (and the Docker image, which copies the same files) installs must
+    run on its own: package data such as the metadata schema has to be in the wheel, not only in
+    the checkout that an editable install points at."""
+    src = tmp_path / "src"  # the files docker/Dockerfile copies
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for package in ("gateway", "storage_backends"):
+        shutil.copytree(REPO / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    env = {"PYTHONPATH": str(site)}
+    probe = "import gateway, storage_backends; print(gateway.__file__, storage_backends.__file__)"
+    where = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**os.environ, **env},
+                           capture_output=True, text=True, check=True)
+    assert all(path.startswith(str(site)) for path in where.stdout.split()), where.stdout
+    srv = Server(tmp_path / "data", env=env, cwd=tmp_path).start()
+    try:
+        s3 = make_client(srv.endpoint)
+        s3.create_bucket(Bucket="installed")
+        s3.put_object(Bucket="installed", Key="k", Body=b"from the wheel")
+        assert s3.get_object(Bucket="installed", Key="k")["Body"].read() == b"from the wheel"
     finally:
         srv.stop()
 
