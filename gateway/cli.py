@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "ssl_certfile": settings.certfile,
         "ssl_keyfile": settings.keyfile,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": "gateway.http_protocol:Protocol",  # httptools, minus the wait on idle TLS clients
         "lifespan": "on",
         "server_header": False,
         "access_log": False,

@@ -170,6 +170,26 @@ def test_installed_package_serves(tmp_path):
         srv.stop()
 
 
+def test_https_server_stops_promptly_while_clients_hold_idle_connections(tmp_path, tls_files):
+    """SDKs keep connections pooled; a TLS close waits for the client's close_notify, which an idle
+    pooled connection never sends (the server used to take 30 s to stop). Clients reconnect after."""
+    cert, key, ca = tls_files
+    srv = Server(tmp_path / "data", tls=(cert, key), ca_path=ca).start()
+    s3 = srv.client()
+    s3.create_bucket(Bucket="pooled")
+    assert srv.proc is not None
+    started = time.monotonic()
+    srv.proc.send_signal(signal.SIGINT)
+    srv.proc.wait(timeout=25)
+    assert time.monotonic() - started < 5
+    srv.start()
+    try:
+        s3.put_object(Bucket="pooled", Key="k", Body=b"after restart")  # the same client, pool and all
+        assert s3.get_object(Bucket="pooled", Key="k")["Body"].read() == b"after restart"
+    finally:
+        srv.stop()
+
+
 def test_health_endpoint_needs_no_credentials(server):
     import httpx
 
