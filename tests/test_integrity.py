@@ -7,6 +7,7 @@ import hashlib
 import socket
 import zlib
 
+import httpx
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
@@ -115,7 +116,8 @@ def test_https_upload_uses_aws_chunked_trailer(s3_tls, tls_server):
 
 
 def _streaming_put(server, bucket, key, chunks, *, mode, trailer=None, tamper=None, decoded=None,
-                   extra=None):  # type: ignore[no-untyped-def]
+                   extra=None, http_chunked=False):  # type: ignore[no-untyped-def]
+    """``http_chunked``: no Content-Length, the body as HTTP chunks (what pyarrow sends)."""
     payload = b"".join(chunks)
     headers = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(
         len(payload) if decoded is None else decoded), **(extra or {})}
@@ -127,6 +129,10 @@ def _streaming_put(server, bucket, key, chunks, *, mode, trailer=None, tamper=No
         body = signed_chunks(signed_headers, chunks, trailer=trailer, tamper=tamper)
     else:
         body = unsigned_chunks(chunks, trailer)
+    if http_chunked:
+        signed_headers.pop("Content-Length", None)
+        pieces = (body[i: i + 1000] for i in range(0, len(body), 1000))
+        return httpx.put(url, headers=signed_headers, content=pieces, timeout=30)
     return send("PUT", url, headers=signed_headers, body=body)
 
 
@@ -162,12 +168,12 @@ def test_signed_streaming_with_signed_trailer(server, s3, bucket):
 
 
 def test_unsigned_trailer_over_plain_http_crc64nvme(server, s3, bucket):
-    """pyarrow (AWS SDK for C++) sends this over plain HTTP."""
+    """pyarrow (AWS SDK for C++) sends this over plain HTTP, as HTTP chunks without Content-Length."""
     chunks = [b"parquet" * 1000, b"footer"]
     data = b"".join(chunks)
     value = b64(crt.crc64nvme(data).to_bytes(8, "big"))
     response = _streaming_put(server, bucket, "arrow", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-                              trailer=("x-amz-checksum-crc64nvme", value))
+                              trailer=("x-amz-checksum-crc64nvme", value), http_chunked=True)
     assert response.status_code == 200, response.content
     got = s3.get_object(Bucket=bucket, Key="arrow", ChecksumMode="ENABLED")
     assert got["Body"].read() == data and got["ChecksumCRC64NVME"] == value
