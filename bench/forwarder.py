@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import os
 import sys
 import tempfile
@@ -22,31 +21,17 @@ from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
 
-from tests.conftest import UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, Server, make_client, upstream_args
+from tests.conftest import (
+    UPSTREAM_ACCESS_KEY,
+    UPSTREAM_SECRET_KEY,
+    Server,
+    file_md5,
+    make_client,
+    upstream_args,
+    write_random_file,
+)
 
 MiB = 1024 * 1024
-BLOCK = 8 * MiB
-
-
-def write_file(path: Path, size: int) -> str:
-    """Random content (nothing compresses or dedups it); returns its MD5."""
-    digest = hashlib.md5()
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            block = os.urandom(min(BLOCK, left))
-            digest.update(block)
-            f.write(block)
-            left -= len(block)
-    return digest.hexdigest()
-
-
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def timed(action: str, size: int, run: Callable[[], object]) -> float:
@@ -67,7 +52,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="s3gate-bench-") as tmp:
         root = Path(tmp)
         source, copy = root / "source.bin", root / "copy.bin"
-        digest = write_file(source, size)
+        digest = write_random_file(source, size)
         upstream = Server(root / "upstream", env={"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
                                                   "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}).start()
         forwarder = Server(root / "forwarder", args=upstream_args(upstream.endpoint)).start()

@@ -18,7 +18,7 @@ from pathlib import Path
 from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import Server  # noqa: E402 - the live-server helper the tests use
+from tests.conftest import Server, write_random_file  # noqa: E402 - the live-server helpers the tests use
 
 MiB = 1024 * 1024
 
@@ -31,9 +31,7 @@ def main() -> None:
             s3 = srv.client()
             s3.create_bucket(Bucket="mpu")
             source = root / "1GiB.bin"
-            with open(source, "wb") as f:
-                for _ in range(128):
-                    f.write(os.urandom(8 * MiB))
+            write_random_file(source, 1024 * MiB)
             config = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=8)
             started = time.perf_counter()
             s3.upload_file(str(source), "mpu", "gib", Config=config)

@@ -10,6 +10,7 @@ own data dir, port and credentials); ``upstream-moto``, forwarding to moto's ser
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import signal
@@ -102,6 +103,25 @@ class Server:
 
     def client(self, **config: Any) -> Any:  # a botocore client: its methods are generated
         return make_client(self.endpoint, verify=self.ca_path, **config)
+
+
+def write_random_file(path: Path, size: int, block: int = 8 * 1024 * 1024) -> str:
+    """``size`` random bytes (nothing compresses or dedups them) written to ``path``; returns their MD5."""
+    digest = hashlib.md5()
+    with open(path, "wb") as f:
+        for offset in range(0, size, block):
+            data = os.urandom(min(block, size - offset))
+            digest.update(data)
+            f.write(data)
+    return digest.hexdigest()
+
+
+def file_md5(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while block := f.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float, log: Callable[[], str]) -> None:

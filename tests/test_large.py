@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, file_md5, write_random_file
 
 SIZE = 200 * 1024 * 1024
 MAX_RSS_MB = 150
@@ -16,21 +15,7 @@ MAX_RSS_MB = 150
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("big") / "200MiB.bin"
-    digest = hashlib.md5()
-    with open(path, "wb") as f:
-        for _ in range(SIZE // (8 * 1024 * 1024)):
-            block = os.urandom(8 * 1024 * 1024)
-            digest.update(block)
-            f.write(block)
-    return path, digest.hexdigest()
-
-
-def file_md5(path: os.PathLike[str]) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(8 * 1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
+    return path, write_random_file(path, SIZE)
 
 
 @pytest.mark.slow
@@ -66,12 +51,7 @@ def test_1gib_multithreaded_transfer(tmp_path):
     from boto3.s3.transfer import TransferConfig
 
     path = tmp_path / "1GiB.bin"
-    digest = hashlib.md5()
-    with open(path, "wb") as f:
-        for _ in range(128):
-            block = os.urandom(8 * 1024 * 1024)
-            digest.update(block)
-            f.write(block)
+    digest = write_random_file(path, 1024 * 1024 * 1024)
     srv = Server(tmp_path / "data").start()
     try:
         s3 = srv.client()
@@ -82,7 +62,7 @@ def test_1gib_multithreaded_transfer(tmp_path):
         path.unlink()
         out = tmp_path / "out.bin"
         s3.download_file("gib", "1GiB.bin", str(out), Config=config)
-        assert file_md5(out) == digest.hexdigest()
+        assert file_md5(out) == digest
         assert s3.head_object(Bucket="gib", Key="1GiB.bin")["ETag"].endswith('-128"')
         assert srv.peak_rss_mb() < MAX_RSS_MB, f"peak RSS {srv.peak_rss_mb():.0f} MB"
     finally:
