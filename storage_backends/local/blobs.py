@@ -34,6 +34,7 @@ log = logging.getLogger("s3gate.blobs")
 READ_CHUNK = 1024 * 1024
 WRITEBACK_EVERY = 8 * 1024 * 1024
 DEFAULT_VOLUME = ""
+CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the workers' temp directories
 
 
 def new_blob_id() -> str:
@@ -69,7 +70,7 @@ class Volume:
         fsync_path(self.blob_dir)
         # Workers start together: one at a time sweeps and claims, so none takes another's
         # directory for dead between its mkdir and its lock.
-        claim_fd = os.open(self.tmp_root / ".claim-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        claim_fd = os.open(self.tmp_root / CLAIM_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(claim_fd, fcntl.LOCK_EX)
             self._remove_dead_tmp_dirs()
@@ -89,7 +90,7 @@ class Volume:
 
     def _remove_dead_tmp_dirs(self) -> None:
         for entry in self.tmp_root.iterdir():
-            if entry.name == ".claim-lock":
+            if entry.name == CLAIM_LOCK:
                 continue
             try:
                 fd = os.open(entry / ".lock", os.O_RDWR)
