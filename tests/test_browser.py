@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.conftest import assert_same_bytes
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -87,7 +89,7 @@ def test_presigned_post_form_from_a_browser(s3, s3v4, bucket, page_server, brows
         assert hashlib.md5(photo).hexdigest() in page.url
     finally:
         page.close()
-    assert s3.get_object(Bucket=bucket, Key="browser/cat.jpg")["Body"].read() == photo
+    assert_same_bytes(s3.get_object(Bucket=bucket, Key="browser/cat.jpg")["Body"].read(), photo)
 
 
 def test_fetch_put_to_presigned_url_and_read_back(s3, s3v4, bucket, page_server, browser):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Server, free_port, make_client
+from tests.conftest import REPO, Server, assert_same_bytes, free_port, make_client
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -137,7 +137,7 @@ def test_multiple_workers_share_the_data_dir(tmp_path):
     try:
         s3 = make_client(srv.endpoint)
         assert s3.list_objects_v2(Bucket="workers")["KeyCount"] == 48
-        assert s3.get_object(Bucket="workers", Key="r3/k11")["Body"].read() == body
+        assert_same_bytes(s3.get_object(Bucket="workers", Key="r3/k11")["Body"].read(), body)
     finally:
         srv.stop()
 

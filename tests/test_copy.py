@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import assert_same_bytes
 from tests.test_objects import error_code, status
 
 
@@ -93,7 +94,7 @@ def test_copy_shares_blobs_and_frees_on_last_delete(s3, bucket, server):
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "orig"})
     assert blob_files() == before + 1  # the copy shares the original's blob
     s3.delete_object(Bucket=bucket, Key="orig")
-    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == data
+    assert_same_bytes(s3.get_object(Bucket=bucket, Key="copy")["Body"].read(), data)
     assert blob_files() == before + 1
     s3.delete_object(Bucket=bucket, Key="copy")
     assert blob_files() == before

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, make_client, unique_bucket_name
+from tests.conftest import Server, assert_same_bytes, make_client, unique_bucket_name
 from tests.s3http import error_code_of, signed
 from tests.test_objects import error_code
 
@@ -272,7 +272,7 @@ def test_transition_moves_bytes_to_the_class_directory(lc, lcb, lc_server):
     assert lc.head_object(Bucket=lcb, Key="deep")["StorageClass"] == "DEEP_ARCHIVE"
     lc.restore_object(Bucket=lcb, Key="deep", RestoreRequest={"Days": 1})
     time.sleep(0.7)
-    assert lc.get_object(Bucket=lcb, Key="deep")["Body"].read() == data
+    assert_same_bytes(lc.get_object(Bucket=lcb, Key="deep")["Body"].read(), data)
 
 
 def test_restore_object(lc, lcb, lc_server):

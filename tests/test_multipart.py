@@ -12,7 +12,7 @@ from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from tests.conftest import make_client
+from tests.conftest import assert_same_bytes, make_client
 from tests.s3http import error_code_of, signed
 from tests.test_objects import error_code, status
 
@@ -49,7 +49,7 @@ def test_multipart_roundtrip_and_etag(s3, bucket):
     assert result["ETag"] == mpu_etag(parts)
     assert result["Location"].endswith(f"/{bucket}/mp")
     got = s3.get_object(Bucket=bucket, Key="mp")
-    assert got["Body"].read() == b"".join(parts)
+    assert_same_bytes(got["Body"].read(), b"".join(parts))
     assert got["ETag"] == mpu_etag(parts) and got["ContentType"] == "video/mp4" and got["Metadata"] == {"a": "b"}
     ranged = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={5 * MiB - 2}-{5 * MiB + 1}")
     assert ranged["Body"].read() == parts[0][-2:] + parts[1][:2]
@@ -61,7 +61,7 @@ def test_get_and_head_by_part_number(s3, bucket):
     upload_id, done = upload(s3, bucket, "pn", parts)
     s3.complete_multipart_upload(Bucket=bucket, Key="pn", UploadId=upload_id, MultipartUpload={"Parts": done})
     second = s3.get_object(Bucket=bucket, Key="pn", PartNumber=2)
-    assert second["Body"].read() == parts[1]
+    assert_same_bytes(second["Body"].read(), parts[1])
     assert second["PartsCount"] == 3
     assert second["ContentRange"] == f"bytes {5 * MiB}-{10 * MiB - 1}/{10 * MiB + 3}"
     head = s3.head_object(Bucket=bucket, Key="pn", PartNumber=3)
@@ -110,7 +110,7 @@ def test_complete_errors(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="e", UploadId=upload_id,
                                  MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2},
                                                             {"PartNumber": 3, "ETag": e3}]})
-    assert s3.get_object(Bucket=bucket, Key="e")["Body"].read() == big + small
+    assert_same_bytes(s3.get_object(Bucket=bucket, Key="e")["Body"].read(), big + small)
 
 
 def test_complete_is_idempotent(s3, bucket):
@@ -197,11 +197,11 @@ def test_multipart_checksums(s3, bucket, algorithm, kind):
     assert result["ChecksumType"] == kind
     head = s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")
     assert head[f"Checksum{algorithm}"] == expected and head["ChecksumType"] == kind
-    assert s3.get_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["Body"].read() == whole
+    assert_same_bytes(s3.get_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["Body"].read(), whole)
     if kind == "COMPOSITE":
         part = s3.get_object(Bucket=bucket, Key="ck", PartNumber=1, ChecksumMode="ENABLED")
         assert part[f"Checksum{algorithm}"] == b64(raw(parts[0]))
-        assert part["Body"].read() == parts[0]
+        assert_same_bytes(part["Body"].read(), parts[0])
 
 
 def test_invalid_checksum_type_combinations(s3, bucket):
@@ -273,7 +273,7 @@ def test_upload_part_copy(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload_id, MultipartUpload={"Parts": [
         {"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]},
         {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
-    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source[:5 * MiB] + source
+    assert_same_bytes(s3.get_object(Bucket=bucket, Key="dst")["Body"].read(), source[:5 * MiB] + source)
     with pytest.raises(ClientError) as exc:
         s3.upload_part_copy(Bucket=bucket, Key="dst2", UploadId=s3.create_multipart_upload(
             Bucket=bucket, Key="dst2")["UploadId"], PartNumber=1, CopySource={"Bucket": bucket, "Key": "src"},
@@ -299,7 +299,7 @@ def test_transfer_manager_roundtrip(s3, bucket, tmp_path):
     config = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=8)
     s3.upload_file(str(src), bucket, "tm", Config=config)
     s3.download_file(bucket, "tm", str(dst), Config=config)
-    assert dst.read_bytes() == data
+    assert_same_bytes(dst.read_bytes(), data)
 
 
 def test_uploads_survive_restart(make_server):
