@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -164,6 +167,52 @@ def test_unconfigured_subresources_answer_like_s3(s3, bucket):
     s3.put_bucket_acl(Bucket=bucket, ACL="private")
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="private")
     assert s3.get_object_acl(Bucket=bucket, Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
+
+
+def test_public_access_block_and_ownership_controls_read_back(s3, server, bucket):
+    """What Terraform and CDK set on every bucket they create, then read back to check."""
+    for read, missing in ((s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration"),
+                          (s3.get_bucket_ownership_controls, "OwnershipControlsNotFoundError")):
+        with pytest.raises(ClientError) as exc:
+            read(Bucket=bucket)
+        assert error_code(exc) == missing and status(exc) == 404
+    block = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+             "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == block
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == \
+        {**dict.fromkeys(block, False), "BlockPublicAcls": True}  # an omitted flag is false
+    rules = [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": rules})
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == rules
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_public_access_block(Bucket=bucket)
+    assert error_code(exc) == "NoSuchPublicAccessBlockConfiguration"
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_ownership_controls(Bucket=bucket)
+    assert error_code(exc) == "OwnershipControlsNotFoundError"
+    with pytest.raises(ClientError) as exc:
+        s3.put_public_access_block(Bucket="no-such-bucket-here", PublicAccessBlockConfiguration=block)
+    assert error_code(exc) == "NoSuchBucket"
+
+
+@pytest.mark.parametrize("path,body,code", [
+    ("?publicAccessBlock", b"<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls>"
+                           b"</PublicAccessBlockConfiguration>", "MalformedXML"),
+    ("?publicAccessBlock", b"<OwnershipControls/>", "MalformedXML"),
+    ("?ownershipControls", b"<OwnershipControls><Rule><ObjectOwnership>Everyone</ObjectOwnership></Rule>"
+                           b"</OwnershipControls>", "MalformedXML"),
+    ("?ownershipControls", b"<OwnershipControls></OwnershipControls>", "MalformedXML"),
+])
+def test_bad_public_access_block_or_ownership_controls_is_refused(s3, server, bucket, path, body, code):
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    response = signed(server, "PUT", f"/{bucket}{path}", body=body, headers={"Content-MD5": md5})
+    assert response.status_code == 400 and error_code_of(response) == code
+    unverified = signed(server, "PUT", f"/{bucket}{path}", body=body)
+    assert unverified.status_code == 400 and error_code_of(unverified) == "InvalidRequest"  # S3 requires a digest
 
 
 def test_unsupported_operations_are_not_implemented(s3, bucket):

@@ -2,7 +2,9 @@
 
 Tools probe these (s3cmd reads ``?acl`` and ``?policy``; Terraform reads a dozen) and expect
 S3's own "not configured" answers, so each gets the exact error or empty document S3 returns
-for a bucket that never had it set.
+for a bucket that never had it set. The public access block and ownership controls that
+Terraform and CDK set on every bucket they create are validated and stored, so they read back
+as written; nothing is public or ACL-governed here in the first place.
 """
 
 from __future__ import annotations
@@ -54,6 +56,38 @@ def delete_document(kind: str) -> Handler:
         return Response(204)
 
     return handler
+
+
+PUBLIC_ACCESS_BLOCK_KIND = "publicAccessBlock"
+OWNERSHIP_CONTROLS_KIND = "ownershipControls"
+_PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+_OBJECT_OWNERSHIP = frozenset({"BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"})
+
+
+async def put_public_access_block(ctx: Context) -> Response:
+    """Stored with every flag spelled out (an omitted flag is false, as in S3)."""
+    ctx.require_integrity_header()
+    doc = await ctx.read_xml("PublicAccessBlockConfiguration")
+    stored = xml.document("PublicAccessBlockConfiguration")
+    for flag in _PUBLIC_ACCESS_FLAGS:
+        value = (xml.text(doc, flag) or "false").strip().lower()
+        if value not in ("true", "false"):
+            raise S3Error(Code.MalformedXML)
+        xml.sub(stored, flag, value)
+    await ctx.backend.put_bucket_config(ctx.bucket, PUBLIC_ACCESS_BLOCK_KIND, xml.render(stored).decode("utf-8"))
+    return Response(200)
+
+
+async def put_ownership_controls(ctx: Context) -> Response:
+    ctx.require_integrity_header()
+    rules = xml.children(await ctx.read_xml("OwnershipControls"), "Rule")
+    ownership = xml.text(rules[0], "ObjectOwnership") if len(rules) == 1 else None
+    if ownership not in _OBJECT_OWNERSHIP:
+        raise S3Error(Code.MalformedXML)
+    stored = xml.document("OwnershipControls")
+    xml.sub(xml.sub(stored, "Rule"), "ObjectOwnership", ownership)
+    await ctx.backend.put_bucket_config(ctx.bucket, OWNERSHIP_CONTROLS_KIND, xml.render(stored).decode("utf-8"))
+    return Response(200)
 
 
 def _acl_document(ctx: Context, owner_id: str) -> Response:
