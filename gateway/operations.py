@@ -17,6 +17,7 @@ from gateway import cors
 from gateway.context import Context
 from gateway.errors import Code, S3Error
 from gateway.handlers import (
+    attributes,
     buckets,
     config,
     copy,
@@ -148,6 +149,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("ListParts", "GET", OBJECT, multipart.list_parts, query=("uploadId",)),
     Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload, query=("uploadId",)),
     Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, auth=False),
+    Operation("GetObjectAttributes", "GET", OBJECT, attributes.get_object_attributes, sub="attributes"),
     Operation("GetObject", "GET", OBJECT, objects.get_object),
     Operation("HeadObject", "HEAD", OBJECT, objects.head_object),
     Operation("CopyObject", "PUT", OBJECT, copy.copy_object, header="x-amz-copy-source"),

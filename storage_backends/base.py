@@ -227,6 +227,15 @@ class PartsPage:
 
 
 @dataclass(slots=True)
+class ObjectParts:
+    """A page of a completed multipart object's parts (GetObjectAttributes)."""
+
+    total: int
+    parts: list[PartInfo]
+    is_truncated: bool
+
+
+@dataclass(slots=True)
 class UploadsPage:
     uploads: list[UploadInfo]
     common_prefixes: list[str]
@@ -260,6 +269,10 @@ class Backend(Protocol):
         """``precondition`` sees the version about to be served (before the range is resolved) and
         may raise to refuse it; the stream then is never opened. ``part_number`` serves one part of
         a multipart object (the whole object is part 1 of a single-part one)."""
+        ...
+    async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
+                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+        """The version, and a page of its parts after ``marker`` if it was uploaded in parts (else None)."""
         ...
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo: ...

@@ -57,7 +57,11 @@ def decode_token(token: str, argument: str = "continuation-token") -> str:
 
 
 def int_param(ctx: Context, name: str, default: int, *, low: int, high: int, clamp: bool = False) -> int:
-    raw = ctx.req.query.get(name)
+    return parse_int(name, ctx.req.query.get(name), default, low=low, high=high, clamp=clamp)
+
+
+def parse_int(name: str, raw: str | None, default: int, *, low: int, high: int, clamp: bool = False) -> int:
+    """An integer query parameter or header; ``clamp`` caps values above ``high`` instead of refusing them."""
     if raw is None:
         return default
     try:

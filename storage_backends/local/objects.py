@@ -19,6 +19,8 @@ from storage_backends.base import (
     ListPage,
     NewObject,
     ObjectInfo,
+    ObjectParts,
+    PartInfo,
     VersionsPage,
     WriteConditions,
 )
@@ -201,6 +203,17 @@ class ObjectOps(LocalCore):
     async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
         row, b = self._row(bucket, key, version_id)
         return self._describe(row, b)
+
+    async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
+                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+        row, b = self._row(bucket, key, version_id)
+        info = self._describe(row, b)
+        if not info.parts_count:
+            return info, None
+        after = [e for e in self._extents(row) if e.part_number > marker]
+        parts = [PartInfo(e.part_number, e.size, e.etag, info.last_modified_ms, uploads.part_checksum(e.checksum))
+                 for e in after[:limit]]
+        return info, ObjectParts(info.parts_count, parts, len(after) > limit)
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,

@@ -32,6 +32,7 @@ from storage_backends.base import (
     ListPage,
     NewObject,
     ObjectInfo,
+    ObjectParts,
     PartInfo,
     PartsPage,
     UploadInfo,
@@ -196,6 +197,17 @@ class UpstreamBackend:
         except S3Error as exc:
             raise await self._not_found(exc, bucket, key) from None
         return wire.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
+
+    async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
+                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+        """HeadObject, then the upstream's GetObjectAttributes for the parts of that same version."""
+        info = await self.head_object(bucket, key, version_id=version_id)
+        headers = {"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": str(limit)}
+        if marker:
+            headers["x-amz-part-number-marker"] = str(marker)
+        _, body = await self.up.request("GET", bucket, key, query={"attributes": "", **_version(info.version_id)},
+                                        headers=headers, missing=Code.NoSuchKey)
+        return info, documents.object_parts(self.up.document(body, "GetObjectAttributesResponse"))
 
     async def _not_found(self, exc: S3Error, bucket: str, key: str) -> S3Error:
         """A HEAD 404 has no body to say whether the key or the bucket is missing: ask."""

@@ -16,6 +16,7 @@ from storage_backends.base import (
     CompletedPart,
     DeleteResult,
     ObjectInfo,
+    ObjectParts,
     PartInfo,
 )
 from storage_backends.upstream.errors import from_document
@@ -194,6 +195,15 @@ def parts(doc: xml.Element) -> tuple[list[PartInfo], bool, int | None]:
              for el in xml.children(doc, "Part")]
     truncated = _true(doc, "IsTruncated")
     return found, truncated, _int(doc, "NextPartNumberMarker") if truncated else None
+
+
+def object_parts(doc: xml.Element) -> ObjectParts | None:
+    """GetObjectAttributes' ``<ObjectParts>``, if the upstream sent it."""
+    el = xml.child(doc, "ObjectParts")
+    if el is None:
+        return None
+    found, truncated, _ = parts(el)
+    return ObjectParts(_int(el, "PartsCount"), found, truncated)
 
 
 @dataclass(frozen=True, slots=True)
