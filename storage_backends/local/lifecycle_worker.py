@@ -9,7 +9,6 @@ re-checks that the row is still in the state that made it due (a concurrent PUT 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -61,7 +60,7 @@ def _prefix_clause(rule: Rule, column: str = "key") -> tuple[str, list[object]]:
 
 
 def _matching(rule: Rule, rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
-    return [r for r in rows if rule.filter.matches(r["key"], r["size"], json.loads(r["tags"]))]
+    return [r for r in rows if rule.filter.matches(r["key"], r["size"], md.map_of(r["tags"]))]
 
 
 class LifecyclePass:

@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -75,6 +75,15 @@ def checksum_json(checksum: Checksum | None) -> str | None:
     return json.dumps([checksum.algorithm, checksum.value, checksum.type]) if checksum else None
 
 
+def map_json(values: Mapping[str, str]) -> str:
+    """A content/metadata/tags map as stored. Most are empty: those skip the JSON encoder."""
+    return json.dumps(values) if values else "{}"
+
+
+def map_of(raw: str) -> dict[str, str]:
+    return json.loads(raw) if raw != "{}" else {}
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     """Where an object version's bytes are: one blob, a list of extents, the row itself, or nothing."""
@@ -108,13 +117,13 @@ def object_info(row: sqlite3.Row, versioning: str | None) -> ObjectInfo:
         owner_id=row["owner_id"],
         version_id=row["version_id"] if versioning else None,
         storage_class=row["storage_class"],
-        content=json.loads(row["content"]),
-        metadata=json.loads(row["metadata"]),
+        content=map_of(row["content"]),
+        metadata=map_of(row["metadata"]),
         checksum=checksum_of(row["checksum"]),
         parts_count=row["parts_count"],
         is_latest=bool(row["is_latest"]),
         delete_marker=bool(row["delete_marker"]),
-        tags=json.loads(row["tags"]),
+        tags=map_of(row["tags"]),
     )
 
 
@@ -374,7 +383,7 @@ def tx_put_version(conn: sqlite3.Connection, bucket: str, key: str, new: NewObje
         "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline) "
         "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
-         json.dumps(new.content), json.dumps(new.metadata), json.dumps(new.tags),
+         map_json(new.content), map_json(new.metadata), map_json(new.tags),
          checksum_json(version.checksum), version.body.blob_id, version.body.parts_count, version.upload_id,
          version.body.inline))
     object_id = cur.lastrowid
@@ -461,7 +470,7 @@ def tx_put_tags(conn: sqlite3.Connection, bucket: str, key: str, version_id: str
     """Replace a version's tags in place (tagging never creates a version). Returns the version id shown."""
     b = bucket_row(conn, bucket)
     row = tx_source_row(conn, bucket, key, version_id)
-    conn.execute("UPDATE objects SET tags = ? WHERE id = ?", (json.dumps(tags), row["id"]))
+    conn.execute("UPDATE objects SET tags = ? WHERE id = ?", (map_json(tags), row["id"]))
     return str(row["version_id"]) if b["versioning"] else None
 
 

@@ -92,8 +92,8 @@ def tx_create(conn: sqlite3.Connection, bucket: str, key: str, new: NewObject, a
     upload_id = new_upload_id()
     initiated = md.now_ms(conn)
     conn.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (upload_id, bucket, key, initiated, new.owner_id, new.storage_class, json.dumps(new.content),
-                  json.dumps(new.metadata), json.dumps(new.tags), algorithm, checksum_type))
+                 (upload_id, bucket, key, initiated, new.owner_id, new.storage_class, md.map_json(new.content),
+                  md.map_json(new.metadata), md.map_json(new.tags), algorithm, checksum_type))
     return UploadInfo(upload_id, bucket, key, initiated, new.owner_id, new.storage_class, algorithm,
                       checksum_type)
 
@@ -211,9 +211,9 @@ def tx_complete(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str,
             extents.append(md.Extent(ordinal, row["blob_id"], offset, row["size"], row["etag"], row["checksum"]))
         offset += row["size"]
     checksum = _compose_checksum(upload["checksum_algorithm"], upload["checksum_type"], chosen)
-    new = NewObject(owner_id=upload["owner_id"], content=json.loads(upload["content"]),
-                    metadata=json.loads(upload["metadata"]), storage_class=upload["storage_class"],
-                    tags=json.loads(upload["tags"]))
+    new = NewObject(owner_id=upload["owner_id"], content=md.map_of(upload["content"]),
+                    metadata=md.map_of(upload["metadata"]), storage_class=upload["storage_class"],
+                    tags=md.map_of(upload["tags"]))
     version = md.NewVersion(offset, etag, checksum, md.Body(None, len(chosen)), tuple(extents), upload_id=upload_id)
     info = md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
     _release_upload(conn, upload_id, {r["part_number"] for r in chosen}, garbage)
