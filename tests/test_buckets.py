@@ -199,6 +199,30 @@ def test_public_access_block_and_ownership_controls_read_back(s3, server, bucket
     assert error_code(exc) == "NoSuchBucket"
 
 
+def test_default_encryption_reads_back(s3, bucket):
+    """CDK's and Terraform's bucket encryption resources write this rule and read it back."""
+    rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/app"},
+              "BucketKeyEnabled": True}]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"] == rules
+    simple = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": simple})
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"] == \
+        [{**simple[0], "BucketKeyEnabled": False}]  # S3 spells out the default
+    s3.delete_bucket_encryption(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_encryption(Bucket=bucket)
+    assert error_code(exc) == "ServerSideEncryptionConfigurationNotFoundError"
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "alias/app"}}]})
+    assert error_code(exc) == "InvalidArgument"
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "ROT13"}}]})
+    assert error_code(exc) == "MalformedXML"
+
+
 @pytest.mark.parametrize("path,body,code", [
     ("?publicAccessBlock", b"<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls>"
                            b"</PublicAccessBlockConfiguration>", "MalformedXML"),
@@ -206,8 +230,9 @@ def test_public_access_block_and_ownership_controls_read_back(s3, server, bucket
     ("?ownershipControls", b"<OwnershipControls><Rule><ObjectOwnership>Everyone</ObjectOwnership></Rule>"
                            b"</OwnershipControls>", "MalformedXML"),
     ("?ownershipControls", b"<OwnershipControls></OwnershipControls>", "MalformedXML"),
+    ("?encryption", b"<ServerSideEncryptionConfiguration></ServerSideEncryptionConfiguration>", "MalformedXML"),
 ])
-def test_bad_public_access_block_or_ownership_controls_is_refused(s3, server, bucket, path, body, code):
+def test_bad_bucket_configuration_is_refused(s3, server, bucket, path, body, code):
     md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
     response = signed(server, "PUT", f"/{bucket}{path}", body=body, headers={"Content-MD5": md5})
     assert response.status_code == 400 and error_code_of(response) == code
