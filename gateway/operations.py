@@ -74,6 +74,13 @@ class Operation:
         return self.header is None or self.header in req.headers
 
 
+def stored_config(name: str, sub: str, kind: str, missing: Code, put: Handler) -> tuple[Operation, ...]:
+    """Get/Put/Delete<name>: a bucket sub-resource kept as one document of ``kind`` (``missing`` if unset)."""
+    return (Operation(f"Get{name}", "GET", BUCKET, config.stored_document(kind, missing), sub=sub),
+            Operation(f"Put{name}", "PUT", BUCKET, put, sub=sub),
+            Operation(f"Delete{name}", "DELETE", BUCKET, config.delete_document(kind), sub=sub))
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation("ListBuckets", "GET", SERVICE, buckets.list_buckets),
     # bucket level
@@ -84,40 +91,22 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("PutBucketVersioning", "PUT", BUCKET, versioning.put_bucket_versioning, sub="versioning"),
     Operation("ListObjectVersions", "GET", BUCKET, versioning.list_object_versions, sub="versions"),
     Operation("GetBucketPolicy", "GET", BUCKET, config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
-    Operation("GetBucketCors", "GET", BUCKET, config.stored_document(cors.CONFIG_KIND, Code.NoSuchCORSConfiguration),
-              sub="cors"),
-    Operation("PutBucketCors", "PUT", BUCKET, cors.put_bucket_cors, sub="cors"),
-    Operation("DeleteBucketCors", "DELETE", BUCKET, config.delete_document(cors.CONFIG_KIND), sub="cors"),
+    *stored_config("BucketCors", "cors", cors.CONFIG_KIND, Code.NoSuchCORSConfiguration, cors.put_bucket_cors),
     Operation("GetBucketLifecycleConfiguration", "GET", BUCKET, lifecycle.get_bucket_lifecycle, sub="lifecycle"),
     Operation("PutBucketLifecycleConfiguration", "PUT", BUCKET, lifecycle.put_bucket_lifecycle, sub="lifecycle"),
     Operation("DeleteBucketLifecycle", "DELETE", BUCKET, lifecycle.delete_bucket_lifecycle, sub="lifecycle"),
-    Operation("GetBucketTagging", "GET", BUCKET, config.stored_document(versioning.TAGGING_KIND, Code.NoSuchTagSet),
-              sub="tagging"),
-    Operation("PutBucketTagging", "PUT", BUCKET, versioning.put_bucket_tagging, sub="tagging"),
-    Operation("DeleteBucketTagging", "DELETE", BUCKET, config.delete_document(versioning.TAGGING_KIND),
-              sub="tagging"),
-    Operation("GetBucketEncryption", "GET", BUCKET,
-              config.stored_document(config.ENCRYPTION_KIND, Code.ServerSideEncryptionConfigurationNotFoundError),
-              sub="encryption"),
-    Operation("PutBucketEncryption", "PUT", BUCKET, config.put_bucket_encryption, sub="encryption"),
-    Operation("DeleteBucketEncryption", "DELETE", BUCKET, config.delete_document(config.ENCRYPTION_KIND),
-              sub="encryption"),
+    *stored_config("BucketTagging", "tagging", versioning.TAGGING_KIND, Code.NoSuchTagSet,
+                   versioning.put_bucket_tagging),
+    *stored_config("BucketEncryption", "encryption", config.ENCRYPTION_KIND,
+                   Code.ServerSideEncryptionConfigurationNotFoundError, config.put_bucket_encryption),
     Operation("GetBucketWebsite", "GET", BUCKET, config.not_configured(Code.NoSuchWebsiteConfiguration),
               sub="website"),
     Operation("GetObjectLockConfiguration", "GET", BUCKET,
               config.not_configured(Code.ObjectLockConfigurationNotFoundError), sub="object-lock"),
-    Operation("GetBucketOwnershipControls", "GET", BUCKET,
-              config.stored_document(config.OWNERSHIP_CONTROLS_KIND, Code.OwnershipControlsNotFoundError),
-              sub="ownershipControls"),
-    Operation("PutBucketOwnershipControls", "PUT", BUCKET, config.put_ownership_controls, sub="ownershipControls"),
-    Operation("DeleteBucketOwnershipControls", "DELETE", BUCKET, config.delete_document(config.OWNERSHIP_CONTROLS_KIND),
-              sub="ownershipControls"),
-    Operation("GetPublicAccessBlock", "GET", BUCKET,
-              config.stored_document(config.PUBLIC_ACCESS_BLOCK_KIND, Code.NoSuchPublicAccessBlockConfiguration),
-              sub="publicAccessBlock"),
-    Operation("PutPublicAccessBlock", "PUT", BUCKET, config.put_public_access_block, sub="publicAccessBlock"),
-    Operation("DeletePublicAccessBlock", "DELETE", BUCKET, config.delete_document(config.PUBLIC_ACCESS_BLOCK_KIND),
-              sub="publicAccessBlock"),
+    *stored_config("BucketOwnershipControls", "ownershipControls", config.OWNERSHIP_CONTROLS_KIND,
+                   Code.OwnershipControlsNotFoundError, config.put_ownership_controls),
+    *stored_config("PublicAccessBlock", "publicAccessBlock", config.PUBLIC_ACCESS_BLOCK_KIND,
+                   Code.NoSuchPublicAccessBlockConfiguration, config.put_public_access_block),
     Operation("GetBucketReplication", "GET", BUCKET,
               config.not_configured(Code.ReplicationConfigurationNotFoundError), sub="replication"),
     Operation("GetBucketLogging", "GET", BUCKET, config.empty_document("BucketLoggingStatus"), sub="logging"),
