@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage_backends.lifecycle import Configuration, Filter, Rule
+from gateway.wire.lifecycle_rules import Configuration, Filter, Rule
 from storage_backends.local.backend import LocalBackend
 from storage_backends.local.sqlstore import connect
 

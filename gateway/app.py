@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from gateway import cors, responses
 from gateway.auth import authenticate
-from gateway.config import Settings, settings_from_env
 from gateway.context import Context, Directory
-from gateway.errors import Code, S3Error
 from gateway.operations import resolve
 from gateway.request import parse_request
+from gateway.settings import Settings, settings_from_env
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
 
 if TYPE_CHECKING:
-    from storage_backends.upstream.client import UpstreamConfig
+    from storage_backends.s3client.client import UpstreamConfig
 
 log = logging.getLogger("s3gate")
 
@@ -106,9 +106,9 @@ class S3App:
 
 
 def upstream_config(settings: Settings) -> UpstreamConfig:
-    from storage_backends.upstream.client import UpstreamConfig
+    from storage_backends.s3client.client import UpstreamConfig
 
-    assert settings.upstream_endpoint is not None  # checked by gateway.config
+    assert settings.upstream_endpoint is not None  # checked by gateway.settings
     return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
                           settings.upstream_secret_key, settings.upstream_addressing_style,
                           settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)

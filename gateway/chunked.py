@@ -17,7 +17,7 @@ import hmac
 from collections.abc import AsyncIterator
 
 from gateway.auth.sigv4 import ChunkSigner
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
 
 MAX_LINE = 4096
 

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from gateway import __version__
-from gateway.config import (
+from gateway.settings import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_SECRET_KEY,
     ENV_VARS,
@@ -111,7 +111,7 @@ def banner(settings: Settings) -> str:
 def check_upstream_credentials(settings: Settings) -> None:
     """Without --upstream-access-key, the AWS credential chain must find some before start-up."""
     from gateway.app import upstream_config
-    from storage_backends.upstream.client import credential_source
+    from storage_backends.s3client.client import credential_source
 
     try:
         credential_source(upstream_config(settings))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
-from gateway.errors import Code, S3Error
 from gateway.responses import http_date, quote_etag
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ByteRange, ObjectInfo
 
 

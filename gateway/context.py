@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway import xml
 from gateway.auth import Principal
-from gateway.config import Settings, User
-from gateway.errors import Code, S3Error
 from gateway.payload import Receive, RequestBody, open_body
 from gateway.request import S3Request
+from gateway.settings import Settings, User
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
 
 

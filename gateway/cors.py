@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.responses import Response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
 
 CONFIG_KIND = "cors"

@@ -16,7 +16,7 @@ from email.message import Message
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
 
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
 
 MAX_FIELD_BYTES = 64 * 1024  # a policy document is the largest field a browser form sends
 MAX_FIELDS_BYTES = 1024 * 1024

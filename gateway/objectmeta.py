@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from gateway import checksums
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.payload import stored_content_encoding
 from gateway.responses import http_date, quote_etag
+from gateway.wire import checksums
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo
 
 META_PREFIX = "x-amz-meta-"

@@ -13,23 +13,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from gateway import cors
+from gateway import admin, cors
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers import (
     attributes,
+    bucket_config,
     buckets,
-    config,
     copy,
     lifecycle,
     listing,
     multipart,
     objects,
     post_object,
+    restore,
+    tagging,
     versioning,
 )
 from gateway.request import S3Request
 from gateway.responses import Response
+from gateway.wire.errors import Code, S3Error
 
 Handler = Callable[[Context], Awaitable[Response]]
 
@@ -76,47 +78,47 @@ class Operation:
 
 def stored_config(name: str, sub: str, kind: str, missing: Code, put: Handler) -> tuple[Operation, ...]:
     """Get/Put/Delete<name>: a bucket sub-resource kept as one document of ``kind`` (``missing`` if unset)."""
-    return (Operation(f"Get{name}", "GET", BUCKET, config.stored_document(kind, missing), sub=sub),
+    return (Operation(f"Get{name}", "GET", BUCKET, bucket_config.stored_document(kind, missing), sub=sub),
             Operation(f"Put{name}", "PUT", BUCKET, put, sub=sub),
-            Operation(f"Delete{name}", "DELETE", BUCKET, config.delete_document(kind), sub=sub))
+            Operation(f"Delete{name}", "DELETE", BUCKET, bucket_config.delete_document(kind), sub=sub))
 
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("ListBuckets", "GET", SERVICE, buckets.list_buckets),
     # bucket level
     Operation("GetBucketLocation", "GET", BUCKET, buckets.get_bucket_location, sub="location"),
-    Operation("GetBucketAcl", "GET", BUCKET, config.get_bucket_acl, sub="acl"),
-    Operation("PutBucketAcl", "PUT", BUCKET, config.put_bucket_acl, sub="acl"),
+    Operation("GetBucketAcl", "GET", BUCKET, bucket_config.get_bucket_acl, sub="acl"),
+    Operation("PutBucketAcl", "PUT", BUCKET, bucket_config.put_bucket_acl, sub="acl"),
     Operation("GetBucketVersioning", "GET", BUCKET, versioning.get_bucket_versioning, sub="versioning"),
     Operation("PutBucketVersioning", "PUT", BUCKET, versioning.put_bucket_versioning, sub="versioning"),
     Operation("ListObjectVersions", "GET", BUCKET, versioning.list_object_versions, sub="versions"),
-    Operation("GetBucketPolicy", "GET", BUCKET, config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
+    Operation("GetBucketPolicy", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
     *stored_config("BucketCors", "cors", cors.CONFIG_KIND, Code.NoSuchCORSConfiguration, cors.put_bucket_cors),
     Operation("GetBucketLifecycleConfiguration", "GET", BUCKET, lifecycle.get_bucket_lifecycle, sub="lifecycle"),
     Operation("PutBucketLifecycleConfiguration", "PUT", BUCKET, lifecycle.put_bucket_lifecycle, sub="lifecycle"),
     Operation("DeleteBucketLifecycle", "DELETE", BUCKET, lifecycle.delete_bucket_lifecycle, sub="lifecycle"),
-    *stored_config("BucketTagging", "tagging", versioning.TAGGING_KIND, Code.NoSuchTagSet,
-                   versioning.put_bucket_tagging),
-    *stored_config("BucketEncryption", "encryption", config.ENCRYPTION_KIND,
-                   Code.ServerSideEncryptionConfigurationNotFoundError, config.put_bucket_encryption),
-    Operation("GetBucketWebsite", "GET", BUCKET, config.not_configured(Code.NoSuchWebsiteConfiguration),
+    *stored_config("BucketTagging", "tagging", tagging.TAGGING_KIND, Code.NoSuchTagSet,
+                   tagging.put_bucket_tagging),
+    *stored_config("BucketEncryption", "encryption", bucket_config.ENCRYPTION_KIND,
+                   Code.ServerSideEncryptionConfigurationNotFoundError, bucket_config.put_bucket_encryption),
+    Operation("GetBucketWebsite", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchWebsiteConfiguration),
               sub="website"),
     Operation("GetObjectLockConfiguration", "GET", BUCKET,
-              config.not_configured(Code.ObjectLockConfigurationNotFoundError), sub="object-lock"),
-    *stored_config("BucketOwnershipControls", "ownershipControls", config.OWNERSHIP_CONTROLS_KIND,
-                   Code.OwnershipControlsNotFoundError, config.put_ownership_controls),
-    *stored_config("PublicAccessBlock", "publicAccessBlock", config.PUBLIC_ACCESS_BLOCK_KIND,
-                   Code.NoSuchPublicAccessBlockConfiguration, config.put_public_access_block),
+              bucket_config.not_configured(Code.ObjectLockConfigurationNotFoundError), sub="object-lock"),
+    *stored_config("BucketOwnershipControls", "ownershipControls", bucket_config.OWNERSHIP_CONTROLS_KIND,
+                   Code.OwnershipControlsNotFoundError, bucket_config.put_ownership_controls),
+    *stored_config("PublicAccessBlock", "publicAccessBlock", bucket_config.PUBLIC_ACCESS_BLOCK_KIND,
+                   Code.NoSuchPublicAccessBlockConfiguration, bucket_config.put_public_access_block),
     Operation("GetBucketReplication", "GET", BUCKET,
-              config.not_configured(Code.ReplicationConfigurationNotFoundError), sub="replication"),
-    Operation("GetBucketLogging", "GET", BUCKET, config.empty_document("BucketLoggingStatus"), sub="logging"),
+              bucket_config.not_configured(Code.ReplicationConfigurationNotFoundError), sub="replication"),
+    Operation("GetBucketLogging", "GET", BUCKET, bucket_config.empty_document("BucketLoggingStatus"), sub="logging"),
     Operation("GetBucketNotificationConfiguration", "GET", BUCKET,
-              config.empty_document("NotificationConfiguration"), sub="notification"),
+              bucket_config.empty_document("NotificationConfiguration"), sub="notification"),
     Operation("GetBucketRequestPayment", "GET", BUCKET,
-              config.empty_document("RequestPaymentConfiguration", ("Payer", "BucketOwner")),
+              bucket_config.empty_document("RequestPaymentConfiguration", ("Payer", "BucketOwner")),
               sub="requestPayment"),
     Operation("GetBucketAccelerateConfiguration", "GET", BUCKET,
-              config.empty_document("AccelerateConfiguration"), sub="accelerate"),
+              bucket_config.empty_document("AccelerateConfiguration"), sub="accelerate"),
     Operation("DeleteObjects", "POST", BUCKET, objects.delete_objects, sub="delete"),
     Operation("ListMultipartUploads", "GET", BUCKET, multipart.list_multipart_uploads, sub="uploads"),
     Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, query_value=("list-type", "2")),
@@ -128,12 +130,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket),
     Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket),
     # object level
-    Operation("GetObjectAcl", "GET", OBJECT, config.get_object_acl, sub="acl"),
-    Operation("GetObjectTagging", "GET", OBJECT, versioning.get_object_tagging, sub="tagging"),
-    Operation("PutObjectTagging", "PUT", OBJECT, versioning.put_object_tagging, sub="tagging"),
-    Operation("DeleteObjectTagging", "DELETE", OBJECT, versioning.delete_object_tagging, sub="tagging"),
-    Operation("RestoreObject", "POST", OBJECT, versioning.restore_object, sub="restore"),
-    Operation("PutObjectAcl", "PUT", OBJECT, config.put_object_acl, sub="acl"),
+    Operation("GetObjectAcl", "GET", OBJECT, bucket_config.get_object_acl, sub="acl"),
+    Operation("GetObjectTagging", "GET", OBJECT, tagging.get_object_tagging, sub="tagging"),
+    Operation("PutObjectTagging", "PUT", OBJECT, tagging.put_object_tagging, sub="tagging"),
+    Operation("DeleteObjectTagging", "DELETE", OBJECT, tagging.delete_object_tagging, sub="tagging"),
+    Operation("RestoreObject", "POST", OBJECT, restore.restore_object, sub="restore"),
+    Operation("PutObjectAcl", "PUT", OBJECT, bucket_config.put_object_acl, sub="acl"),
     Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, sub="uploads"),
     Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, query=("uploadId",)),
     Operation("UploadPartCopy", "PUT", OBJECT, multipart.upload_part_copy, query=("partNumber", "uploadId"),
@@ -160,7 +162,7 @@ _RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
 # s3gate's own endpoints live under /_s3gate/ (no bucket can be named that: underscores are invalid).
 ADMIN_BUCKET = "_s3gate"
 ADMIN: tuple[Operation, ...] = (
-    Operation("AdminRunLifecycle", "POST", "admin/lifecycle", lifecycle.run_lifecycle),
+    Operation("AdminRunLifecycle", "POST", "admin/lifecycle", admin.run_lifecycle),
 )
 
 

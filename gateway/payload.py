@@ -19,12 +19,12 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from gateway import checksums
 from gateway.auth import Principal
-from gateway.auth.sigv4 import STREAMING_MODES, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED
 from gateway.chunked import ChunkedDecoder
-from gateway.errors import Code, S3Error
 from gateway.request import S3Request
+from gateway.wire import checksums
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.sigv4 import STREAMING_MODES, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED
 from storage_backends.base import Digests
 
 BLOCK = 512 * 1024  # small enough that concurrent uploads stay light, big enough to amortise a thread hop

@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gateway.auth.sigv4 import MAX_SKEW, parse_amz_date, signing_key
-from gateway.config import User
-from gateway.errors import Code, S3Error
+from gateway.auth.sigv4 import MAX_SKEW
+from gateway.settings import User
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.sigv4 import parse_amz_date, signing_key
 
 EXEMPT = ("policy", "x-amz-signature", "signature", "awsaccesskeyid", "file")
 

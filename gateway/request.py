@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
 
 MAX_KEY_BYTES = 1024
 

@@ -13,8 +13,8 @@ from email.utils import formatdate
 from functools import lru_cache
 from typing import Any, Protocol
 
-from gateway import xml
-from gateway.errors import S3Error
+from gateway.wire import xml
+from gateway.wire.errors import S3Error
 
 log = logging.getLogger("s3gate")
 

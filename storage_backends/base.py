@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gateway.errors import Code, S3Error
-from storage_backends.lifecycle import ARCHIVE_CLASSES, Configuration
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language",

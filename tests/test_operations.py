@@ -5,9 +5,9 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from gateway.errors import S3Error
 from gateway.operations import OPERATIONS, resolve
 from gateway.request import parse_request
+from gateway.wire.errors import S3Error
 
 MODEL = botocore.session.get_session().get_service_model("s3")
 IMPLEMENTED = {op.name for op in OPERATIONS}

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from gateway.auth import sigv2, sigv4
 from gateway.auth.sigv4 import ChunkSigner
-from gateway.config import User
-from gateway.errors import Code, S3Error
 from gateway.request import S3Request
+from gateway.settings import User
+from gateway.wire.errors import Code, S3Error
 
 
 @dataclass(frozen=True, slots=True)

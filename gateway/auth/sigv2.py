@@ -12,10 +12,11 @@ import hmac
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from gateway.auth.sigv4 import MAX_SKEW, _iso, _parse_http_date, parse_amz_date
-from gateway.config import User
-from gateway.errors import Code, S3Error
+from gateway.auth.sigv4 import MAX_SKEW, _iso, _parse_http_date
 from gateway.request import S3Request
+from gateway.settings import User
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.sigv4 import parse_amz_date
 
 # Sub-resources that are part of the V2 canonical resource (as botocore's HmacV1Auth signs them).
 SUBRESOURCES = frozenset({

@@ -2,49 +2,43 @@
 
 The canonical request follows AWS's rules for S3: the path is URI-encoded once (not
 normalised), query parameters are decoded, re-encoded and sorted, signed header values are
-trimmed with inner runs of spaces folded. Signing keys are cached per (secret, day, region).
+trimmed with inner runs of spaces folded. The signing math lives in ``gateway.wire.sigv4``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
-from urllib.parse import quote, unquote
 
-from gateway.config import User
-from gateway.errors import Code, S3Error
 from gateway.request import S3Request
+from gateway.settings import User
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.sigv4 import (
+    ALGORITHM,
+    EMPTY_SHA256,
+    STREAMING_MODES,
+    STREAMING_SIGNED,
+    STREAMING_SIGNED_TRAILER,
+    STREAMING_UNSIGNED_TRAILER,
+    UNSIGNED,
+    canonical_query,
+    canonical_uri,
+    header_block,
+    hmac_hex,
+    parse_amz_date,
+    signing_key,
+    string_to_sign,
+)
 
-ALGORITHM = "AWS4-HMAC-SHA256"
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_SKEW = timedelta(minutes=15)
 MAX_PRESIGN_EXPIRY = 7 * 24 * 3600
-
-UNSIGNED = "UNSIGNED-PAYLOAD"
-STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-STREAMING_MODES = (STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER)
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_SPACES = re.compile(r" +")
 
-
-@lru_cache(maxsize=1024)
-def signing_key(secret: str, day: str, region: str, service: str) -> bytes:
-    key = hmac.new(("AWS4" + secret).encode(), day.encode(), hashlib.sha256).digest()
-    key = hmac.new(key, region.encode(), hashlib.sha256).digest()
-    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
-    return hmac.new(key, b"aws4_request", hashlib.sha256).digest()
-
-
-def hmac_hex(key: bytes, message: str) -> str:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+__all__ = ["ALGORITHM", "STREAMING_MODES", "STREAMING_SIGNED", "STREAMING_SIGNED_TRAILER",
+           "STREAMING_UNSIGNED_TRAILER", "UNSIGNED", "ChunkSigner", "verify_header", "verify_presigned"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,61 +66,10 @@ class V4Result:
     signer: ChunkSigner | None
 
 
-# Text already in canonical form: unreserved characters, plus escapes (upper-case hex) of
-# characters that must stay escaped. Most paths and queries are, so they skip decode/re-encode.
-_CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
-_CANONICAL_NAME = re.compile(r"[A-Za-z0-9\-._~]*")
-_CANONICAL_VALUE = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*")
-_CANONICAL_PAIR = r"[A-Za-z0-9\-._~]+(?:=(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*)?"
-_CANONICAL_QUERY = re.compile(rf"{_CANONICAL_PAIR}(?:&{_CANONICAL_PAIR})*")
-_ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
-
-
-def canonical_uri(raw_path: str) -> str:
-    if _CANONICAL_PATH.fullmatch(raw_path):
-        return raw_path
-    return quote(unquote(raw_path), safe="/~")
-
-
-def canonical_query(query_string: str, exclude: str | None = None) -> str:
-    if _CANONICAL_QUERY.fullmatch(query_string) and not ("%" in query_string
-                                                         and _ESCAPED_UNRESERVED.search(query_string)):
-        # The usual case (every SDK's presigned URL): already canonical, only the order may differ.
-        fast = [(name, value) for name, _, value in (part.partition("=") for part in query_string.split("&"))
-                if name != exclude]
-        fast.sort()
-        return "&".join([f"{n}={v}" for n, v in fast])
-    pairs: list[tuple[str, str]] = []
-    for part in query_string.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if not (_CANONICAL_NAME.fullmatch(name) and _CANONICAL_VALUE.fullmatch(value)
-                and not ("%" in value and _ESCAPED_UNRESERVED.search(value))):
-            name, value = quote(unquote(name), safe="~"), quote(unquote(value), safe="~")
-        if (unquote(name) if "%" in name else name) == exclude:
-            continue
-        pairs.append((name, value))
-    pairs.sort()
-    return "&".join(f"{n}={v}" for n, v in pairs)
-
-
-def header_block(pairs: Iterable[tuple[str, str]]) -> str:
-    """Canonical header lines: values trimmed, inner runs of spaces folded."""
-    return "".join(f"{name}:{_SPACES.sub(' ', value.strip())}\n" for name, value in pairs)
-
-
 def canonical_headers(req: S3Request, signed: list[str], host: str | None = None) -> str:
     # A signed header that did not arrive canonicalises as empty: the signature then fails.
     return header_block((name, host if name == "host" and host is not None else req.headers.get(name, ""))
                         for name in signed)
-
-
-def string_to_sign(method: str, uri: str, query: str, headers: str, signed_list: str, payload_hash: str,
-                   amz_date: str, scope: str) -> tuple[str, str]:
-    """(canonical request, string to sign): shared by verification and the upstream client's signing."""
-    creq = "\n".join((method, uri, query, headers, signed_list, payload_hash))
-    return creq, "\n".join((ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()))
 
 
 def _host_variants(req: S3Request) -> list[str]:
@@ -137,17 +80,6 @@ def _host_variants(req: S3Request) -> list[str]:
     if not host.endswith("]") and ":" not in host.rsplit("]", 1)[-1]:
         return [host + default]
     return []
-
-
-def parse_amz_date(value: str) -> datetime | None:
-    """``20261125T160117Z`` (parsed by hand: strptime costs more than the rest of the check)."""
-    if len(value) != 16 or value[8] != "T" or value[15] != "Z" or not (value[:8] + value[9:15]).isdigit():
-        return None
-    try:
-        return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]), int(value[11:13]),
-                        int(value[13:15]), tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _iso(dt: datetime) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import parse_int
 from gateway.handlers.multipart import MAX_PARTS, checksum_elements
 from gateway.responses import Response, http_date, xml_response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ObjectInfo, ObjectParts
 
 ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})

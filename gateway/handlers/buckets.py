@@ -7,10 +7,10 @@ import binascii
 import ipaddress
 import re
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.responses import Response, xml_response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 
 CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
                "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from gateway import checksums, conditions, objectmeta, xml
+from gateway import conditions, objectmeta
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl
 from gateway.handlers.objects import write_conditions
 from gateway.request import parse_query, validate_key
 from gateway.responses import Response, quote_etag, xml_response
+from gateway.wire import checksums, xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import NewObject, ObjectInfo
 
 MAX_COPY_SIZE = 5 * 1024**3

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import decode_token, encode_token, int_param
 from gateway.responses import Response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ListPage, ObjectInfo
 
 MAX_KEYS = 1000

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from gateway import checksums, conditions, objectmeta, xml
+from gateway import conditions, objectmeta
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl, int_param, owner_element
 from gateway.handlers.copy import parse_copy_source
 from gateway.handlers.listing import encoder
 from gateway.handlers.objects import write_conditions
 from gateway.payload import client_checksum
 from gateway.responses import Response, quote_etag, xml_response
+from gateway.wire import checksums, xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ByteRange, Checksum, CompletedPart, UploadInfo
 
 MAX_PART_SIZE = 5 * 1024**3

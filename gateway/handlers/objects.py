@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from gateway import checksums, conditions, objectmeta, xml
+from gateway import conditions, objectmeta
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
+from gateway.wire import checksums, xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ObjectInfo, ObjectStream, WriteConditions
 
 MAX_PUT_SIZE = 5 * 1024**3

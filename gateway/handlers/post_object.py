@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from gateway import checksums, forms, objectmeta, post_policy, xml
+from gateway import forms, objectmeta, post_policy
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import CANNED_ACLS
 from gateway.handlers.objects import MAX_PUT_SIZE
 from gateway.payload import receive_stream, verified_stream
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
+from gateway.wire import checksums, xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import NewObject
 
 SUCCESS_STATUSES = {"200": 200, "201": 201, "204": 204}

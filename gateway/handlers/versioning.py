@@ -1,17 +1,14 @@
-"""Bucket versioning, ListObjectVersions, object tagging and RestoreObject."""
+"""Bucket versioning and ListObjectVersions."""
 
 from __future__ import annotations
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import int_param
 from gateway.handlers.listing import MAX_KEYS, Encode, common_prefixes, encoder, owner_text
-from gateway.objectmeta import validate_tags
 from gateway.responses import Response, xml_response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ObjectInfo
-
-TAGGING_KIND = "tagging"
 
 
 async def put_bucket_versioning(ctx: Context) -> Response:
@@ -75,77 +72,3 @@ def _version_entry(ctx: Context, v: ObjectInfo, enc: Encode) -> str:
         body = (f"<ETag>&quot;{xml.escape(v.etag)}&quot;</ETag>{checksum}<Size>{v.size}</Size>"
                 f"<StorageClass>{v.storage_class}</StorageClass>")
     return f"{head}{body}{owner_text(ctx, v.owner_id)}</{tag}>"
-
-
-# -- tags -----------------------------------------------------------------------------------------
-def parse_tagging(doc: xml.Element) -> dict[str, str]:
-    tag_set = xml.child(doc, "TagSet")
-    if tag_set is None:
-        raise S3Error(Code.MalformedXML)
-    pairs = []
-    for tag in xml.children(tag_set, "Tag"):
-        key, value = xml.text(tag, "Key"), xml.text(tag, "Value")
-        if key is None or value is None:
-            raise S3Error(Code.MalformedXML)
-        pairs.append((key, value))
-    return validate_tags(pairs)
-
-
-def render_tagging(tags: dict[str, str]) -> xml.Element:
-    root = xml.document("Tagging")
-    tag_set = xml.sub(root, "TagSet")
-    for key, value in tags.items():
-        tag = xml.sub(tag_set, "Tag")
-        xml.subs(tag, [("Key", key), ("Value", value)])
-    return root
-
-
-def _version_header(version_id: str | None) -> dict[str, str]:
-    return {"x-amz-version-id": version_id} if version_id is not None else {}
-
-
-async def get_object_tagging(ctx: Context) -> Response:
-    version_id, tags = await ctx.backend.get_object_tagging(ctx.bucket, ctx.key,
-                                                             version_id=ctx.req.query.get("versionId"))
-    return xml_response(render_tagging(tags), headers=_version_header(version_id))
-
-
-async def put_object_tagging(ctx: Context) -> Response:
-    tags = parse_tagging(await ctx.read_xml("Tagging"))
-    version_id = await ctx.backend.put_object_tagging(ctx.bucket, ctx.key, tags,
-                                                      version_id=ctx.req.query.get("versionId"))
-    return Response(200, _version_header(version_id))
-
-
-async def delete_object_tagging(ctx: Context) -> Response:
-    version_id = await ctx.backend.put_object_tagging(ctx.bucket, ctx.key, {},
-                                                      version_id=ctx.req.query.get("versionId"))
-    return Response(204, _version_header(version_id))
-
-
-async def put_bucket_tagging(ctx: Context) -> Response:
-    ctx.require_integrity_header()
-    tags = parse_tagging(await ctx.read_xml("Tagging"))
-    document = xml.render(render_tagging(tags)).decode("utf-8")
-    await ctx.backend.put_bucket_config(ctx.bucket, TAGGING_KIND, document)
-    return Response(204)
-
-
-# -- archives ---------------------------------------------------------------------------------------
-async def restore_object(ctx: Context) -> Response:
-    doc = await ctx.read_xml("RestoreRequest")
-    raw_days = xml.text(doc, "Days")
-    try:
-        days = int(raw_days) if raw_days is not None else 0
-    except ValueError:
-        raise S3Error(Code.MalformedXML) from None
-    if days < 1:
-        raise S3Error(Code.InvalidArgument, "Days must be a positive integer for restore requests.",
-                      ArgumentName="Days")
-    params = xml.child(doc, "GlacierJobParameters")
-    tier = xml.text(params, "Tier") if params is not None else None
-    if tier is not None and tier not in ("Expedited", "Standard", "Bulk"):
-        raise S3Error(Code.MalformedXML)
-    started = await ctx.backend.restore_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"),
-                                               days=days)
-    return Response(202 if started else 200)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway.errors import Code, S3Error
-from storage_backends.lifecycle import ARCHIVE_CLASSES, Configuration
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 from storage_backends.local import metadata as md
 from storage_backends.local import sqlstore
 from storage_backends.local.core import LIFECYCLE_KIND

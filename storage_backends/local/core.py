@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import DAY_MS, Clock, Configuration, expiration_of
 from storage_backends.base import BucketInfo, ObjectInfo, Restore
-from storage_backends.lifecycle import DAY_MS, Clock, Configuration, expiration_of
 from storage_backends.local import metadata as md
 from storage_backends.local.blobs import BlobStore
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Protocol, TypeVar
 
-from storage_backends.lifecycle import CLASS_RANK, Clock, Configuration, Rule, Transition
+from gateway.wire.lifecycle_rules import CLASS_RANK, Clock, Configuration, Rule, Transition
 from storage_backends.local import metadata as md
 from storage_backends.local import uploads
 from storage_backends.local.listing import successor

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import BucketInfo, Checksum, NewObject, ObjectInfo, WriteConditions
 from storage_backends.local import sqlstore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway import checksums
+from gateway.wire import checksums
 from storage_backends.base import Body as RequestBody
 from storage_backends.base import (
     ByteRange,

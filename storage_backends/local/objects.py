@@ -8,8 +8,9 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 
-from gateway import checksums
-from gateway.errors import Code, S3Error
+from gateway.wire import checksums
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import expiration_of
 from storage_backends.base import Body as RequestBody
 from storage_backends.base import (
     BucketInfo,
@@ -24,7 +25,6 @@ from storage_backends.base import (
     VersionsPage,
     WriteConditions,
 )
-from storage_backends.lifecycle import expiration_of
 from storage_backends.local import metadata as md
 from storage_backends.local import uploads
 from storage_backends.local.blobs import read_fd

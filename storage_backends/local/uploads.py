@@ -15,8 +15,8 @@ import os
 import sqlite3
 from typing import cast
 
-from gateway import checksums
-from gateway.errors import Code, S3Error
+from gateway.wire import checksums
+from gateway.wire.errors import Code, S3Error
 from storage_backends.base import (
     Checksum,
     CompletedPart,

@@ -20,8 +20,9 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
-from gateway import xml
-from gateway.errors import Code, S3Error
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import Configuration
 from storage_backends.base import (
     Body,
     BucketInfo,
@@ -40,16 +41,16 @@ from storage_backends.base import (
     VersionsPage,
     WriteConditions,
 )
-from storage_backends.lifecycle import Configuration
-from storage_backends.upstream import documents, errors, wire
-from storage_backends.upstream.bodies import Outgoing, outgoing
-from storage_backends.upstream.client import (
+from storage_backends.s3client import errors
+from storage_backends.s3client.client import (
     UpstreamClient,
     UpstreamConfig,
     credential_source,
     object_path,
     response_headers,
 )
+from storage_backends.upstream import documents, wire
+from storage_backends.upstream.bodies import Outgoing, outgoing
 
 UPLOAD_CACHE = 4096
 
@@ -445,7 +446,7 @@ class UpstreamBackend:
 
     async def get_bucket_lifecycle(self, bucket: str) -> Configuration | None:
         """The upstream's rules, read through the gateway's own LifecycleConfiguration parser."""
-        from gateway.lifecycle import parse_configuration
+        from gateway.wire.lifecycle_xml import parse_configuration
 
         try:
             headers, body = await self.up.request("GET", bucket, query={"lifecycle": ""}, missing=Code.NoSuchBucket)
@@ -457,7 +458,7 @@ class UpstreamBackend:
                                    headers.get("x-amz-transition-default-minimum-object-size"))
 
     async def put_bucket_lifecycle(self, bucket: str, config: Configuration | None) -> None:
-        from gateway.lifecycle import render_configuration
+        from gateway.wire.lifecycle_xml import render_configuration
 
         if config is None:
             await self.up.request("DELETE", bucket, query={"lifecycle": ""}, missing=Code.NoSuchBucket)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from gateway import checksums
-from gateway.auth.sigv4 import STREAMING_UNSIGNED_TRAILER
+from gateway.wire import checksums
+from gateway.wire.sigv4 import STREAMING_UNSIGNED_TRAILER
 from storage_backends.base import Body
 
 FRAME = 1024 * 1024  # aws-chunked chunk size: fixed, so the framed length is known up front

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote
 
-from gateway import checksums, xml
+from gateway.wire import checksums, xml
 from storage_backends.base import (
     Checksum,
     CompletedPart,
@@ -19,7 +19,7 @@ from storage_backends.base import (
     ObjectParts,
     PartInfo,
 )
-from storage_backends.upstream.errors import from_document
+from storage_backends.s3client.errors import from_document
 from storage_backends.upstream.wire import unquote_etag
 
 

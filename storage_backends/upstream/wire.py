@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode
 
-from gateway import checksums
+from gateway.wire import checksums
 from storage_backends.base import CONTENT_HEADERS, Checksum, NewObject, ObjectInfo, Restore, WriteConditions
 
 META_PREFIX = "x-amz-meta-"

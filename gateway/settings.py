@@ -232,7 +232,7 @@ def settings_from_values(values: dict[str, str | None]) -> Settings:
 
 def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
     """``GLACIER=/mnt/cold,DEEP_ARCHIVE=/mnt/cold`` -> ((class, dir), ...)."""
-    from storage_backends.lifecycle import TRANSITION_CLASSES
+    from gateway.wire.lifecycle_rules import TRANSITION_CLASSES
 
     pairs = []
     for item in raw.split(","):

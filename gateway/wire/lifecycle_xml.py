@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway import xml
-from gateway.errors import Code, S3Error
-from storage_backends.lifecycle import (
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import (
     DEFAULT_MIN_TRANSITION_SIZE,
     TRANSITION_CLASSES,
     Configuration,

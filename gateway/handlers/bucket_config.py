@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from gateway import xml
 from gateway.context import Context
-from gateway.errors import Code, S3Error
 from gateway.handlers.buckets import check_canned_acl, owner_element
 from gateway.responses import Response, xml_response
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 
 Handler = Callable[[Context], Awaitable[Response]]
 

@@ -1,6 +1,6 @@
 """Lifecycle rules as data: what a rule selects, what it does, and when.
 
-The gateway turns ``LifecycleConfiguration`` XML into these types (``gateway/lifecycle.py``);
+The gateway turns ``LifecycleConfiguration`` XML into these types (``gateway/wire/lifecycle_xml.py``);
 backends store them as JSON and enforce them. Time is counted on the lifecycle clock
 (:class:`Clock`): real time, plus an offset an administrator can advance, with a "day" that can
 be shortened (``--lifecycle-day-seconds``) so tests and demos need not wait for days.

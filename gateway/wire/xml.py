@@ -16,7 +16,7 @@ from typing import TypeAlias, cast
 
 from lxml import etree
 
-from gateway.errors import Code, S3Error
+from gateway.wire.errors import Code, S3Error
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'

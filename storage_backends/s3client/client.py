@@ -17,8 +17,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gateway import xml
-from gateway.auth.sigv4 import (
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
+from gateway.wire.sigv4 import (
     ALGORITHM,
     canonical_query,
     canonical_uri,
@@ -27,8 +28,7 @@ from gateway.auth.sigv4 import (
     signing_key,
     string_to_sign,
 )
-from gateway.errors import Code, S3Error
-from storage_backends.upstream import errors
+from storage_backends.s3client import errors
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_ERROR_BODY = 64 * 1024

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from gateway import xml
-from gateway.errors import Code, S3Error
+from gateway.wire import xml
+from gateway.wire.errors import Code, S3Error
 
 # Fields of an upstream <Error> that are not passed on to the gateway's client.
 HIDDEN_FIELDS = frozenset({
