@@ -28,6 +28,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
     parser.add_argument("--duration", type=float, help="seconds per small-object load run (default 4, quick 2)")
     parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}")
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also run another checkout of s3gate (with its own .venv) as the peer 'baseline', "
+                        "to measure a change before and after in one run")
     parser.add_argument("--workers", default="1",
                         help="s3gate --workers; a comma list (1,2) benchmarks each as s3gate-wN")
     parser.add_argument("--workloads", default=",".join(w for w in WORKLOADS if w != "profile"),
@@ -72,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
             plan_peers += [peers.s3gate(w, "s3gate" if len(workers) == 1 else f"s3gate-w{w}") for w in workers]
         else:
             plan_peers.append({"moto": peers.moto, "s3rver": peers.s3rver, "nginx": peers.nginx}[name]())
+    if args.baseline is not None:
+        if not (args.baseline / ".venv" / "bin" / "s3gate").exists():
+            print(f"bench: {args.baseline}/.venv/bin/s3gate not found (pip install -e the checkout into its .venv)",
+                  file=sys.stderr)
+            return 2
+        plan_peers.append(peers.s3gate(workers[0], "baseline", checkout=args.baseline.resolve()))
     sizes = workloads.QUICK if args.quick else workloads.FULL
     if args.duration:
         sizes = replace(sizes, duration_s=args.duration)

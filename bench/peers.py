@@ -45,8 +45,9 @@ class Peer:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def s3gate(workers: int, name: str = "s3gate") -> Peer:
-    exe = venv_tool("s3gate")
+def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> Peer:
+    """This tree's s3gate, or (``checkout``) another checkout's, run from that checkout's own venv."""
+    exe = str(checkout / ".venv" / "bin" / "s3gate") if checkout is not None else venv_tool("s3gate")
     base = [exe] if exe else [sys.executable, "-m", "gateway"]
 
     def command(port: int, data: Path) -> list[str]:
