@@ -256,3 +256,19 @@ def test_object_attributes():
             params.object_attributes(req)
         check(exc, "InvalidArgument", "Invalid attribute name specified.", ArgumentName="x-amz-object-attributes",
               ArgumentValue=raw or "")
+
+
+# --- layering ---
+
+def test_no_handler_module_imports_another():
+    import ast
+    from pathlib import Path
+
+    import gateway.handlers
+
+    package = Path(gateway.handlers.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            assert not any(n.startswith("gateway.handlers") for n in names), (path.name, names)
