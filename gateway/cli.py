@@ -17,36 +17,12 @@ from gateway import __version__
 from gateway.settings import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_SECRET_KEY,
-    ENV_VARS,
+    OPTIONS,
     ConfigError,
     Settings,
     settings_from_values,
+    settings_to_env,
 )
-
-FLAG_HELP = {
-    "host": "address to listen on (default 127.0.0.1)",
-    "port": "port to listen on (default 9000)",
-    "data-dir": "where objects and metadata are kept (default ./s3gate-data)",
-    "region": "the region this endpoint serves (default us-east-1)",
-    "users": 'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id"}]}',
-    "workers": "worker processes (default 1)",
-    "certfile": "TLS certificate (PEM); serve HTTPS",
-    "keyfile": "TLS private key (PEM)",
-    "domain": "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)",
-    "lifecycle-day-seconds": "length of a lifecycle 'day' in seconds, to test rules quickly (default 86400)",
-    "restore-delay-seconds": "how long RestoreObject takes for GLACIER/DEEP_ARCHIVE (default 5)",
-    "storage-class-dir": "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]",
-    "backend": "where objects live: local (the data dir, default) or upstream (another S3 endpoint)",
-    "upstream-endpoint": "the S3 endpoint to forward to, http(s)://host[:port] (--backend upstream)",
-    "upstream-region": "region the upstream signatures are made for (default us-east-1)",
-    "upstream-access-key": "upstream access key (default: the AWS credential chain)",
-    "upstream-secret-key": "upstream secret key (default: the AWS credential chain)",
-    "upstream-addressing-style": "path (default) or virtual: how buckets appear in upstream URLs",
-    "upstream-ca-bundle": "PEM file of CAs to trust for an HTTPS upstream (default: the system's)",
-    "upstream-insecure": "do not verify the upstream's TLS certificate (testing only)",
-    "upstream-timeout": "seconds to wait for the upstream to connect or send anything (default 60)",
-}
-SWITCHES = {"upstream-insecure"}  # flags that take no value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,32 +33,28 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Run the gateway. Every flag can also be set as S3GATE_<FLAG>; "
                                 "root credentials come from S3GATE_ACCESS_KEY / S3GATE_SECRET_KEY "
                                 f"(default {DEFAULT_ACCESS_KEY} / {DEFAULT_SECRET_KEY}).")
-    for flag, text in FLAG_HELP.items():
-        if flag in SWITCHES:
-            serve.add_argument(f"--{flag}", action="store_const", const="true", default=None,
-                               help=f"{text} [env {ENV_VARS[flag][0]}=true]")
+    for option in OPTIONS:
+        if option.flag is None:
+            continue
+        if option.switch:
+            serve.add_argument(f"--{option.flag}", action="store_const", const="true", default=None,
+                               help=f"{option.help} [env {option.env}=true]")
         else:
-            serve.add_argument(f"--{flag}", default=None, help=f"{text} [env {ENV_VARS[flag][0]}]")
+            serve.add_argument(f"--{option.flag}", default=None, help=f"{option.help} [env {option.env}]")
     return parser
 
 
 def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    """Each setting from its flag, else its environment variable, else its default."""
     values: dict[str, str | None] = {}
-    for flag, (env, field_name) in ENV_VARS.items():
-        cli_value = getattr(args, flag.replace("-", "_"), None)
-        values[field_name] = cli_value if cli_value is not None else environ.get(env)
+    for option in OPTIONS:
+        cli_value = getattr(args, option.flag.replace("-", "_"), None) if option.flag else None
+        values[option.field] = cli_value if cli_value is not None else environ.get(option.env)
     return settings_from_values(values)
 
 
 def export(settings: Settings, environ: dict[str, str]) -> None:
-    for _flag, (env, field_name) in ENV_VARS.items():
-        value = getattr(settings, field_name)
-        if field_name == "domains":
-            value = ",".join(value)
-        elif field_name == "storage_class_dirs":
-            value = ",".join(f"{c}={d}" for c, d in value) or None
-        if value is not None:
-            environ[env] = str(value)
+    environ.update(settings_to_env(settings))
 
 
 def banner(settings: Settings) -> str:

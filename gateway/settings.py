@@ -1,5 +1,10 @@
 """Settings: every ``s3gate serve`` flag, its ``S3GATE_*`` variable, its default.
 
+:data:`OPTIONS` is the one table of settings: ``gateway.cli`` builds its flags and help from it,
+:func:`settings_from_values` parses with it, :func:`settings_to_env` exports with it. A new
+setting is a :class:`Settings` field (its type and default) plus one :class:`Option` row; a rule
+between fields is one more function in :data:`CHECKS`.
+
 The CLI and the ASGI factory both build :class:`Settings` from the environment, so a
 multi-worker uvicorn (which re-imports the app in each process) sees the same values.
 """
@@ -9,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_ACCESS_KEY = "s3gate"
@@ -114,120 +121,63 @@ class Settings:
         return table
 
 
-# flag name -> (environment variable, Settings field)
-ENV_VARS: dict[str, tuple[str, str]] = {
-    "host": ("S3GATE_HOST", "host"),
-    "port": ("S3GATE_PORT", "port"),
-    "data-dir": ("S3GATE_DATA_DIR", "data_dir"),
-    "region": ("S3GATE_REGION", "region"),
-    "users": ("S3GATE_USERS", "users_file"),
-    "workers": ("S3GATE_WORKERS", "workers"),
-    "certfile": ("S3GATE_CERTFILE", "certfile"),
-    "keyfile": ("S3GATE_KEYFILE", "keyfile"),
-    "domain": ("S3GATE_DOMAIN", "domains"),
-    "lifecycle-day-seconds": ("S3GATE_LIFECYCLE_DAY_SECONDS", "lifecycle_day_seconds"),
-    "restore-delay-seconds": ("S3GATE_RESTORE_DELAY_SECONDS", "restore_delay_seconds"),
-    "storage-class-dir": ("S3GATE_STORAGE_CLASS_DIR", "storage_class_dirs"),
-    "access-key": ("S3GATE_ACCESS_KEY", "access_key"),
-    "secret-key": ("S3GATE_SECRET_KEY", "secret_key"),
-    "backend": ("S3GATE_BACKEND", "backend"),
-    "upstream-endpoint": ("S3GATE_UPSTREAM_ENDPOINT", "upstream_endpoint"),
-    "upstream-region": ("S3GATE_UPSTREAM_REGION", "upstream_region"),
-    "upstream-access-key": ("S3GATE_UPSTREAM_ACCESS_KEY", "upstream_access_key"),
-    "upstream-secret-key": ("S3GATE_UPSTREAM_SECRET_KEY", "upstream_secret_key"),
-    "upstream-addressing-style": ("S3GATE_UPSTREAM_ADDRESSING_STYLE", "upstream_addressing_style"),
-    "upstream-ca-bundle": ("S3GATE_UPSTREAM_CA_BUNDLE", "upstream_ca_bundle"),
-    "upstream-insecure": ("S3GATE_UPSTREAM_INSECURE", "upstream_insecure"),
-    "upstream-timeout": ("S3GATE_UPSTREAM_TIMEOUT", "upstream_timeout"),
-}
+# --- parsing one raw value (a flag or an S3GATE_* variable) ----------------------------------------
+
+Parse = Callable[[str], object]
+Render = Callable[[Any], "str | None"]
 BACKENDS = ("local", "upstream")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _upstream_options(settings: Settings) -> list[str]:
-    """The --upstream-* options that were set to something other than their default."""
-    defaults = Settings()
-    return [f"--{flag}" for flag, (_, name) in ENV_VARS.items()
-            if flag.startswith("upstream-") and getattr(settings, name) != getattr(defaults, name)]
+def _text(raw: str) -> str:
+    return raw
 
 
-def _check_upstream(settings: Settings) -> None:
-    if settings.backend not in BACKENDS:
-        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {settings.backend!r}")
-    if settings.backend != "upstream":
-        given = _upstream_options(settings)
-        if given:
-            raise ConfigError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} only used with --backend "
-                              f"upstream (the backend is {settings.backend!r})")
-        return
-    endpoint = settings.upstream_endpoint
-    if not endpoint:
-        raise ConfigError("--backend upstream needs --upstream-endpoint URL (or S3GATE_UPSTREAM_ENDPOINT)")
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
-            or parts.query or parts.fragment or parts.username:
-        raise ConfigError(f"--upstream-endpoint must look like http(s)://host[:port], got {endpoint!r}")
+def _whole_number(name: str, raw: str) -> int:
     try:
-        parts.port  # noqa: B018 - raises on a bad port
+        return int(raw)
     except ValueError:
-        raise ConfigError(f"--upstream-endpoint has a bad port: {endpoint!r}") from None
-    if bool(settings.upstream_access_key) != bool(settings.upstream_secret_key):
-        raise ConfigError("--upstream-access-key and --upstream-secret-key go together (or set neither to use "
-                          "the AWS credential chain)")
-    if settings.upstream_addressing_style not in ("path", "virtual"):
-        raise ConfigError(f"--upstream-addressing-style must be path or virtual, got "
-                          f"{settings.upstream_addressing_style!r}")
-    if settings.upstream_ca_bundle and not os.path.isfile(settings.upstream_ca_bundle):
-        raise ConfigError(f"--upstream-ca-bundle {settings.upstream_ca_bundle}: no such file")
-    if settings.upstream_ca_bundle and settings.upstream_insecure:
-        raise ConfigError("--upstream-ca-bundle and --upstream-insecure contradict each other")
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def settings_from_values(values: dict[str, str | None]) -> Settings:
-    """Validate raw string values (keyed by Settings field) into Settings."""
-    kwargs: dict[str, object] = {}
-    for name, raw in values.items():
-        if raw is None or raw == "":
-            continue
-        if name in ("port", "workers"):
-            try:
-                number = int(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-            if name == "port" and not 0 <= number <= 65535:
-                raise ConfigError(f"port must be 0-65535, got {number}")
-            if name == "workers" and number < 1:
-                raise ConfigError(f"workers must be at least 1, got {number}")
-            kwargs[name] = number
-        elif name == "domains":
-            kwargs[name] = tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
-        elif name in ("lifecycle_day_seconds", "restore_delay_seconds", "upstream_timeout"):
-            try:
-                seconds = float(raw)
-            except ValueError:
-                raise ConfigError(f"{name.replace('_', '-')} must be a number of seconds, got {raw!r}") from None
-            if seconds < 0 or (seconds == 0 and name != "restore_delay_seconds"):
-                raise ConfigError(f"{name.replace('_', '-')} must be positive, got {raw!r}")
-            kwargs[name] = seconds
-        elif name == "storage_class_dirs":
-            kwargs[name] = _class_dirs(raw)
-        elif name == "upstream_insecure":
-            if raw.lower() not in _TRUE + _FALSE:
-                raise ConfigError(f"upstream insecure must be true or false, got {raw!r}")
-            kwargs[name] = raw.lower() in _TRUE
-        else:
-            kwargs[name] = raw
-    users_file = kwargs.get("users_file")
-    kwargs["users"] = tuple(load_users_file(str(users_file))) if users_file else ()
-    settings = Settings(**kwargs)  # type: ignore[arg-type]
-    if bool(settings.certfile) != bool(settings.keyfile):
-        raise ConfigError("--certfile and --keyfile go together")
-    for path in (settings.certfile, settings.keyfile):
-        if path and not os.path.isfile(path):
-            raise ConfigError(f"TLS file {path}: no such file")
-    settings.user_table()  # duplicate access keys stop start-up here
-    _check_upstream(settings)
-    return settings
+def _port(raw: str) -> int:
+    number = _whole_number("port", raw)
+    if not 0 <= number <= 65535:
+        raise ConfigError(f"port must be 0-65535, got {number}")
+    return number
+
+
+def _workers(raw: str) -> int:
+    number = _whole_number("workers", raw)
+    if number < 1:
+        raise ConfigError(f"workers must be at least 1, got {number}")
+    return number
+
+
+def _domains(raw: str) -> tuple[str, ...]:
+    return tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
+
+
+def _seconds(name: str, *, allow_zero: bool = False) -> Parse:
+    def parse(raw: str) -> float:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if seconds < 0 or (seconds == 0 and not allow_zero):
+            raise ConfigError(f"{name} must be positive, got {raw!r}")
+        return seconds
+
+    return parse
+
+
+def _boolean(name: str) -> Parse:
+    def parse(raw: str) -> bool:
+        if raw.lower() not in _TRUE + _FALSE:
+            raise ConfigError(f"{name} must be true or false, got {raw!r}")
+        return raw.lower() in _TRUE
+
+    return parse
 
 
 def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
@@ -247,6 +197,176 @@ def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+def _render_class_dirs(value: tuple[tuple[str, str], ...]) -> str | None:
+    return ",".join(f"{c}={d}" for c, d in value) or None
+
+
+# --- the table --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: its ``Settings`` field, ``S3GATE_*`` variable, ``--flag``, help, parser and renderer.
+
+    The default is the ``Settings`` field's. An empty value (flag or variable) means the default.
+    """
+
+    field: str
+    env: str
+    flag: str | None  # None: set by the environment only
+    help: str = ""
+    parse: Parse = _text  # raw string -> value; raises ConfigError
+    render: Render = str  # value -> its S3GATE_* string (None: leave the variable unset)
+    switch: bool = False  # a flag that takes no value and means "true"
+
+    @property
+    def default(self) -> object:
+        return _DEFAULTS[self.field]
+
+
+_DEFAULTS = {f.name: f.default for f in fields(Settings)}
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", "S3GATE_HOST", "host", "address to listen on (default 127.0.0.1)"),
+    Option("port", "S3GATE_PORT", "port", "port to listen on (default 9000)", _port),
+    Option("data_dir", "S3GATE_DATA_DIR", "data-dir", "where objects and metadata are kept (default ./s3gate-data)"),
+    Option("region", "S3GATE_REGION", "region", "the region this endpoint serves (default us-east-1)"),
+    Option("users_file", "S3GATE_USERS", "users",
+           'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id"}]}'),
+    Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", _workers),
+    Option("certfile", "S3GATE_CERTFILE", "certfile", "TLS certificate (PEM); serve HTTPS"),
+    Option("keyfile", "S3GATE_KEYFILE", "keyfile", "TLS private key (PEM)"),
+    Option("domains", "S3GATE_DOMAIN", "domain",
+           "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)", _domains,
+           ",".join),
+    Option("lifecycle_day_seconds", "S3GATE_LIFECYCLE_DAY_SECONDS", "lifecycle-day-seconds",
+           "length of a lifecycle 'day' in seconds, to test rules quickly (default 86400)",
+           _seconds("lifecycle-day-seconds")),
+    Option("restore_delay_seconds", "S3GATE_RESTORE_DELAY_SECONDS", "restore-delay-seconds",
+           "how long RestoreObject takes for GLACIER/DEEP_ARCHIVE (default 5)",
+           _seconds("restore-delay-seconds", allow_zero=True)),
+    Option("storage_class_dirs", "S3GATE_STORAGE_CLASS_DIR", "storage-class-dir",
+           "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", _class_dirs,
+           _render_class_dirs),
+    Option("access_key", "S3GATE_ACCESS_KEY", None),
+    Option("secret_key", "S3GATE_SECRET_KEY", None),
+    Option("backend", "S3GATE_BACKEND", "backend",
+           "where objects live: local (the data dir, default) or upstream (another S3 endpoint)"),
+    Option("upstream_endpoint", "S3GATE_UPSTREAM_ENDPOINT", "upstream-endpoint",
+           "the S3 endpoint to forward to, http(s)://host[:port] (--backend upstream)"),
+    Option("upstream_region", "S3GATE_UPSTREAM_REGION", "upstream-region",
+           "region the upstream signatures are made for (default us-east-1)"),
+    Option("upstream_access_key", "S3GATE_UPSTREAM_ACCESS_KEY", "upstream-access-key",
+           "upstream access key (default: the AWS credential chain)"),
+    Option("upstream_secret_key", "S3GATE_UPSTREAM_SECRET_KEY", "upstream-secret-key",
+           "upstream secret key (default: the AWS credential chain)"),
+    Option("upstream_addressing_style", "S3GATE_UPSTREAM_ADDRESSING_STYLE", "upstream-addressing-style",
+           "path (default) or virtual: how buckets appear in upstream URLs"),
+    Option("upstream_ca_bundle", "S3GATE_UPSTREAM_CA_BUNDLE", "upstream-ca-bundle",
+           "PEM file of CAs to trust for an HTTPS upstream (default: the system's)"),
+    Option("upstream_insecure", "S3GATE_UPSTREAM_INSECURE", "upstream-insecure",
+           "do not verify the upstream's TLS certificate (testing only)", _boolean("upstream insecure"),
+           switch=True),
+    Option("upstream_timeout", "S3GATE_UPSTREAM_TIMEOUT", "upstream-timeout",
+           "seconds to wait for the upstream to connect or send anything (default 60)",
+           _seconds("upstream-timeout")),
+)
+
+
+# --- checks across fields, run in order once every value parsed ---------------------------------------
+
+def _check_tls(settings: Settings) -> None:
+    if bool(settings.certfile) != bool(settings.keyfile):
+        raise ConfigError("--certfile and --keyfile go together")
+    for path in (settings.certfile, settings.keyfile):
+        if path and not os.path.isfile(path):
+            raise ConfigError(f"TLS file {path}: no such file")
+
+
+def _check_users(settings: Settings) -> None:
+    settings.user_table()  # duplicate access keys stop start-up here
+
+
+def _upstream_options(settings: Settings) -> list[str]:
+    """The --upstream-* options that were set to something other than their default."""
+    return [f"--{o.flag}" for o in OPTIONS
+            if o.flag and o.flag.startswith("upstream-") and getattr(settings, o.field) != o.default]
+
+
+def _check_backend(settings: Settings) -> None:
+    if settings.backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {settings.backend!r}")
+    if settings.backend != "upstream":
+        given = _upstream_options(settings)
+        if given:
+            raise ConfigError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} only used with --backend "
+                              f"upstream (the backend is {settings.backend!r})")
+
+
+def _check_upstream_endpoint(settings: Settings) -> None:
+    endpoint = settings.upstream_endpoint
+    if not endpoint:
+        raise ConfigError("--backend upstream needs --upstream-endpoint URL (or S3GATE_UPSTREAM_ENDPOINT)")
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"--upstream-endpoint must look like http(s)://host[:port], got {endpoint!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"--upstream-endpoint has a bad port: {endpoint!r}") from None
+
+
+def _check_upstream_options(settings: Settings) -> None:
+    if bool(settings.upstream_access_key) != bool(settings.upstream_secret_key):
+        raise ConfigError("--upstream-access-key and --upstream-secret-key go together (or set neither to use "
+                          "the AWS credential chain)")
+    if settings.upstream_addressing_style not in ("path", "virtual"):
+        raise ConfigError(f"--upstream-addressing-style must be path or virtual, got "
+                          f"{settings.upstream_addressing_style!r}")
+    if settings.upstream_ca_bundle and not os.path.isfile(settings.upstream_ca_bundle):
+        raise ConfigError(f"--upstream-ca-bundle {settings.upstream_ca_bundle}: no such file")
+    if settings.upstream_ca_bundle and settings.upstream_insecure:
+        raise ConfigError("--upstream-ca-bundle and --upstream-insecure contradict each other")
+
+
+def _check_upstream(settings: Settings) -> None:
+    if settings.backend == "upstream":
+        _check_upstream_endpoint(settings)
+        _check_upstream_options(settings)
+
+
+CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream)
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+def settings_from_values(values: dict[str, str | None]) -> Settings:
+    """Validate raw string values (keyed by Settings field) into Settings."""
+    kwargs: dict[str, object] = {}
+    for option in OPTIONS:
+        raw = values.get(option.field)
+        if raw is None or raw == "":
+            continue
+        kwargs[option.field] = option.parse(raw)
+    users_file = kwargs.get("users_file")
+    kwargs["users"] = tuple(load_users_file(str(users_file))) if users_file else ()
+    settings = Settings(**kwargs)  # type: ignore[arg-type]
+    for check in CHECKS:
+        check(settings)
+    return settings
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    return settings_from_values({fld: env.get(var) for var, fld in ENV_VARS.values()})
+    return settings_from_values({o.field: env.get(o.env) for o in OPTIONS})
+
+
+def settings_to_env(settings: Settings) -> dict[str, str]:
+    """The ``S3GATE_*`` variables that :func:`settings_from_env` turns back into ``settings``."""
+    environ: dict[str, str] = {}
+    for option in OPTIONS:
+        value = getattr(settings, option.field)
+        text = option.render(value) if value is not None else None
+        if text is not None:
+            environ[option.env] = text
+    return environ

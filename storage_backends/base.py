@@ -1,7 +1,7 @@
 """The narrow, async, streaming seam between the S3 protocol layer and storage.
 
 ``gateway`` calls a :class:`Backend`; backends know nothing of HTTP or XML. They raise
-``gateway.errors.S3Error`` (pure data, no HTTP code) for S3-visible failures such as
+``gateway.wire.errors.S3Error`` (pure data, no HTTP code) for S3-visible failures such as
 ``NoSuchKey``. Bodies stream both ways: writes take a :class:`Body` (an async iterator that
 verifies itself and then reports its :class:`Digests`), reads return an :class:`ObjectStream`.
 """
@@ -18,9 +18,6 @@ from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language",
                    "cache-control", "expires", "x-amz-website-redirect-location")
-
-STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-                   "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +242,12 @@ class UploadsPage:
 
 
 class Backend(Protocol):
-    """Everything the gateway asks of storage. Unsupported verbs raise ``NotImplemented``."""
+    """Everything the gateway asks of storage.
+
+    There is no base class to inherit defaults from: a backend implements every method, and one
+    that cannot do something raises ``S3Error(Code.NotImplemented)`` (as the upstream backend's
+    ``run_lifecycle`` does).
+    """
 
     async def start(self) -> None: ...
     async def aclose(self) -> None: ...

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gateway import params
 from gateway.context import Context
-from gateway.handlers.buckets import parse_int
-from gateway.handlers.multipart import MAX_PARTS, checksum_elements
+from gateway.limits import MAX_LIST_PARTS, MAX_PARTS
+from gateway.render import checksum_elements
 from gateway.responses import Response, http_date, xml_response
 from gateway.wire import xml
-from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ObjectInfo, ObjectParts
-
-ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 
 
 async def get_object_attributes(ctx: Context) -> Response:
-    raw = ctx.header("x-amz-object-attributes") or ""
-    wanted = {name.strip() for name in raw.split(",") if name.strip()}
-    if not wanted or not wanted <= ATTRIBUTES:
-        raise S3Error(Code.InvalidArgument, "Invalid attribute name specified.",
-                      ArgumentName="x-amz-object-attributes", ArgumentValue=raw)
-    version_id = ctx.req.query.get("versionId")
+    wanted = params.object_attributes(ctx.req)
+    version_id = params.version_id(ctx.req)
     parts: ObjectParts | None = None
     if "ObjectParts" in wanted:
-        limit = parse_int("x-amz-max-parts", ctx.header("x-amz-max-parts"), 1000, low=0, high=1000, clamp=True)
-        marker = parse_int("x-amz-part-number-marker", ctx.header("x-amz-part-number-marker"), 0,
-                           low=0, high=MAX_PARTS)
+        limit = params.header_int(ctx.req, "x-amz-max-parts", MAX_LIST_PARTS, low=0, high=MAX_LIST_PARTS,
+                                  clamp=True)
+        marker = params.header_int(ctx.req, "x-amz-part-number-marker", 0, low=0, high=MAX_PARTS)
         info, parts = await ctx.backend.get_object_parts(ctx.bucket, ctx.key, version_id=version_id,
                                                          marker=marker, limit=limit)
     else:

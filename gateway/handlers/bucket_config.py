@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from gateway import params
 from gateway.context import Context
-from gateway.handlers.buckets import check_canned_acl, owner_element
+from gateway.render import owner_element
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
@@ -142,7 +143,7 @@ async def get_bucket_acl(ctx: Context) -> Response:
 
 
 async def get_object_acl(ctx: Context) -> Response:
-    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req))
     response = _acl_document(ctx, info.owner_id)
     if info.version_id is not None:
         response.headers["x-amz-version-id"] = info.version_id
@@ -151,7 +152,7 @@ async def get_object_acl(ctx: Context) -> Response:
 
 async def put_bucket_acl(ctx: Context) -> Response:
     """Accepted and validated; every user has full access until policies exist."""
-    check_canned_acl(ctx)
+    params.canned_acl(ctx.req)
     await ctx.backend.get_bucket(ctx.bucket)
     body = await ctx.read_small_body()
     if body.strip():
@@ -160,8 +161,8 @@ async def put_bucket_acl(ctx: Context) -> Response:
 
 
 async def put_object_acl(ctx: Context) -> Response:
-    check_canned_acl(ctx)
-    await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    params.canned_acl(ctx.req)
+    await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req))
     body = await ctx.read_small_body()
     if body.strip():
         xml.parse(body, "AccessControlPolicy")

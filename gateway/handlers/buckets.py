@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import re
 
+from gateway import params
 from gateway.context import Context
+from gateway.limits import MAX_BUCKETS
+from gateway.render import owner_element
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
 
-CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-               "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -38,55 +37,12 @@ def validate_bucket_name(name: str) -> None:
         raise S3Error(Code.InvalidBucketName, BucketName=name)
 
 
-def check_canned_acl(ctx: Context) -> None:
-    acl = ctx.header("x-amz-acl")
-    if acl is not None and acl not in CANNED_ACLS:
-        raise S3Error(Code.InvalidArgument, ArgumentName="x-amz-acl", ArgumentValue=acl)
-
-
-def encode_token(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii")
-
-
-def decode_token(token: str, argument: str = "continuation-token") -> str:
-    try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeError):
-        raise S3Error(Code.InvalidArgument, "The continuation token provided is incorrect",
-                      ArgumentName=argument) from None
-
-
-def int_param(ctx: Context, name: str, default: int, *, low: int, high: int, clamp: bool = False) -> int:
-    return parse_int(name, ctx.req.query.get(name), default, low=low, high=high, clamp=clamp)
-
-
-def parse_int(name: str, raw: str | None, default: int, *, low: int, high: int, clamp: bool = False) -> int:
-    """An integer query parameter or header; ``clamp`` caps values above ``high`` instead of refusing them."""
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(Code.InvalidArgument, f"Provided {name} not an integer or within integer range",
-                      ArgumentName=name, ArgumentValue=raw) from None
-    if value < low or (value > high and not clamp):
-        raise S3Error(Code.InvalidArgument, f"Argument {name} must be an integer between {low} and {high}",
-                      ArgumentName=name, ArgumentValue=raw)
-    return min(value, high)
-
-
-def owner_element(ctx: Context, parent: xml.Element, canonical_id: str, tag: str = "Owner") -> None:
-    owner = xml.sub(parent, tag)
-    xml.sub(owner, "ID", canonical_id)
-    xml.sub(owner, "DisplayName", ctx.users.display_name(canonical_id))
-
-
 async def list_buckets(ctx: Context) -> Response:
-    limit = int_param(ctx, "max-buckets", 10000, low=1, high=10000)
+    limit = params.query_int(ctx.req, "max-buckets", MAX_BUCKETS, low=1, high=MAX_BUCKETS)
     prefix = ctx.req.query.get("prefix", "")
     token = ctx.req.query.get("continuation-token")
     region = ctx.req.query.get("bucket-region")
-    after = decode_token(token) if token else ""
+    after = params.decode_token(token) if token else ""
     paged = "max-buckets" in ctx.req.query
     buckets = await ctx.backend.list_buckets(ctx.user.canonical_id, prefix=prefix, start_after=after,
                                              limit=limit + 1)
@@ -103,7 +59,7 @@ async def list_buckets(ctx: Context) -> Response:
         xml.sub(el, "BucketRegion", b.region)
     owner_element(ctx, root, ctx.user.canonical_id)
     if more and paged:
-        xml.sub(root, "ContinuationToken", encode_token(buckets[-1].name))
+        xml.sub(root, "ContinuationToken", params.encode_token(buckets[-1].name))
     if "prefix" in ctx.req.query:
         xml.sub(root, "Prefix", prefix)
     return xml_response(root)
@@ -119,7 +75,7 @@ def _location_constraint(ctx: Context, body: bytes) -> str | None:
 
 async def create_bucket(ctx: Context) -> Response:
     validate_bucket_name(ctx.bucket)
-    check_canned_acl(ctx)
+    params.canned_acl(ctx.req)
     if (ctx.header("x-amz-bucket-object-lock-enabled") or "").lower() == "true":
         raise S3Error(Code.NotImplemented, "Object Lock is not supported.", Header="x-amz-bucket-object-lock-enabled")
     constraint = _location_constraint(ctx, await ctx.read_small_body())

@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
-from gateway import conditions, objectmeta
+from gateway import conditions, objectmeta, params
 from gateway.context import Context
-from gateway.handlers.buckets import check_canned_acl
-from gateway.handlers.objects import write_conditions
-from gateway.request import parse_query, validate_key
+from gateway.limits import MAX_COPY_SIZE
 from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import checksums, xml
+from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import NewObject, ObjectInfo
-
-MAX_COPY_SIZE = 5 * 1024**3
-
-
-def parse_copy_source(value: str) -> tuple[str, str, str | None]:
-    """``/bucket/key?versionId=v`` (URL-encoded, leading slash optional) -> (bucket, key, version)."""
-    path, sep, query = value.strip().partition("?")
-    version_id = parse_query(query).get("versionId") if sep else None
-    try:
-        decoded = unquote(path, errors="strict").lstrip("/")
-    except UnicodeDecodeError:
-        decoded = ""
-    bucket, _, key = decoded.partition("/")
-    if not bucket or not key:
-        raise S3Error(Code.InvalidArgument, "Copy Source must mention the source bucket and key: "
-                      "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source", ArgumentValue=value)
-    validate_key(key)
-    return bucket, key, version_id or None
-
-
-def directive(ctx: Context, header: str) -> str:
-    value = (ctx.header(header) or "COPY").upper()
-    if value not in ("COPY", "REPLACE"):
-        raise S3Error(Code.InvalidArgument, f"Unknown {header.split('-')[2]} directive.", ArgumentName=header,
-                      ArgumentValue=value)
-    return value
-
-
-def checksum_algorithm(ctx: Context) -> str | None:
-    value = ctx.header("x-amz-checksum-algorithm")
-    if value is None:
-        return None
-    if value.upper() not in checksums.ALGORITHMS:
-        raise S3Error(Code.InvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.")
-    return value.upper()
 
 
 def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
     """The destination's metadata, resolved from the directives."""
     h = ctx.req.headers
-    replace = directive(ctx, "x-amz-metadata-directive") == "REPLACE"
-    replace_tags = directive(ctx, "x-amz-tagging-directive") == "REPLACE"
+    replace = params.metadata_directive(ctx.req) == "REPLACE"
+    replace_tags = params.tagging_directive(ctx.req) == "REPLACE"
     return NewObject(
         owner_id=ctx.user.canonical_id,
         content=objectmeta.content_headers(h) if replace else dict(src.content),
@@ -65,12 +26,12 @@ def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
 
 
 async def copy_object(ctx: Context) -> Response:
-    check_canned_acl(ctx)
+    params.canned_acl(ctx.req)
     h = ctx.req.headers
-    src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
-    algorithm = checksum_algorithm(ctx)
-    replace = directive(ctx, "x-amz-metadata-directive") == "REPLACE"
-    directive(ctx, "x-amz-tagging-directive")
+    src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
+    algorithm = params.checksum_algorithm(ctx.req)
+    replace = params.metadata_directive(ctx.req) == "REPLACE"
+    params.tagging_directive(ctx.req)
     objectmeta.storage_class(h)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
@@ -91,7 +52,7 @@ async def copy_object(ctx: Context) -> Response:
                       "to itself without changing the object's metadata, storage class, website redirect "
                       "location or encryption attributes.")
     info = await ctx.backend.copy_object(src_bucket, src_key, src.version_id, ctx.bucket, ctx.key, target,
-                                         checksum_algorithm=algorithm, conditions=write_conditions(ctx))
+                                         checksum_algorithm=algorithm, conditions=params.write_conditions(ctx.req))
     root = xml.document("CopyObjectResult")
     xml.sub(root, "ETag", quote_etag(info.etag))
     xml.sub(root, "LastModified", xml.timestamp(info.last_modified_ms))

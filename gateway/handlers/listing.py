@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import quote
-
+from gateway import params
 from gateway.context import Context
-from gateway.handlers.buckets import decode_token, encode_token, int_param
+from gateway.limits import MAX_KEYS
+from gateway.params import Encode
+from gateway.render import common_prefixes, owner_text
 from gateway.responses import Response
 from gateway.wire import xml
-from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ListPage, ObjectInfo
-
-MAX_KEYS = 1000
-Encode = Callable[[str], str]
-
-
-def encoder(ctx: Context) -> tuple[str | None, Encode]:
-    """(EncodingType to echo, function applied to every key-like value)."""
-    encoding = ctx.req.query.get("encoding-type")
-    if encoding is None:
-        return None, lambda v: v
-    if encoding.lower() != "url":
-        raise S3Error(Code.InvalidArgument, "Invalid Encoding Method specified in Request",
-                      ArgumentName="encoding-type", ArgumentValue=encoding)
-    return "url", lambda v: quote(v, safe="/")
-
-
-def owner_text(ctx: Context, canonical_id: str, tag: str = "Owner") -> str:
-    name = xml.escape(ctx.users.display_name(canonical_id))
-    return f"<{tag}><ID>{xml.escape(canonical_id)}</ID><DisplayName>{name}</DisplayName></{tag}>"
 
 
 def _entry(ctx: Context, info: ObjectInfo, enc: Encode, with_owner: bool) -> str:
@@ -54,10 +34,6 @@ async def _page(ctx: Context, after: str, limit: int) -> tuple[ListPage, str, st
     return page, prefix, delimiter
 
 
-def common_prefixes(doc: xml.Writer, prefixes: list[str], enc: Encode) -> None:
-    doc.raw("".join(f"<CommonPrefixes><Prefix>{xml.escape(enc(p))}</Prefix></CommonPrefixes>" for p in prefixes))
-
-
 def _tail(ctx: Context, doc: xml.Writer, page: ListPage, enc: Encode, with_owner: bool) -> None:
     doc.raw("".join(_entry(ctx, info, enc, with_owner) for info in page.objects))
     common_prefixes(doc, page.common_prefixes, enc)
@@ -69,8 +45,8 @@ def _response(doc: xml.Writer) -> Response:
 
 async def list_objects(ctx: Context) -> Response:
     q = ctx.req.query
-    encoding, enc = encoder(ctx)
-    limit = int_param(ctx, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
+    encoding, enc = params.encoding(ctx.req)
+    limit = params.query_int(ctx.req, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
     marker = q.get("marker", "")
     page, prefix, delimiter = await _page(ctx, marker, limit)
     doc = xml.Writer("ListBucketResult")
@@ -90,21 +66,18 @@ async def list_objects(ctx: Context) -> Response:
 
 async def list_objects_v2(ctx: Context) -> Response:
     q = ctx.req.query
-    encoding, enc = encoder(ctx)
-    limit = int_param(ctx, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
-    token = q.get("continuation-token")
-    if token is not None and token == "":
-        raise S3Error(Code.InvalidArgument, "The continuation token provided is incorrect",
-                      ArgumentName="continuation-token")
+    encoding, enc = params.encoding(ctx.req)
+    limit = params.query_int(ctx.req, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
+    token = params.continuation_token(ctx.req)
     start_after = q.get("start-after", "")
-    after = decode_token(token) if token else start_after
+    after = params.decode_token(token) if token else start_after
     page, prefix, delimiter = await _page(ctx, after, limit)
     doc = xml.Writer("ListBucketResult")
     doc.element("Name", ctx.bucket)
     doc.element("Prefix", enc(prefix))
     doc.element("ContinuationToken", token or None)
     if page.is_truncated and page.next_marker is not None:
-        doc.element("NextContinuationToken", encode_token(page.next_marker))
+        doc.element("NextContinuationToken", params.encode_token(page.next_marker))
     doc.element("KeyCount", len(page.objects) + len(page.common_prefixes))
     doc.element("MaxKeys", limit)
     if delimiter:

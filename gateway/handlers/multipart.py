@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta
+from gateway import conditions, objectmeta, params
 from gateway.context import Context
-from gateway.handlers.buckets import check_canned_acl, int_param, owner_element
-from gateway.handlers.copy import parse_copy_source
-from gateway.handlers.listing import encoder
-from gateway.handlers.objects import write_conditions
+from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
 from gateway.payload import client_checksum
+from gateway.render import checksum_elements, owner_element
 from gateway.responses import Response, quote_etag, xml_response
 from gateway.wire import checksums, xml
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import ByteRange, Checksum, CompletedPart, UploadInfo
-
-MAX_PART_SIZE = 5 * 1024**3
-MAX_PARTS = 10000
-
-
-def part_number(ctx: Context) -> int:
-    raw = ctx.req.query.get("partNumber", "")
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= MAX_PARTS:
-        raise S3Error(Code.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive",
-                      ArgumentName="partNumber", ArgumentValue=raw)
-    return number
-
-
-def checksum_elements(parent: xml.Element, checksum: Checksum | None, *, with_type: bool = True) -> None:
-    if checksum is None:
-        return
-    xml.sub(parent, f"Checksum{checksum.algorithm}", checksum.value)
-    if with_type and checksum.type in ("COMPOSITE", "FULL_OBJECT"):
-        xml.sub(parent, "ChecksumType", checksum.type)
+from storage_backends.base import CompletedPart, UploadInfo
 
 
 def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
-    algorithm = ctx.header("x-amz-checksum-algorithm")
+    algorithm = params.checksum_algorithm(ctx.req)
     kind = ctx.header("x-amz-checksum-type")
-    if algorithm is not None:
-        algorithm = algorithm.upper()
-        if algorithm not in checksums.ALGORITHMS:
-            raise S3Error(Code.InvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.")
     if kind is not None:
         kind = kind.upper()
         if kind not in ("COMPOSITE", "FULL_OBJECT"):
@@ -65,7 +36,7 @@ def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
 
 
 async def create_multipart_upload(ctx: Context) -> Response:
-    check_canned_acl(ctx)
+    params.canned_acl(ctx.req)
     new = objectmeta.new_object(ctx)
     algorithm, kind = _checksum_choice(ctx)
     upload = await ctx.backend.create_multipart_upload(ctx.bucket, ctx.key, new, checksum_algorithm=algorithm,
@@ -79,12 +50,11 @@ async def create_multipart_upload(ctx: Context) -> Response:
 
 
 async def _upload(ctx: Context) -> UploadInfo:
-    upload_id = ctx.req.query.get("uploadId", "")
-    return await ctx.backend.get_multipart_upload(ctx.bucket, ctx.key, upload_id)
+    return await ctx.backend.get_multipart_upload(ctx.bucket, ctx.key, params.upload_id(ctx.req))
 
 
 async def upload_part(ctx: Context) -> Response:
-    number = part_number(ctx)
+    number = params.part_number(ctx.req)
     upload = await _upload(ctx)
     sent, _, _ = client_checksum(ctx.req, ctx.signed)
     expected = upload.checksum_algorithm
@@ -99,23 +69,12 @@ async def upload_part(ctx: Context) -> Response:
     return Response(200, headers)
 
 
-def copy_source_range(value: str | None) -> ByteRange | None:
-    if value is None:
-        return None
-    parsed = conditions.parse_range(value)
-    if parsed is None or parsed.first is None or parsed.last is None:
-        raise S3Error(Code.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last "
-                      "where first and last are the zero-based offsets of the first and last bytes to copy",
-                      ArgumentName="x-amz-copy-source-range", ArgumentValue=value)
-    return parsed
-
-
 async def upload_part_copy(ctx: Context) -> Response:
-    number = part_number(ctx)
+    number = params.part_number(ctx.req)
     upload = await _upload(ctx)
     h = ctx.req.headers
-    src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
-    byte_range = copy_source_range(h.get("x-amz-copy-source-range"))
+    src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
+    byte_range = params.copy_source_range(h.get("x-amz-copy-source-range"))
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)
@@ -159,10 +118,10 @@ def _completed_parts(doc: xml.Element) -> list[CompletedPart]:
 
 
 async def complete_multipart_upload(ctx: Context) -> Response:
-    upload_id = ctx.req.query.get("uploadId", "")
+    upload_id = params.upload_id(ctx.req)
     parts = _completed_parts(await ctx.read_xml("CompleteMultipartUpload"))
     info = await ctx.backend.complete_multipart_upload(ctx.bucket, ctx.key, upload_id, parts,
-                                                       write_conditions(ctx))
+                                                       params.write_conditions(ctx.req))
     root = xml.document("CompleteMultipartUploadResult")
     scheme = "https" if ctx.req.is_tls else "http"
     xml.sub(root, "Location", f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}")
@@ -173,7 +132,7 @@ async def complete_multipart_upload(ctx: Context) -> Response:
 
 
 async def abort_multipart_upload(ctx: Context) -> Response:
-    await ctx.backend.abort_multipart_upload(ctx.bucket, ctx.key, ctx.req.query.get("uploadId", ""))
+    await ctx.backend.abort_multipart_upload(ctx.bucket, ctx.key, params.upload_id(ctx.req))
     return Response(204)
 
 
@@ -183,9 +142,9 @@ def _initiator(ctx: Context, parent: xml.Element, upload: UploadInfo) -> None:
 
 
 async def list_parts(ctx: Context) -> Response:
-    limit = int_param(ctx, "max-parts", 1000, low=0, high=1000, clamp=True)
-    marker = int_param(ctx, "part-number-marker", 0, low=0, high=MAX_PARTS)
-    page = await ctx.backend.list_parts(ctx.bucket, ctx.key, ctx.req.query.get("uploadId", ""), marker=marker,
+    limit = params.query_int(ctx.req, "max-parts", MAX_LIST_PARTS, low=0, high=MAX_LIST_PARTS, clamp=True)
+    marker = params.query_int(ctx.req, "part-number-marker", 0, low=0, high=MAX_PARTS)
+    page = await ctx.backend.list_parts(ctx.bucket, ctx.key, params.upload_id(ctx.req), marker=marker,
                                         limit=limit)
     upload = page.upload
     root = xml.document("ListPartsResult")
@@ -213,8 +172,8 @@ async def list_parts(ctx: Context) -> Response:
 
 async def list_multipart_uploads(ctx: Context) -> Response:
     q = ctx.req.query
-    encoding, enc = encoder(ctx)
-    limit = int_param(ctx, "max-uploads", 1000, low=0, high=1000, clamp=True)
+    encoding, enc = params.encoding(ctx.req)
+    limit = params.query_int(ctx.req, "max-uploads", MAX_UPLOADS, low=0, high=MAX_UPLOADS, clamp=True)
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
     key_marker, id_marker = q.get("key-marker", ""), q.get("upload-id-marker", "")
     page = await ctx.backend.list_multipart_uploads(ctx.bucket, prefix=prefix, delimiter=delimiter,

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta
+from gateway import conditions, objectmeta, params
 from gateway.context import Context
-from gateway.handlers.buckets import check_canned_acl
+from gateway.limits import MAX_DELETE_KEYS, MAX_PUT_SIZE
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
 from gateway.wire import checksums, xml
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import ObjectInfo, ObjectStream, WriteConditions
-
-MAX_PUT_SIZE = 5 * 1024**3
-MAX_DELETE_KEYS = 1000
-
-
-def write_conditions(ctx: Context) -> WriteConditions | None:
-    """``If-None-Match: *`` / ``If-Match: <etag>`` on writes, checked when the write commits."""
-    none_match = ctx.header("if-none-match")
-    match = ctx.header("if-match")
-    if none_match is None and match is None:
-        return None
-    if none_match is not None and none_match.strip() != "*":
-        raise S3Error(Code.NotImplemented, "If-None-Match on writes only supports '*'", Header="If-None-Match")
-    return WriteConditions(if_none_match=none_match is not None,
-                           if_match=match.strip().removeprefix("W/").strip('"') if match is not None else None)
+from storage_backends.base import ObjectInfo, ObjectStream
 
 
 def written_headers(info: ObjectInfo) -> dict[str, str]:
@@ -38,34 +23,20 @@ def written_headers(info: ObjectInfo) -> dict[str, str]:
     return headers
 
 
-def _checksum_mode(ctx: Context) -> bool:
-    return (ctx.header("x-amz-checksum-mode") or "").upper() == "ENABLED"
-
-
 async def put_object(ctx: Context) -> Response:
-    check_canned_acl(ctx)
+    params.canned_acl(ctx.req)
     new = objectmeta.new_object(ctx)
-    when = write_conditions(ctx)
+    when = params.write_conditions(ctx.req)
     body = ctx.open_body(max_size=MAX_PUT_SIZE)
     info = await ctx.backend.put_object(ctx.bucket, ctx.key, body, new, when)
     return Response(200, written_headers(info))
-
-
-def _part_number(ctx: Context) -> int | None:
-    if "partNumber" not in ctx.req.query:
-        return None
-    from gateway.handlers.multipart import part_number
-
-    if ctx.header("range") is not None:
-        raise S3Error(Code.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
-    return part_number(ctx)
 
 
 def _read_response(ctx: Context, stream: ObjectStream, status_for_slice: bool) -> tuple[int, dict[str, str]]:
     """Status and headers for a GET/HEAD of ``stream`` (whole object, a range or a part)."""
     info = stream.info
     headers = objectmeta.object_headers(info, with_checksum=False)
-    if _checksum_mode(ctx) and stream.checksum is not None:
+    if params.checksum_mode(ctx.req) and stream.checksum is not None:
         headers[checksums.header_name(stream.checksum.algorithm)] = stream.checksum.value
         headers["x-amz-checksum-type"] = stream.checksum.type
     objectmeta.apply_response_overrides(ctx, headers)
@@ -78,8 +49,8 @@ def _read_response(ctx: Context, stream: ObjectStream, status_for_slice: bool) -
 
 
 async def _open(ctx: Context) -> ObjectStream:
-    byte_range = conditions.parse_range(ctx.header("range"))
-    number = _part_number(ctx)
+    byte_range = params.byte_range(ctx.req)
+    number = params.read_part_number(ctx.req)
     headers_in = ctx.req.headers
 
     def precondition(info: ObjectInfo) -> None:
@@ -87,12 +58,12 @@ async def _open(ctx: Context) -> ObjectStream:
         conditions.check_read(headers_in, info)
 
     return await ctx.backend.get_object(
-        ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"), byte_range=byte_range, part_number=number,
+        ctx.bucket, ctx.key, version_id=params.version_id(ctx.req), byte_range=byte_range, part_number=number,
         precondition=precondition)
 
 
 def _is_slice(ctx: Context) -> bool:
-    return "partNumber" in ctx.req.query or conditions.parse_range(ctx.header("range")) is not None
+    return "partNumber" in ctx.req.query or params.byte_range(ctx.req) is not None
 
 
 async def get_object(ctx: Context) -> Response:
@@ -111,15 +82,15 @@ async def head_object(ctx: Context) -> Response:
         await stream.aclose()
         status, headers = _read_response(ctx, stream, True)
         return Response(status, headers, length=stream.end - stream.start + 1)
-    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req))
     conditions.check_read(ctx.req.headers, info)
-    headers = objectmeta.object_headers(info, with_checksum=_checksum_mode(ctx))
+    headers = objectmeta.object_headers(info, with_checksum=params.checksum_mode(ctx.req))
     objectmeta.apply_response_overrides(ctx, headers)
     return Response(200, headers, length=info.size)
 
 
 async def delete_object(ctx: Context) -> Response:
-    result = await ctx.backend.delete_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"))
+    result = await ctx.backend.delete_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req))
     headers = {}
     if result.version_id is not None:
         headers["x-amz-version-id"] = result.version_id

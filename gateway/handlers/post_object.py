@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from gateway import forms, objectmeta, post_policy
+from gateway import forms, objectmeta, params, post_policy
 from gateway.context import Context
-from gateway.handlers.buckets import CANNED_ACLS
-from gateway.handlers.objects import MAX_PUT_SIZE
+from gateway.limits import MAX_PUT_SIZE
 from gateway.payload import receive_stream, verified_stream
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
@@ -63,8 +62,7 @@ async def post_object(ctx: Context) -> Response:
     if not key:
         raise S3Error(Code.InvalidArgument, "User key must have a length greater than 0.", ArgumentName="key")
     validate_key(key)
-    if fields.get("acl", "private") not in CANNED_ACLS:
-        raise S3Error(Code.InvalidArgument, ArgumentName="acl", ArgumentValue=fields["acl"])
+    params.check_canned_acl(fields.get("acl"), "acl")
     new = NewObject(owner_id=user.canonical_id, content=objectmeta.content_headers(fields),
                     metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
                     tags=_tags(fields))

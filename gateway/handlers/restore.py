@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway import params
 from gateway.context import Context
 from gateway.responses import Response
 from gateway.wire import xml
@@ -18,10 +19,10 @@ async def restore_object(ctx: Context) -> Response:
     if days < 1:
         raise S3Error(Code.InvalidArgument, "Days must be a positive integer for restore requests.",
                       ArgumentName="Days")
-    params = xml.child(doc, "GlacierJobParameters")
-    tier = xml.text(params, "Tier") if params is not None else None
+    job = xml.child(doc, "GlacierJobParameters")
+    tier = xml.text(job, "Tier") if job is not None else None
     if tier is not None and tier not in ("Expedited", "Standard", "Bulk"):
         raise S3Error(Code.MalformedXML)
-    started = await ctx.backend.restore_object(ctx.bucket, ctx.key, version_id=ctx.req.query.get("versionId"),
+    started = await ctx.backend.restore_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req),
                                                days=days)
     return Response(202 if started else 200)

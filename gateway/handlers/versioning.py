@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from gateway import params
 from gateway.context import Context
-from gateway.handlers.buckets import int_param
-from gateway.handlers.listing import MAX_KEYS, Encode, common_prefixes, encoder, owner_text
+from gateway.limits import MAX_KEYS
+from gateway.params import Encode
+from gateway.render import common_prefixes, owner_text
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
@@ -33,8 +35,8 @@ async def get_bucket_versioning(ctx: Context) -> Response:
 
 async def list_object_versions(ctx: Context) -> Response:
     q = ctx.req.query
-    encoding, enc = encoder(ctx)
-    limit = int_param(ctx, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
+    encoding, enc = params.encoding(ctx.req)
+    limit = params.query_int(ctx.req, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
     key_marker, version_marker = q.get("key-marker", ""), q.get("version-id-marker", "")
     if version_marker and not key_marker:
