@@ -8,9 +8,9 @@ import hashlib
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import make_client, unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.rawhttp import signed
 
 
 def test_create_head_list_delete(s3):

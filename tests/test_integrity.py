@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import socket
-import zlib
 
 import httpx
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of, read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
-from tests.test_objects import error_code
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def crc32(data: bytes) -> str:
-    return b64(zlib.crc32(data).to_bytes(4, "big"))
+from tests.harness.assertions import error_code, error_code_of
+from tests.harness.payloads import b64, crc32
+from tests.harness.rawhttp import read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
 
 
 def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]

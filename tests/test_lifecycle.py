@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, assert_same_bytes, make_client, unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code
+from tests.harness.assertions import assert_same_bytes, error_code, error_code_of
+from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.rawhttp import signed
+from tests.harness.servers import Server
 
 BIG = 200 * 1024  # transitions skip objects under 128 KiB by default
 
@@ -324,7 +325,7 @@ def test_admin_endpoint_requires_root(tmp_path):
         import httpx
 
         assert httpx.post(f"{srv.endpoint}/_s3gate/admin/lifecycle").status_code == 403
-        from tests.s3http import send, sign_v4
+        from tests.harness.rawhttp import send, sign_v4
 
         url = f"{srv.endpoint}/_s3gate/admin/lifecycle?advance-days=1"
         response = send("POST", url, headers=sign_v4("POST", url, access_key="app", secret_key="app-secret"))

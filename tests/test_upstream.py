@@ -20,23 +20,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    UPSTREAM_ACCESS_KEY,
-    UPSTREAM_SECRET_KEY,
-    Server,
-    Stack,
-    free_port,
-    make_client,
-    upstream_args,
-)
-from tests.s3http import error_code_of, send, sign_v4, signed, unsigned_chunks
-from tests.test_cli import run_cli
-from tests.test_integrity import b64, crc32
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.cli import run_cli
+from tests.harness.clients import ACCESS_KEY, SECRET_KEY, UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
+from tests.harness.payloads import MiB, b64, crc32
+from tests.harness.rawhttp import send, sign_v4, signed, unsigned_chunks
+from tests.harness.servers import Server, Stack, free_port, upstream_args
 
-MiB = 1024 * 1024
 FORWARDING = pytest.mark.backends("upstream-s3gate", "upstream-moto", reason="about forwarding to an upstream")
 SIGNING_UPSTREAM = pytest.mark.backends("upstream-s3gate", reason="needs an upstream that checks signatures "
                                                                  "(moto accepts any)")

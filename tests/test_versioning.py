@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import unique_bucket_name
+from tests.harness.rawhttp import signed
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import hashlib
 import pytest
 from lxml import etree
 
-from tests.s3http import error_code_of, signed
+from tests.harness.assertions import error_code_of
+from tests.harness.rawhttp import signed
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
