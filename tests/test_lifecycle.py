@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import assert_same_bytes, error_code, error_code_of
 from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
 from tests.harness.servers import Server
 
@@ -119,10 +120,8 @@ def test_duplicate_ids_and_malformed_status(lc, lcb, lc_server):
     assert error_code(exc) == "InvalidArgument"
     body = (b"<LifecycleConfiguration><Rule><ID>x</ID><Filter><Prefix/></Filter><Status>On</Status>"
             b"<Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>")
-    import base64
-    import hashlib
     response = signed(lc_server, "PUT", f"/{lcb}?lifecycle", body=body,
-                      headers={"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()})
+                      headers={"Content-MD5": content_md5(body)})
     assert response.status_code == 400 and error_code_of(response) == "MalformedXML"
     response = signed(lc_server, "PUT", f"/{lcb}?lifecycle", body=body.replace(b"On", b"Enabled"))
     assert response.status_code == 400 and error_code_of(response) == "InvalidRequest"  # no Content-MD5

@@ -149,8 +149,7 @@ class Stack:
         if self.backend == "upstream-moto":
             upstream = MotoServer(where / "moto.log").start()
         else:
-            upstream = Server(where / "data", env={"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
-                                                   "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}).start()
+            upstream = Server(where / "data", env=upstream_env()).start()
         self.started.append(upstream)
         return upstream
 
@@ -184,6 +183,11 @@ class Stack:
     def stop(self) -> None:
         for upstream in reversed(self.started):
             upstream.stop()
+
+
+def upstream_env() -> dict[str, str]:
+    """The environment of an s3gate that serves as an upstream: the upstream's own credentials."""
+    return {"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY, "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}
 
 
 def upstream_args(endpoint: str) -> list[str]:
