@@ -23,6 +23,13 @@ REPO = Path(__file__).resolve().parent.parent.parent
 BACKENDS = ("local", "upstream-s3gate", "upstream-moto")
 
 
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A child s3gate's environment: this one without its S3GATE_ settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
+    env.update(extra or {})
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,8 +63,7 @@ class Server:
         return cmd
 
     def start(self, timeout: float = 20.0) -> Server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
-        env.update(self.env)
+        env = child_env(self.env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(self.command(), cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.proc, self.port, timeout, self.log)
