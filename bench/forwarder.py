@@ -21,15 +21,9 @@ from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
 
-from tests.conftest import (
-    UPSTREAM_ACCESS_KEY,
-    UPSTREAM_SECRET_KEY,
-    Server,
-    file_md5,
-    make_client,
-    upstream_args,
-    write_random_file,
-)
+from tests.harness.clients import UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
+from tests.harness.files import file_md5, write_random_file
+from tests.harness.servers import Server, upstream_args
 
 MiB = 1024 * 1024
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import Server, write_random_file  # noqa: E402 - the live-server helpers the tests use
+from tests.harness.files import write_random_file  # noqa: E402 - the live-server helpers the tests use
+from tests.harness.servers import Server  # noqa: E402
 
 MiB = 1024 * 1024
 

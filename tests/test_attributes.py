@@ -8,9 +8,10 @@ import hashlib
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of, signed
-from tests.test_multipart import MiB, upload
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import upload
+from tests.harness.payloads import MiB
+from tests.harness.rawhttp import signed
 
 ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import make_client
-from tests.s3http import error_code_of, presign_v2, presign_v4, read_reply, send, sign_v2, sign_v4, signed
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import make_client
+from tests.harness.rawhttp import presign_v2, presign_v4, read_reply, send, sign_v2, sign_v4, signed
 
 
 def test_unknown_access_key(server, bucket):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import make_client, unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.payloads import content_md5
+from tests.harness.rawhttp import signed
 
 
 def test_create_head_list_delete(s3):
@@ -233,7 +231,7 @@ def test_default_encryption_reads_back(s3, bucket):
     ("?encryption", b"<ServerSideEncryptionConfiguration></ServerSideEncryptionConfiguration>", "MalformedXML"),
 ])
 def test_bad_bucket_configuration_is_refused(s3, server, bucket, path, body, code):
-    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    md5 = content_md5(body)
     response = signed(server, "PUT", f"/{bucket}{path}", body=body, headers={"Content-MD5": md5})
     assert response.status_code == 400 and error_code_of(response) == code
     unverified = signed(server, "PUT", f"/{bucket}{path}", body=body)

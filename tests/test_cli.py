@@ -13,14 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Server, assert_same_bytes, free_port, make_client
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "gateway", *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=30)
+from tests.harness.assertions import assert_same_bytes
+from tests.harness.cli import run_cli
+from tests.harness.clients import make_client
+from tests.harness.servers import REPO, Server, free_port
 
 
 def test_version():

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import assert_same_bytes
-from tests.test_objects import error_code, status
+from tests.harness.assertions import assert_same_bytes, error_code, status
+from tests.harness.files import blob_files
 
 
 def test_copy_keeps_metadata_by_default(s3, bucket):
@@ -85,19 +85,16 @@ def test_copy_errors(s3, bucket):
 
 @pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_copy_shares_blobs_and_frees_on_last_delete(s3, bucket, server):
-    def blob_files() -> int:
-        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
-
-    before = blob_files()
+    before = blob_files(server.data_dir)
     data = os.urandom(200_000)
     s3.put_object(Bucket=bucket, Key="orig", Body=data)
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "orig"})
-    assert blob_files() == before + 1  # the copy shares the original's blob
+    assert blob_files(server.data_dir) == before + 1  # the copy shares the original's blob
     s3.delete_object(Bucket=bucket, Key="orig")
     assert_same_bytes(s3.get_object(Bucket=bucket, Key="copy")["Body"].read(), data)
-    assert blob_files() == before + 1
+    assert blob_files(server.data_dir) == before + 1
     s3.delete_object(Bucket=bucket, Key="copy")
-    assert blob_files() == before
+    assert blob_files(server.data_dir) == before
 
 
 def test_copy_with_new_checksum_algorithm(s3, bucket):
@@ -111,12 +108,9 @@ def test_copy_with_new_checksum_algorithm(s3, bucket):
 
 @pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_overwrite_frees_space(s3, bucket, server):
-    def blob_files() -> int:
-        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
-
-    before = blob_files()
+    before = blob_files(server.data_dir)
     for _ in range(3):
         s3.put_object(Bucket=bucket, Key="same", Body=os.urandom(300_000))
-    assert blob_files() == before + 1
+    assert blob_files(server.data_dir) == before + 1
     s3.delete_object(Bucket=bucket, Key="same")
-    assert blob_files() == before
+    assert blob_files(server.data_dir) == before

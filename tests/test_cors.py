@@ -6,8 +6,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code
+from tests.harness.assertions import error_code, error_code_of
+from tests.harness.rawhttp import signed
 
 ORIGIN = "https://app.example.com"
 RULES = {"CORSRules": [

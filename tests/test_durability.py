@@ -11,7 +11,7 @@ import time
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tests.conftest import make_client
+from tests.harness.clients import make_client
 
 
 @pytest.mark.backends("local", reason="durability of the local data dir under SIGKILL (upstreams keep their own)")

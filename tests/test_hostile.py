@@ -12,8 +12,8 @@ import random
 import httpx
 import pytest
 
-from tests.conftest import make_client
-from tests.s3http import sign_v4
+from tests.harness.clients import make_client
+from tests.harness.rawhttp import sign_v4
 
 REQUESTS = 1500
 SUB_RESOURCES = [

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import socket
-import zlib
 
 import httpx
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of, read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
-from tests.test_objects import error_code
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def crc32(data: bytes) -> str:
-    return b64(zlib.crc32(data).to_bytes(4, "big"))
+from tests.harness.assertions import error_code, error_code_of
+from tests.harness.payloads import b64, content_md5, crc32
+from tests.harness.rawhttp import read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
 
 
 def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]
@@ -32,9 +23,9 @@ def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]
 
 def test_content_md5(s3_plain, bucket):
     body = b"md5 checked"
-    s3_plain.put_object(Bucket=bucket, Key="ok", Body=body, ContentMD5=b64(hashlib.md5(body).digest()))
+    s3_plain.put_object(Bucket=bucket, Key="ok", Body=body, ContentMD5=content_md5(body))
     with pytest.raises(ClientError) as exc:
-        s3_plain.put_object(Bucket=bucket, Key="bad", Body=body, ContentMD5=b64(hashlib.md5(b"other").digest()))
+        s3_plain.put_object(Bucket=bucket, Key="bad", Body=body, ContentMD5=content_md5(b"other"))
     assert error_code(exc) == "BadDigest"
     assert_absent(s3_plain, bucket, "bad")
     with pytest.raises(ClientError) as exc:

@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from tests.conftest import Server, file_md5, write_random_file
+from tests.harness.files import file_md5, write_random_file
+from tests.harness.servers import Server
 
 SIZE = 200 * 1024 * 1024
 MAX_RSS_MB = 150

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, assert_same_bytes, make_client, unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code
+from tests.harness.assertions import assert_same_bytes, error_code, error_code_of
+from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.payloads import content_md5
+from tests.harness.rawhttp import signed
+from tests.harness.servers import Server
 
 BIG = 200 * 1024  # transitions skip objects under 128 KiB by default
 
@@ -118,10 +120,8 @@ def test_duplicate_ids_and_malformed_status(lc, lcb, lc_server):
     assert error_code(exc) == "InvalidArgument"
     body = (b"<LifecycleConfiguration><Rule><ID>x</ID><Filter><Prefix/></Filter><Status>On</Status>"
             b"<Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>")
-    import base64
-    import hashlib
     response = signed(lc_server, "PUT", f"/{lcb}?lifecycle", body=body,
-                      headers={"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()})
+                      headers={"Content-MD5": content_md5(body)})
     assert response.status_code == 400 and error_code_of(response) == "MalformedXML"
     response = signed(lc_server, "PUT", f"/{lcb}?lifecycle", body=body.replace(b"On", b"Enabled"))
     assert response.status_code == 400 and error_code_of(response) == "InvalidRequest"  # no Content-MD5
@@ -324,7 +324,7 @@ def test_admin_endpoint_requires_root(tmp_path):
         import httpx
 
         assert httpx.post(f"{srv.endpoint}/_s3gate/admin/lifecycle").status_code == 403
-        from tests.s3http import send, sign_v4
+        from tests.harness.rawhttp import send, sign_v4
 
         url = f"{srv.endpoint}/_s3gate/admin/lifecycle?advance-days=1"
         response = send("POST", url, headers=sign_v4("POST", url, access_key="app", secret_key="app-secret"))

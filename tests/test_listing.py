@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 from lxml import etree
 
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code
+from tests.harness.assertions import error_code, error_code_of
+from tests.harness.rawhttp import signed
 
 KEYS = ["a.txt", "b/1.txt", "b/2.txt", "b/c/3.txt", "c/4.txt", "d.txt", "dir/", "dir/x", "e/f/g/h"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import zlib
@@ -12,33 +11,15 @@ from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from tests.conftest import assert_same_bytes, make_client
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code, status
-
-MiB = 1024 * 1024
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
+from tests.harness.assertions import assert_same_bytes, error_code, error_code_of, status
+from tests.harness.clients import make_client, upload
+from tests.harness.files import blob_files
+from tests.harness.payloads import MiB, b64
+from tests.harness.rawhttp import signed
 
 
 def mpu_etag(parts: list[bytes]) -> str:
     return f'"{hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()}-{len(parts)}"'
-
-
-def upload(s3, bucket, key, parts, **create):  # type: ignore[no-untyped-def]
-    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
-    done = []
-    extra = {"ChecksumAlgorithm": create["ChecksumAlgorithm"]} if "ChecksumAlgorithm" in create else {}
-    for i, data in enumerate(parts, start=1):
-        r = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=i, Body=data, **extra)
-        entry = {"PartNumber": i, "ETag": r["ETag"]}
-        for algo in ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"):
-            if f"Checksum{algo}" in r:
-                entry[f"Checksum{algo}"] = r[f"Checksum{algo}"]
-        done.append(entry)
-    return upload_id, done
 
 
 def test_multipart_roundtrip_and_etag(s3, bucket):
@@ -146,31 +127,25 @@ def test_no_such_upload(s3, bucket):
 
 @pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_abort_frees_parts(s3, bucket, server):
-    def blob_files() -> int:
-        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
-
-    before = blob_files()
+    before = blob_files(server.data_dir)
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="abort")["UploadId"]
     s3.upload_part(Bucket=bucket, Key="abort", UploadId=upload_id, PartNumber=1, Body=os.urandom(MiB))
-    assert blob_files() == before + 1
+    assert blob_files(server.data_dir) == before + 1
     s3.abort_multipart_upload(Bucket=bucket, Key="abort", UploadId=upload_id)
-    assert blob_files() == before
+    assert blob_files(server.data_dir) == before
     with pytest.raises(ClientError):
         s3.list_parts(Bucket=bucket, Key="abort", UploadId=upload_id)
 
 
 @pytest.mark.backends("local", reason="counts blob files in the local data dir")
 def test_unlisted_parts_are_freed_on_complete(s3, bucket, server):
-    def blob_files() -> int:
-        return sum(1 for p in (server.data_dir / "blobs").rglob("*") if p.is_file())
-
-    before = blob_files()
+    before = blob_files(server.data_dir)
     upload_id, done = upload(s3, bucket, "partial", [os.urandom(5 * MiB), os.urandom(MiB)])
     s3.complete_multipart_upload(Bucket=bucket, Key="partial", UploadId=upload_id,
                                  MultipartUpload={"Parts": done[:1]})
-    assert blob_files() == before + 1
+    assert blob_files(server.data_dir) == before + 1
     s3.delete_object(Bucket=bucket, Key="partial")
-    assert blob_files() == before
+    assert blob_files(server.data_dir) == before
 
 
 @pytest.mark.differs("upstream-moto", reason="moto computes no checksum of a completed multipart upload")

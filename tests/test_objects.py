@@ -9,15 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import unique_bucket_name
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
-
-
-def status(exc: pytest.ExceptionInfo[ClientError]) -> int:
-    return int(exc.value.response["ResponseMetadata"]["HTTPStatusCode"])
+from tests.harness.assertions import error_code, status
+from tests.harness.clients import unique_bucket_name
 
 
 def test_put_get_roundtrip_with_etag_and_metadata(s3, bucket):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import zlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.s3http import error_code_of
+from tests.harness.assertions import error_code_of
+from tests.harness.payloads import crc32
 
 
 def post(server, presigned, data: bytes = b"file body", filename: str = "photo.jpg", extra=None,
@@ -130,15 +130,12 @@ def test_malformed_policy_and_form(s3, s3v4, server, bucket):
 
 
 def test_checksum_field_is_verified(s3, s3v4, server, bucket):
-    def crc(data: bytes) -> str:
-        return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-
-    presigned = s3v4.generate_presigned_post(bucket, "ck", Fields={"x-amz-checksum-crc32": crc(b"expected")},
-                                           Conditions=[{"x-amz-checksum-crc32": crc(b"expected")}])
+    presigned = s3v4.generate_presigned_post(bucket, "ck", Fields={"x-amz-checksum-crc32": crc32(b"expected")},
+                                           Conditions=[{"x-amz-checksum-crc32": crc32(b"expected")}])
     bad = post(server, presigned, b"different")
     assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
     assert post(server, presigned, b"expected").status_code == 204
-    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["ChecksumCRC32"] == crc(b"expected")
+    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["ChecksumCRC32"] == crc32(b"expected")
 
 
 def test_large_file_streams(s3, s3v4, server, bucket):

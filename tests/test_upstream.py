@@ -8,7 +8,6 @@ TLS and addressing options work; bad configuration stops start-up with a clear m
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import threading
@@ -20,23 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    UPSTREAM_ACCESS_KEY,
-    UPSTREAM_SECRET_KEY,
-    Server,
-    Stack,
-    free_port,
-    make_client,
-    upstream_args,
-)
-from tests.s3http import error_code_of, send, sign_v4, signed, unsigned_chunks
-from tests.test_cli import run_cli
-from tests.test_integrity import b64, crc32
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.cli import run_cli
+from tests.harness.clients import ACCESS_KEY, SECRET_KEY, UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
+from tests.harness.payloads import MiB, b64, content_md5, crc32
+from tests.harness.rawhttp import send, sign_v4, signed, unsigned_chunks
+from tests.harness.servers import Server, Stack, free_port, upstream_args, upstream_env
 
-MiB = 1024 * 1024
 FORWARDING = pytest.mark.backends("upstream-s3gate", "upstream-moto", reason="about forwarding to an upstream")
 SIGNING_UPSTREAM = pytest.mark.backends("upstream-s3gate", reason="needs an upstream that checks signatures "
                                                                  "(moto accepts any)")
@@ -187,7 +176,7 @@ def test_body_failing_verification_stores_nothing_upstream(server, stack: Stack,
                           headers={"x-amz-checksum-crc32": crc32(b"other")})
     elif case == "content-md5":
         response = signed(server, "PUT", f"/{bucket}/{case}", body=data,
-                          headers={"Content-MD5": b64(hashlib.md5(b"other").digest())})
+                          headers={"Content-MD5": content_md5(b"other")})
     elif case == "payload-sha256":
         headers = sign_v4("PUT", url, body=data[:-1] + bytes([data[-1] ^ 1]))  # the last byte differs
         response = _send(url, headers, data)
@@ -324,8 +313,7 @@ def test_no_upstream_credentials_anywhere_stops_startup(tmp_path):
 @pytest.fixture
 def tls_upstream(tmp_path, tls_files) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     cert, key, _ = tls_files
-    srv = Server(tmp_path / "tls-up", tls=(cert, key), env={"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
-                                                             "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}).start()
+    srv = Server(tmp_path / "tls-up", tls=(cert, key), env=upstream_env()).start()
     yield srv
     srv.stop()
 
@@ -344,8 +332,7 @@ def test_https_upstream_with_ca_bundle_or_insecure(gateway_to, tls_upstream, tls
 
 
 def test_virtual_addressing_puts_the_bucket_in_the_host(gateway_to, tmp_path):
-    upstream = Server(tmp_path / "vhost-up", env={"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY,
-                                                  "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}).start()
+    upstream = Server(tmp_path / "vhost-up", env=upstream_env()).start()
     try:
         endpoint = f"http://localhost:{upstream.port}"
         srv = gateway_to(endpoint, "--upstream-addressing-style", "virtual")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import unique_bucket_name
-from tests.s3http import error_code_of, signed
-from tests.test_objects import error_code, status
+from tests.harness.assertions import error_code, error_code_of, status
+from tests.harness.clients import unique_bucket_name
+from tests.harness.payloads import content_md5
+from tests.harness.rawhttp import signed
 
 
 @pytest.fixture
@@ -25,10 +26,8 @@ def test_versioning_configuration(s3, bucket, server):
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
     bad = b"<VersioningConfiguration><Status>Off</Status></VersioningConfiguration>"
-    import base64
-    import hashlib
     response = signed(server, "PUT", f"/{bucket}?versioning", body=bad,
-                      headers={"Content-MD5": base64.b64encode(hashlib.md5(bad).digest()).decode()})
+                      headers={"Content-MD5": content_md5(bad)})
     assert response.status_code == 400 and error_code_of(response) == "MalformedXML"
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 import pytest
 from lxml import etree
 
-from tests.s3http import error_code_of, signed
+from tests.harness.assertions import error_code_of
+from tests.harness.payloads import content_md5
+from tests.harness.rawhttp import signed
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -21,7 +20,7 @@ XXE = b"""<?xml version="1.0"?>
 
 
 def _delete(server, bucket, body: bytes):  # type: ignore[no-untyped-def]
-    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    md5 = content_md5(body)
     return signed(server, "POST", f"/{bucket}?delete", body=body, headers={"Content-MD5": md5})
 
 

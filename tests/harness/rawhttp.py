@@ -1,6 +1,7 @@
 """Hand-made S3 requests for what SDKs never send: tampered signatures, signed aws-chunked
-bodies, virtual-host addressing without DNS, SigV2. Signing is botocore's (an independent
-implementation of SigV4/SigV2); chunk signatures follow the AWS spec directly.
+bodies, virtual-host addressing without DNS, SigV2; and reading raw-socket replies. Signing is
+botocore's (an independent implementation of SigV4/SigV2); chunk signatures follow the AWS spec
+directly.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from botocore.auth import HmacV1Auth, HmacV1QueryAuth, S3SigV4Auth, S3SigV4Query
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.harness.clients import ACCESS_KEY, SECRET_KEY
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -121,17 +122,11 @@ def amz_now() -> datetime:
 
 def signed(server: object, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b"",
            payload_hash: str | None = None) -> httpx.Response:
-    """A SigV4-signed request to a live ``tests.conftest.Server``."""
+    """A SigV4-signed request to a live ``tests.harness.servers.Server``."""
     url = server.endpoint + path  # type: ignore[attr-defined]
     signed_headers = sign_v4(method, url, headers=headers, body=body, payload_hash=payload_hash)
     return send(method, url, headers=signed_headers, body=body,
                 verify=server.ca_path or True)  # type: ignore[attr-defined]
-
-
-def error_code_of(response: httpx.Response) -> str:
-    from lxml import etree
-
-    return str(etree.fromstring(response.content).findtext("Code"))
 
 
 def read_reply(sock: socket.socket, data: bytes = b"") -> bytes:
