@@ -16,38 +16,40 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gateway.wire.lifecycle_rules import Configuration, Filter, Rule
+from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.sql import buckets, objects
+from storage_backends.catalog.store import Tx
 from storage_backends.local.backend import LocalBackend
-from storage_backends.local.sqlstore import connect
 
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
-def generate(db: str, keys: int, versions: int) -> None:
-    conn = connect(db)
+async def generate(db: str, keys: int, versions: int) -> None:
     now = int(time.time() * 1000)
-    conn.execute("BEGIN")
-    conn.execute("INSERT INTO buckets (name, region, owner_id, created_ms, versioning) "
-                 "VALUES ('million', 'us-east-1', 'owner', ?, 'Enabled')", (now,))
 
     def rows() -> Iterator[tuple[object, ...]]:
         for k in range(keys):
             key = f"photos/{k:07d}.jpg"
             for v in range(versions):
                 latest = v == versions - 1
-                yield ("million", key, f"v{k:07d}{v:03d}".ljust(32, "x"), int(latest), 0, 0, EMPTY_MD5,
-                       now - (versions - v) * 1000, "STANDARD", "owner", "{}", "{}",
+                yield ("million", key, f"v{k:07d}{v:03d}".ljust(32, "x"), int(latest), 0, EMPTY_MD5,
+                       now - (versions - v) * 1000, "STANDARD", "owner", None,
                        None if latest else now - (versions - v - 1) * 1000)
 
-    conn.executemany(
-        "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-        "storage_class, owner_id, content, metadata, noncurrent_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows())
     config = Configuration((Rule("trim", True, Filter(prefix="photos/"), noncurrent_days=1,
                                  newer_noncurrent_versions=2),))
-    conn.execute("INSERT INTO bucket_configs (bucket, kind, document) VALUES ('million', 'lifecycle', ?)",
-                 (config.to_json(),))
-    conn.execute("COMMIT")
-    conn.close()
+
+    def seed(tx: Tx) -> None:
+        buckets.create(tx, "million", "us-east-1", "owner")
+        buckets.set_versioning(tx, "million", "Enabled")
+        buckets.put_config(tx, "million", "lifecycle", config.to_json())
+        objects.bulk_insert(tx, rows())
+
+    catalog = open_catalog("sqlite", db)
+    try:
+        await catalog.write(seed)
+    finally:
+        await catalog.aclose()
 
 
 async def measure(data_dir: Path, keys: int, versions: int) -> None:
@@ -55,7 +57,7 @@ async def measure(data_dir: Path, keys: int, versions: int) -> None:
     await backend.start()  # creates the schema
     await backend.aclose()
     started = time.perf_counter()
-    generate(str(data_dir / "metadata.db"), keys, versions)
+    await generate(str(data_dir / "metadata.db"), keys, versions)
     print(f"generated {keys * versions:,} versions in {time.perf_counter() - started:.1f} s")
     backend = LocalBackend(data_dir)
     await backend.start()
@@ -63,7 +65,7 @@ async def measure(data_dir: Path, keys: int, versions: int) -> None:
         started = time.perf_counter()
         report = await backend.run_lifecycle(advance_days=2)
         elapsed = time.perf_counter() - started
-        left = backend._meta.read.execute("SELECT COUNT(*) FROM objects").fetchone()[0]
+        left = await backend._cat.count_versions("million")
         print(f"lifecycle pass: {elapsed:.1f} s, expired {report['noncurrent_expired']:,} noncurrent versions, "
               f"{left:,} versions left")
         started = time.perf_counter()

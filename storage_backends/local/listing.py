@@ -8,29 +8,16 @@ bucket of millions of keys therefore reads about 1,000 index entries, never the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from storage_backends.catalog.records import successor
+
+__all__ = ["Page", "paginate", "successor"]
+
 R = TypeVar("R")
 C = TypeVar("C")
-
-
-def successor(prefix: str) -> str | None:
-    """The smallest string greater than every string that starts with ``prefix`` (None: no bound).
-
-    Binary UTF-8 order equals code point order, so incrementing the last code point works.
-    """
-    chars = list(prefix)
-    while chars:
-        code = ord(chars[-1]) + 1
-        if 0xD800 <= code <= 0xDFFF:
-            code = 0xE000
-        if code <= 0x10FFFF:
-            chars[-1] = chr(code)
-            return "".join(chars)
-        chars.pop()
-    return None
 
 
 @dataclass(slots=True)
@@ -41,8 +28,8 @@ class Page(Generic[R]):
     last: R | str | None  # the last row or common prefix put on the page
 
 
-def paginate(
-    fetch: Callable[[C, int], Sequence[R]],
+async def paginate(
+    fetch: Callable[[C, int], Awaitable[Sequence[R]]],
     key_of: Callable[[R], str],
     after_row: Callable[[R], C],
     at_key: Callable[[str], C],
@@ -55,7 +42,7 @@ def paginate(
 ) -> Page[R]:
     """One page of at most ``limit`` rows + common prefixes.
 
-    ``fetch(cursor, n)`` returns up to n rows after ``cursor`` in index order, all under
+    ``await fetch(cursor, n)`` returns up to n rows after ``cursor`` in index order, all under
     ``prefix``; ``after_row(row)`` is the cursor just past a row; ``at_key(k)`` is the cursor
     just before the first row whose key is >= k. ``marker`` is the client's position (a key or
     a common prefix already returned): a common prefix that contains it is not repeated.
@@ -66,7 +53,7 @@ def paginate(
     cursor = start
     batch = min(max(limit, 1) + 1, 1000)
     while True:
-        fetched = fetch(cursor, batch)
+        fetched = await fetch(cursor, batch)
         if not fetched:
             return Page(rows, prefixes, False, last)
         for row in fetched:

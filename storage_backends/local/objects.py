@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 
 from gateway.wire import checksums
@@ -25,8 +24,13 @@ from storage_backends.base import (
     VersionsPage,
     WriteConditions,
 )
-from storage_backends.local import metadata as md
-from storage_backends.local import uploads
+from storage_backends.catalog import records as rec
+from storage_backends.catalog.records import Extent, NewVersion, ObjectRecord, Placement
+from storage_backends.catalog.sql import blobs as blob_rows
+from storage_backends.catalog.sql import buckets as bucket_rows
+from storage_backends.catalog.sql import objects as version_rows
+from storage_backends.catalog.sql import uploads as upload_rows
+from storage_backends.catalog.store import Tx
 from storage_backends.local.blobs import read_fd
 from storage_backends.local.core import LocalCore
 from storage_backends.local.listing import paginate, successor
@@ -58,7 +62,7 @@ class LocalObjectStream:
         self._pieces = []
 
 
-def _part_range(info: ObjectInfo, extents: list[md.Extent], part_number: int
+def _part_range(info: ObjectInfo, extents: list[Extent], part_number: int
                 ) -> tuple[int, int, Checksum | None]:
     """Byte range and checksum of part N (a single-part object is its own part 1)."""
     count = info.parts_count or 1
@@ -69,7 +73,7 @@ def _part_range(info: ObjectInfo, extents: list[md.Extent], part_number: int
     offset = 0
     for extent in extents:
         if extent.part_number == part_number:
-            checksum = uploads.part_checksum(extent.checksum)
+            checksum = rec.part_checksum(extent.checksum)
             if checksum is not None and info.checksum is not None and info.checksum.type == "COMPOSITE":
                 checksum = Checksum(checksum.algorithm, checksum.value, "COMPOSITE")
             else:
@@ -80,7 +84,7 @@ def _part_range(info: ObjectInfo, extents: list[md.Extent], part_number: int
 
 
 def _check_version_id(version_id: str | None) -> None:
-    if version_id is not None and not md.is_version_id(version_id):
+    if version_id is not None and not rec.is_version_id(version_id):
         raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="versionId",
                       ArgumentValue=version_id)
 
@@ -89,66 +93,66 @@ class ObjectOps(LocalCore):
     # -- buckets --------------------------------------------------------------------------------
     async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
                            limit: int = 10000) -> list[BucketInfo]:
-        return self._meta.buckets(owner_id, prefix, start_after, limit)
+        return await self._cat.buckets(owner_id, prefix, start_after, limit)
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
         self._forget_bucket(name)
-        return await self._meta.writer.run(lambda c: md.tx_create_bucket(c, name, region, owner_id))
+        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id))
 
     async def get_bucket(self, name: str) -> BucketInfo:
-        return self._bucket(name)
+        return await self._bucket(name)
 
     async def delete_bucket(self, name: str) -> None:
-        def commit(conn: sqlite3.Connection, garbage: list[str]) -> None:
-            md.tx_delete_bucket(conn, name)
-            uploads.tx_abort_all(conn, name, garbage)  # uploads in progress die with their bucket
+        def commit(tx: Tx) -> None:
+            bucket_rows.delete(tx, name)
+            upload_rows.abort_all(tx, name)  # uploads in progress die with their bucket
 
         self._forget_bucket(name)
-        await self._write(commit)
+        await self._cat.write(commit)
         self._forget_bucket(name)
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
-        self._bucket(name)
-        return self._meta.config(name, kind)
+        await self._bucket(name)
+        return await self._cat.config(name, kind)
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
-        await self._meta.writer.run(lambda c: md.tx_put_config(c, name, kind, document))
+        await self._cat.write(lambda tx: bucket_rows.put_config(tx, name, kind, document))
         self._forget_bucket(name)
 
     async def get_bucket_versioning(self, bucket: str) -> str | None:
-        return self._bucket(bucket).versioning
+        return (await self._bucket(bucket)).versioning
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
-        await self._meta.writer.run(lambda c: md.tx_set_versioning(c, bucket, status))
+        await self._cat.write(lambda tx: bucket_rows.set_versioning(tx, bucket, status))
         self._forget_bucket(bucket)
 
     # -- listing --------------------------------------------------------------------------------
     async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
                            limit: int = 1000) -> ListPage:
-        self._bucket(bucket)
-        m = self._meta
+        await self._bucket(bucket)
+        cat = self._cat
         upper = successor(prefix) if prefix else None
         start = (after, False) if after >= prefix else (prefix, True)
-        page = paginate(
-            lambda cursor, n: m.list_latest(bucket, cursor, upper, n),
-            lambda row: row["key"],
-            lambda row: (row["key"], False),
+        page = await paginate(
+            lambda cursor, n: cat.list_latest(bucket, cursor, upper, n),
+            lambda row: row.key,
+            lambda row: (row.key, False),
             lambda key: (key, True),
             start=start, marker=after, prefix=prefix, delimiter=delimiter, limit=limit,
         )
         last = page.last
-        next_marker = (last if isinstance(last, str) else last["key"]) if page.is_truncated and last else None
-        return ListPage([md.listed_info(bucket, r) for r in page.rows], page.common_prefixes, page.is_truncated,
+        next_marker = (last if isinstance(last, str) else last.key) if page.is_truncated and last else None
+        return ListPage([rec.listed_info(bucket, r) for r in page.rows], page.common_prefixes, page.is_truncated,
                         next_marker)
 
     async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
                                    version_id_marker: str = "", limit: int = 1000) -> VersionsPage:
-        b = self._bucket(bucket)
-        m = self._meta
+        b = await self._bucket(bucket)
+        cat = self._cat
         upper = successor(prefix) if prefix else None
         start: tuple[str, int, bool]
         if key_marker and version_id_marker:
-            position = m.version_position(bucket, key_marker, version_id_marker)
+            position = await cat.version_position(bucket, key_marker, version_id_marker)
             if position is None:
                 raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="version-id-marker",
                               ArgumentValue=version_id_marker)
@@ -159,41 +163,41 @@ class ObjectOps(LocalCore):
             start = (prefix, 0, True)
         if start[0] < prefix:
             start = (prefix, 0, True)
-        page = paginate(
-            lambda cursor, n: m.list_versions(bucket, cursor, upper, n),
-            lambda row: row["key"],
-            lambda row: (row["key"], row["id"], False),
+        page = await paginate(
+            lambda cursor, n: cat.list_versions(bucket, cursor, upper, n),
+            lambda row: row.key,
+            lambda row: (row.key, row.id, False),
             lambda k: (k, 0, True),
             start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
         )
         versions = []
         for row in page.rows:
-            info = md.listed_info(bucket, row)
-            info.version_id = row["version_id"] if b.versioning else "null"
-            info.is_latest, info.delete_marker = bool(row["is_latest"]), bool(row["delete_marker"])
+            info = rec.listed_info(bucket, row)
+            info.version_id = row.version_id if b.versioning else "null"
+            info.is_latest, info.delete_marker = row.is_latest, row.delete_marker
             versions.append(info)
         next_key = next_version = None
         if page.is_truncated and page.last is not None:
             if isinstance(page.last, str):
                 next_key = page.last
             else:
-                next_key = page.last["key"]
-                next_version = page.last["version_id"] if b.versioning else "null"
+                next_key = page.last.key
+                next_version = page.last.version_id if b.versioning else "null"
         return VersionsPage(versions, page.common_prefixes, page.is_truncated, next_key, next_version)
 
     # -- reading ----------------------------------------------------------------------------------
-    def _row(self, bucket: str, key: str, version_id: str | None) -> tuple[sqlite3.Row, BucketInfo]:
-        b = self._bucket(bucket)
+    async def _row(self, bucket: str, key: str, version_id: str | None) -> tuple[ObjectRecord, BucketInfo]:
+        b = await self._bucket(bucket)
         _check_version_id(version_id)
-        row = self._meta.object_row(bucket, key, version_id)
+        row = await self._cat.object_row(bucket, key, version_id)
         if row is None:
             if version_id is not None:
                 raise S3Error(Code.NoSuchVersion, Key=key, VersionId=version_id)
             raise S3Error(Code.NoSuchKey, Key=key)
-        if row["delete_marker"]:
+        if row.delete_marker:
             headers = {"x-amz-delete-marker": "true"}
             if b.versioning:
-                headers["x-amz-version-id"] = row["version_id"]
+                headers["x-amz-version-id"] = row.version_id
             if version_id is not None:
                 raise S3Error(Code.MethodNotAllowed, "The specified method is not allowed against this resource.",
                               headers={**headers, "allow": "DELETE"}, Method="GET", ResourceType="DeleteMarker")
@@ -201,17 +205,17 @@ class ObjectOps(LocalCore):
         return row, b
 
     async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
-        row, b = self._row(bucket, key, version_id)
-        return self._describe(row, b)
+        row, b = await self._row(bucket, key, version_id)
+        return await self._describe(row, b)
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
                                limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
-        row, b = self._row(bucket, key, version_id)
-        info = self._describe(row, b)
+        row, b = await self._row(bucket, key, version_id)
+        info = await self._describe(row, b)
         if not info.parts_count:
             return info, None
-        after = [e for e in self._extents(row) if e.part_number > marker]
-        parts = [PartInfo(e.part_number, e.size, e.etag, info.last_modified_ms, uploads.part_checksum(e.checksum))
+        after = [e for e in await self._extents(row) if e.part_number > marker]
+        parts = [PartInfo(e.part_number, e.size, e.etag, info.last_modified_ms, rec.part_checksum(e.checksum))
                  for e in after[:limit]]
         return info, ObjectParts(info.parts_count, parts, len(after) > limit)
 
@@ -219,12 +223,12 @@ class ObjectOps(LocalCore):
                          byte_range: ByteRange | None = None, part_number: int | None = None,
                          precondition: Callable[[ObjectInfo], None] | None = None) -> LocalObjectStream:
         for attempt in range(3):
-            row, b = self._row(bucket, key, version_id)
-            info = self._describe(row, b)
+            row, b = await self._row(bucket, key, version_id)
+            info = await self._describe(row, b)
             if precondition is not None:
                 precondition(info)
-            extents = self._extents(row)
-            inline = self._meta.inline(row["id"]) if not extents and info.size else None
+            extents = await self._extents(row)
+            inline = await self._cat.inline(row.id) if not extents and info.size else None
             checksum = info.checksum
             if part_number is not None:
                 start, end, checksum = _part_range(info, extents, part_number)
@@ -236,21 +240,22 @@ class ObjectOps(LocalCore):
             try:
                 pieces: list[tuple[int | bytes, int, int]] = \
                     [(inline, start, end - start + 1)] if inline is not None and end >= start else \
-                    self._open_pieces(extents, start, end)
+                    await self._open_pieces(extents, start, end)
                 return LocalObjectStream(info, start, end, checksum, pieces)
             except FileNotFoundError:  # replaced, deleted or moved between lookup and open: look again
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _extents(self, row: sqlite3.Row) -> list[md.Extent]:
-        if row["blob_id"] is not None:
-            return [md.Extent(1, row["blob_id"], 0, row["size"], row["etag"], None)]
-        if row["parts_count"]:
-            return self._meta.extents(row["id"])
+    async def _extents(self, row: ObjectRecord) -> list[Extent]:
+        if row.blob_id is not None:
+            return [Extent(1, row.blob_id, 0, row.size, row.etag, None)]
+        if row.parts_count:
+            return await self._cat.extents(row.id)
         return []
 
-    def _open_pieces(self, extents: list[md.Extent], start: int, end: int) -> list[tuple[int | bytes, int, int]]:
+    async def _open_pieces(self, extents: list[Extent], start: int, end: int
+                           ) -> list[tuple[int | bytes, int, int]]:
         if end < start:
             return []
         pieces: list[tuple[int | bytes, int, int]] = []
@@ -260,11 +265,11 @@ class ObjectOps(LocalCore):
                 hi = min(end, extent.start + extent.size - 1)
                 if lo > hi:
                     continue
-                blob = self._meta.blob(extent.blob_id)
+                blob = await self._cat.blob(extent.blob_id)
                 if blob is None:
                     raise FileNotFoundError(extent.blob_id)
-                source: int | bytes = blob["data"] if blob["data"] is not None else \
-                    self.blobs.open_fd(extent.blob_id, blob["volume"])
+                source: int | bytes = blob.data if blob.data is not None else \
+                    self.blobs.open_fd(extent.blob_id, blob.volume)
                 pieces.append((source, lo - extent.start, hi - lo + 1))
         except BaseException:
             for source, _, _ in pieces:
@@ -274,38 +279,38 @@ class ObjectOps(LocalCore):
         return pieces
 
     # -- writing ----------------------------------------------------------------------------------
-    def _with_expiration(self, info: ObjectInfo) -> ObjectInfo:
-        config = self._lifecycle(info.bucket)
+    async def _with_expiration(self, info: ObjectInfo) -> ObjectInfo:
+        config = await self._lifecycle(info.bucket)
         if config is not None:
             info.expiration = expiration_of(config, info.key, info.size, info.tags, info.last_modified_ms,
-                                            self.clock())
+                                            await self.clock())
         return info
 
     async def put_object(self, bucket: str, key: str, body: RequestBody, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo:
-        self._bucket(bucket)  # fail fast, before reading the body
+        await self._bucket(bucket)  # fail fast, before reading the body
         if conditions is not None:
-            md.check_write_conditions(self._meta.object_row(bucket, key, None), conditions)
+            version_rows.check_write_conditions(await self._cat.object_row(bucket, key, None), conditions)
         volume = self.blobs.volume_for(new.storage_class)
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
         checksum = Checksum(digests.checksum_algorithm, digests.checksum_value)
-        version = md.NewVersion(spilled.size, digests.md5_hex, checksum,
-                                md.Body(blob_id, None, spilled.inline if spilled.size else None))
+        version = NewVersion(spilled.size, digests.md5_hex, checksum,
+                             Placement(blob_id, None, spilled.inline if spilled.size else None))
 
-        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
+        def commit(tx: Tx) -> ObjectInfo:
             if blob_id is not None:
-                md.tx_add_blob(conn, blob_id, spilled.size, None, volume)
-            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+                blob_rows.add(tx, blob_id, spilled.size, None, volume)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions)
 
         try:
-            info = await self._write(commit)
+            info = await self._cat.write(commit)
         except BaseException:
             if spilled.blob_id is not None:  # published but never referenced
                 await self.blobs.delete([spilled.blob_id])
             raise
-        return self._with_expiration(info)
+        return await self._with_expiration(info)
 
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
@@ -319,13 +324,13 @@ class ObjectOps(LocalCore):
                 return await self._copy_rewrite(src_bucket, src_key, src_version_id, bucket, key, new,
                                                 checksum_algorithm, conditions)
 
-        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
-            src = md.tx_source_row(conn, src_bucket, src_key, src_version_id)
-            body, extents = md.tx_copy_refs(conn, src)
-            version = md.NewVersion(src["size"], src["etag"], md.checksum_of(src["checksum"]), body, extents)
-            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+        def commit(tx: Tx) -> ObjectInfo:
+            src = version_rows.source(tx, src_bucket, src_key, src_version_id)
+            placement, extents = version_rows.copy_refs(tx, src)
+            version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions)
 
-        return self._with_expiration(await self._write(commit))
+        return await self._with_expiration(await self._cat.write(commit))
 
     async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                             key: str, new: NewObject, algorithm: str,
@@ -334,14 +339,14 @@ class ObjectOps(LocalCore):
         stream = await self.get_object(src_bucket, src_key, version_id=src_version_id)
         volume = self.blobs.volume_for(new.storage_class)
         kept, size, _, value = await self._rewrite(stream, algorithm, volume)
-        version = md.NewVersion(size, stream.info.etag, Checksum(algorithm, value), md.Body(kept, None))
+        version = NewVersion(size, stream.info.etag, Checksum(algorithm, value), Placement(kept, None))
 
-        def commit(conn: sqlite3.Connection, garbage: list[str]) -> ObjectInfo:
+        def commit(tx: Tx) -> ObjectInfo:
             if kept is not None:
-                md.tx_add_blob(conn, kept, size, None, volume)
-            return md.tx_put_version(conn, bucket, key, new, version, conditions, garbage)
+                blob_rows.add(tx, kept, size, None, volume)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions)
 
-        return self._with_expiration(await self._write(commit))
+        return await self._with_expiration(await self._cat.write(commit))
 
     async def _rewrite(self, stream: LocalObjectStream, algorithm: str, volume: str
                        ) -> tuple[str | None, int, str, str]:
@@ -368,11 +373,11 @@ class ObjectOps(LocalCore):
 
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
         _check_version_id(version_id)
-        deleted = await self._write(lambda c, g: md.tx_delete(c, bucket, key, version_id, g))
+        deleted = await self._cat.write(lambda tx: version_rows.delete(tx, bucket, key, version_id))
         return DeleteResult(key, deleted.version_id, deleted.delete_marker)
 
     async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
-        self._bucket(bucket)
+        await self._bucket(bucket)
 
         async def one(key: str, version_id: str | None) -> DeleteResult:
             try:
@@ -392,4 +397,4 @@ class ObjectOps(LocalCore):
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
         _check_version_id(version_id)
-        return await self._meta.writer.run(lambda c: md.tx_put_tags(c, bucket, key, version_id, tags))
+        return await self._cat.write(lambda tx: version_rows.put_tags(tx, bucket, key, version_id, tags))

@@ -1,4 +1,4 @@
--- s3gate metadata, schema 1. Portable SQL: SQLite today, PostgreSQL when gateways share storage.
+-- s3gate metadata, schema 1 (SQLite dialect: a PostgreSQL dialect will bring its own schema directory).
 -- Times are milliseconds since the Unix epoch. Keys compare in binary (UTF-8 byte) order.
 
 CREATE TABLE buckets (

@@ -1,0 +1,275 @@
+"""Typed records the catalog hands out, and the codecs of the values it stores.
+
+Callers never see a database row: every query returns one of these dataclasses (or a type
+from :mod:`storage_backends.base`). The JSON codecs for checksums and content/metadata/tag maps
+live here too, because they define what the catalog's text columns hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from storage_backends.base import BucketInfo, Checksum, ObjectInfo, PartInfo, UploadInfo
+
+Row = Sequence[object]
+
+
+# -- codecs --------------------------------------------------------------------------------------
+def new_version_id() -> str:
+    """Opaque and unique, like AWS's: 32 URL-safe characters, never the literal ``null``."""
+    return base64.urlsafe_b64encode(os.urandom(24)).decode("ascii")
+
+
+def is_version_id(value: str) -> bool:
+    if value == "null":
+        return True
+    try:
+        return len(base64.urlsafe_b64decode(value.encode("ascii"))) == 24 and len(value) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def new_upload_id() -> str:
+    return base64.urlsafe_b64encode(os.urandom(36)).decode("ascii")
+
+
+def checksum_of(raw: str | None) -> Checksum | None:
+    if not raw:
+        return None
+    # What checksum_json wrote ('["ALGO", "value", "TYPE"]'): split without a JSON parse, which
+    # listings would otherwise pay a thousand times a page.
+    parts = raw[2:-2].split('", "')
+    if len(parts) == 3 and raw.startswith('["') and raw.endswith('"]'):
+        return Checksum(parts[0], parts[1], parts[2])
+    algorithm, value, kind = json.loads(raw)
+    return Checksum(algorithm, value, kind)
+
+
+def checksum_json(checksum: Checksum | None) -> str | None:
+    return json.dumps([checksum.algorithm, checksum.value, checksum.type]) if checksum else None
+
+
+def part_checksum(raw: str | None) -> Checksum | None:
+    """An upload part's checksum, stored as ``[algorithm, value]``."""
+    if not raw:
+        return None
+    algorithm, value = json.loads(raw)
+    return Checksum(algorithm, value, "PART")
+
+
+def part_checksum_json(checksum: Checksum | None) -> str | None:
+    return json.dumps([checksum.algorithm, checksum.value]) if checksum else None
+
+
+def map_json(values: Mapping[str, str]) -> str:
+    """A content/metadata/tags map as stored. Most are empty: those skip the JSON encoder."""
+    return json.dumps(values) if values else "{}"
+
+
+def map_of(raw: str) -> dict[str, str]:
+    return json.loads(raw) if raw != "{}" else {}
+
+
+def successor(prefix: str) -> str | None:
+    """The smallest string greater than every string that starts with ``prefix`` (None: no bound).
+
+    Keys compare in binary UTF-8 order, which equals code point order, so incrementing the last
+    code point works.
+    """
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            chars[-1] = chr(code)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+# -- records -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an object version's bytes are: one blob, a list of extents, the row itself, or nothing."""
+
+    blob_id: str | None
+    parts_count: int | None
+    inline: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    part_number: int
+    blob_id: str
+    start: int  # offset of this extent within the object
+    size: int
+    etag: str
+    checksum: str | None  # as stored for the upload part (see part_checksum)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRecord:
+    """One object version (or delete marker) as stored, JSON columns still encoded."""
+
+    id: int  # larger = newer
+    bucket: str
+    key: str
+    version_id: str
+    is_latest: bool
+    delete_marker: bool
+    size: int
+    etag: str
+    last_modified: int
+    storage_class: str
+    owner_id: str
+    content: str
+    metadata: str
+    tags: str
+    checksum: str | None
+    blob_id: str | None
+    parts_count: int | None
+    noncurrent_since: int | None
+    restore_ready: int | None
+    restore_expiry: int | None
+
+
+OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
+                  "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
+                  "noncurrent_since, restore_ready, restore_expiry")
+
+
+def object_record(r: Row) -> ObjectRecord:
+    return ObjectRecord(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), *r[6:])  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedVersion:
+    """What a listing shows of a version (ListObjects uses the same record, id unused)."""
+
+    id: int
+    key: str
+    version_id: str
+    is_latest: bool
+    delete_marker: bool
+    size: int
+    etag: str
+    last_modified: int
+    storage_class: str
+    owner_id: str
+    checksum: str | None
+
+
+LISTED_COLUMNS = ("id, key, version_id, is_latest, delete_marker, size, etag, last_modified, storage_class, "
+                  "owner_id, checksum")
+
+
+def listed_version(r: Row) -> ListedVersion:
+    return ListedVersion(r[0], r[1], r[2], bool(r[3]), bool(r[4]), *r[5:])  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRecord:
+    id: str
+    size: int
+    volume: str
+    data: bytes | None  # inline bytes; None when the blob is a file
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRecord:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: int
+    owner_id: str
+    storage_class: str
+    content: str
+    metadata: str
+    tags: str
+    checksum_algorithm: str | None
+    checksum_type: str | None
+
+
+UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, owner_id, storage_class, content, metadata, tags, "
+                  "checksum_algorithm, checksum_type")
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    upload_id: str
+    part_number: int
+    blob_id: str | None
+    size: int
+    etag: str
+    checksum: str | None  # see part_checksum
+    last_modified: int
+
+
+PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, checksum, last_modified"
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A fully described version about to become the latest one."""
+
+    size: int
+    etag: str
+    checksum: Checksum | None
+    placement: Placement
+    extents: tuple[Extent, ...] = ()
+    upload_id: str | None = None  # the multipart upload completed into this version
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    version_id: str | None
+    delete_marker: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """A row that lifecycle work may be due for (``size``/``tags`` only where filters need them)."""
+
+    id: int | str  # version row id, or upload id for uploads
+    key: str
+    size: int = 0
+    tags: str = "{}"
+
+
+# -- records -> backend types ---------------------------------------------------------------------
+def bucket_info(r: Row) -> BucketInfo:
+    return BucketInfo(r[0], r[1], r[2], r[3], r[4])  # type: ignore[arg-type]
+
+
+BUCKET_COLUMNS = "name, region, owner_id, created_ms, versioning"
+
+
+def object_info(row: ObjectRecord, versioning: str | None) -> ObjectInfo:
+    return ObjectInfo(
+        bucket=row.bucket, key=row.key, size=row.size, etag=row.etag, last_modified_ms=row.last_modified,
+        owner_id=row.owner_id, version_id=row.version_id if versioning else None,
+        storage_class=row.storage_class, content=map_of(row.content), metadata=map_of(row.metadata),
+        checksum=checksum_of(row.checksum), parts_count=row.parts_count, is_latest=row.is_latest,
+        delete_marker=row.delete_marker, tags=map_of(row.tags),
+    )
+
+
+def listed_info(bucket: str, row: ListedVersion) -> ObjectInfo:
+    """The few fields a listing shows, without decoding the JSON columns it does not need."""
+    return ObjectInfo(bucket=bucket, key=row.key, size=row.size, etag=row.etag,
+                      last_modified_ms=row.last_modified, owner_id=row.owner_id,
+                      storage_class=row.storage_class, checksum=checksum_of(row.checksum))
+
+
+def upload_info(row: UploadRecord) -> UploadInfo:
+    return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated, row.owner_id, row.storage_class,
+                      row.checksum_algorithm, row.checksum_type)
+
+
+def part_info(row: PartRecord) -> PartInfo:
+    return PartInfo(row.part_number, row.size, row.etag, row.last_modified, part_checksum(row.checksum))

@@ -1,0 +1,78 @@
+"""The buckets and bucket_configs tables: buckets and their document-kept sub-resources."""
+
+from __future__ import annotations
+
+from gateway.wire.errors import Code, S3Error
+from storage_backends.base import BucketInfo
+from storage_backends.catalog.records import BUCKET_COLUMNS, bucket_info
+from storage_backends.catalog.sql import one, settings
+from storage_backends.catalog.store import Executor, Tx
+
+
+def get(ex: Executor, name: str) -> BucketInfo | None:
+    row = one(ex, f"SELECT {BUCKET_COLUMNS} FROM buckets WHERE name = ?", (name,))
+    return bucket_info(row) if row else None
+
+
+def require(ex: Executor, name: str) -> BucketInfo:
+    """The bucket, or NoSuchBucket (writes re-check their bucket inside the transaction)."""
+    info = get(ex, name)
+    if info is None:
+        raise S3Error(Code.NoSuchBucket, BucketName=name)
+    return info
+
+
+def page(ex: Executor, owner_id: str | None, prefix: str, after: str, limit: int) -> list[BucketInfo]:
+    sql = f"SELECT {BUCKET_COLUMNS} FROM buckets WHERE name > ? AND name >= ?"
+    args: list[object] = [after, prefix]
+    if owner_id is not None:
+        sql += " AND owner_id = ?"
+        args.append(owner_id)
+    rows = ex.execute(sql + " ORDER BY name LIMIT ?", (*args, limit)).fetchall()
+    return [bucket_info(r) for r in rows if r[0].startswith(prefix)]
+
+
+def config(ex: Executor, bucket: str, kind: str) -> str | None:
+    row = one(ex, "SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?", (bucket, kind))
+    return str(row[0]) if row else None
+
+
+def configs_of_kind(ex: Executor, kind: str) -> list[tuple[str, str]]:
+    """(bucket, document) of every bucket with a ``kind`` document."""
+    return [(r[0], r[1]) for r in ex.execute("SELECT bucket, document FROM bucket_configs WHERE kind = ?",
+                                             (kind,)).fetchall()]
+
+
+def create(tx: Tx, name: str, region: str, owner_id: str) -> BucketInfo:
+    existing = tx.execute("SELECT owner_id FROM buckets WHERE name = ?", (name,)).fetchone()
+    if existing is not None:
+        code = Code.BucketAlreadyOwnedByYou if existing[0] == owner_id else Code.BucketAlreadyExists
+        raise S3Error(code, BucketName=name)
+    created = settings.now_ms(tx)
+    tx.execute("INSERT INTO buckets (name, region, owner_id, created_ms) VALUES (?, ?, ?, ?)",
+               (name, region, owner_id, created))
+    return BucketInfo(name, region, owner_id, created)
+
+
+def delete(tx: Tx, name: str) -> None:
+    """Delete an empty bucket and its configuration (uploads in progress are the caller's to abort)."""
+    require(tx, name)
+    if tx.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+        raise S3Error(Code.BucketNotEmpty, BucketName=name)
+    tx.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
+    tx.execute("DELETE FROM buckets WHERE name = ?", (name,))
+
+
+def put_config(tx: Tx, bucket: str, kind: str, document: str | None) -> None:
+    require(tx, bucket)
+    if document is None:
+        tx.execute("DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?", (bucket, kind))
+    else:
+        tx.execute("INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?) "
+                   "ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document",
+                   (bucket, kind, document))
+
+
+def set_versioning(tx: Tx, bucket: str, status: str) -> None:
+    require(tx, bucket)
+    tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, bucket))

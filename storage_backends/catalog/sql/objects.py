@@ -1,0 +1,280 @@
+"""The objects and object_parts tables: object versions, delete markers and multipart extents.
+
+Each write function runs inside the caller's transaction, so a new version, the version it
+retires, and the blobs that become free are one atomic step. Blob references of a new
+version must be counted (``blobs.add``/``blobs.ref``) before ``put_version`` records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gateway.wire.errors import Code, S3Error
+from storage_backends.base import BucketInfo, NewObject, ObjectInfo, WriteConditions
+from storage_backends.catalog.records import (
+    LISTED_COLUMNS,
+    OBJECT_COLUMNS,
+    Deleted,
+    Extent,
+    ListedVersion,
+    NewVersion,
+    ObjectRecord,
+    Placement,
+    checksum_json,
+    listed_version,
+    map_json,
+    new_version_id,
+    object_record,
+)
+from storage_backends.catalog.sql import blobs, buckets, marks, one, settings
+from storage_backends.catalog.store import Executor, Tx
+
+_BY_VERSION = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?"
+_LATEST = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1"
+
+
+# -- reads -----------------------------------------------------------------------------------------
+def get(ex: Executor, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
+    row = one(ex, _LATEST, (bucket, key)) if version_id is None else one(ex, _BY_VERSION, (bucket, key, version_id))
+    return object_record(row) if row is not None else None
+
+
+def by_upload(ex: Executor, bucket: str, key: str, upload_id: str) -> ObjectRecord | None:
+    """The version a multipart upload completed into (a retried completion answers from it)."""
+    row = one(ex, f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND upload_id = ?",
+              (bucket, key, upload_id))
+    return object_record(row) if row is not None else None
+
+
+def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
+                ) -> list[ListedVersion]:
+    """Current, non-deleted versions with key after (or at, if inclusive) ``cursor``, below ``upper``."""
+    key, inclusive = cursor
+    sql = (f"SELECT {LISTED_COLUMNS} FROM objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 "
+           f"AND key {'>=' if inclusive else '>'} ?")
+    args: tuple[object, ...] = (bucket, key)
+    if upper is not None:
+        sql += " AND key < ?"
+        args += (upper,)
+    return [listed_version(r) for r in ex.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()]
+
+
+def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
+                  ) -> list[ListedVersion]:
+    """Versions in (key, newest first) order after ``cursor`` = (key, id, at_key_start)."""
+    key, object_id, at_start = cursor
+    args: list[object]
+    if at_start:
+        where, args = "key >= ?", [key]
+    else:
+        where, args = "(key > ? OR (key = ? AND id < ?))", [key, key, object_id]
+    sql = f"SELECT {LISTED_COLUMNS} FROM objects WHERE bucket = ? AND {where}"
+    params: list[object] = [bucket, *args]
+    if upper is not None:
+        sql += " AND key < ?"
+        params.append(upper)
+    rows = ex.execute(sql + " ORDER BY key, id DESC LIMIT ?", (*params, limit)).fetchall()
+    return [listed_version(r) for r in rows]
+
+
+def version_position(ex: Executor, bucket: str, key: str, version_id: str) -> int | None:
+    row = one(ex, "SELECT id FROM objects WHERE bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id))
+    return int(row[0]) if row else None
+
+
+def count(ex: Executor, bucket: str) -> int:
+    """How many versions (delete markers included) the bucket holds: a full index scan."""
+    return int(one(ex, "SELECT COUNT(*) FROM objects WHERE bucket = ?", (bucket,))[0])
+
+
+def inline(ex: Executor, object_id: int) -> bytes:
+    row = one(ex, "SELECT inline FROM objects WHERE id = ?", (object_id,))
+    return bytes(row[0]) if row is not None and row[0] is not None else b""
+
+
+def extents(ex: Executor, object_id: int) -> list[Extent]:
+    rows = ex.execute("SELECT part_number, blob_id, start_offset, size, etag, checksum FROM object_parts "
+                      "WHERE object_id = ? ORDER BY part_number", (object_id,)).fetchall()
+    return [Extent(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+# -- conditions and retiring versions -----------------------------------------------------------------
+def check_write_conditions(current: ObjectRecord | None, conditions: WriteConditions | None) -> None:
+    if conditions is None:
+        return
+    exists = current is not None and not current.delete_marker
+    if conditions.if_none_match and exists:
+        raise S3Error(Code.PreconditionFailed, Condition="If-None-Match")
+    if conditions.if_match is not None:
+        if not exists:
+            raise S3Error(Code.NoSuchKey)
+        assert current is not None
+        if conditions.if_match != "*" and conditions.if_match != current.etag:
+            raise S3Error(Code.PreconditionFailed, Condition="If-Match")
+
+
+def _remove_version(tx: Tx, row: ObjectRecord) -> None:
+    """Delete one version row and release the blobs it used."""
+    tx.execute("DELETE FROM objects WHERE id = ?", (row.id,))
+    blobs.unref(tx, row.blob_id)
+    if row.parts_count:
+        for (blob_id,) in tx.execute("SELECT blob_id FROM object_parts WHERE object_id = ?", (row.id,)).fetchall():
+            blobs.unref(tx, blob_id)
+        tx.execute("DELETE FROM object_parts WHERE object_id = ?", (row.id,))
+
+
+def demote(tx: Tx, object_id: int) -> None:
+    """A newer version takes over: this one becomes noncurrent now (lifecycle counts from here)."""
+    tx.execute("UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE id = ?", (settings.now_ms(tx), object_id))
+
+
+def promote_newest(tx: Tx, bucket: str, key: str) -> None:
+    """After the latest version is removed, the newest remaining one becomes current again."""
+    tx.execute("UPDATE objects SET is_latest = 1, noncurrent_since = NULL WHERE id = (SELECT MAX(id) FROM objects "
+               "WHERE bucket = ? AND key = ?)", (bucket, key))
+
+
+def _make_room(tx: Tx, bucket: BucketInfo, key: str, current: ObjectRecord | None) -> str:
+    """Retire what a new latest version replaces; returns the new version's id."""
+    if bucket.versioning == "Enabled":
+        if current is not None:
+            demote(tx, current.id)
+        return new_version_id()
+    if bucket.versioning is None:  # every version is the null version: the current one, if any
+        null = current
+    else:
+        null = get(tx, bucket.name, key, "null")
+    if null is not None:
+        _remove_version(tx, null)
+    if current is not None and (null is None or current.id != null.id):
+        demote(tx, current.id)
+    return "null"
+
+
+# -- writes ---------------------------------------------------------------------------------------------
+def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersion,
+                conditions: WriteConditions | None) -> ObjectInfo:
+    """Make ``version`` the latest version of ``key``. Its blobs' references must already be counted."""
+    b = buckets.require(tx, bucket)
+    current = get(tx, bucket, key, None)
+    check_write_conditions(current, conditions)
+    version_id = _make_room(tx, b, key, current)
+    modified = settings.now_ms(tx)
+    at = version.placement
+    cur = tx.execute(
+        "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
+        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline) "
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
+         map_json(new.content), map_json(new.metadata), map_json(new.tags),
+         checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline))
+    object_id = cur.lastrowid
+    for e in version.extents:
+        tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (object_id, e.part_number, e.blob_id, e.start, e.size, e.etag, e.checksum))
+    return ObjectInfo(bucket=bucket, key=key, size=version.size, etag=version.etag, last_modified_ms=modified,
+                      owner_id=new.owner_id, version_id=version_id if b.versioning else None,
+                      storage_class=new.storage_class, content=dict(new.content), metadata=dict(new.metadata),
+                      checksum=version.checksum, parts_count=at.parts_count, tags=dict(new.tags))
+
+
+def source(tx: Tx, bucket: str, key: str, version_id: str | None) -> ObjectRecord:
+    """The version a copy, tagging or restore acts on (NoSuchKey/NoSuchVersion for delete markers)."""
+    buckets.require(tx, bucket)
+    row = get(tx, bucket, key, version_id)
+    if row is None or row.delete_marker:
+        raise S3Error(Code.NoSuchKey if version_id is None else Code.NoSuchVersion, Key=key)
+    return row
+
+
+def copy_refs(tx: Tx, src: ObjectRecord) -> tuple[Placement, tuple[Extent, ...]]:
+    """Take new references on a source version's blobs, for a copy that shares them."""
+    blobs.ref(tx, src.blob_id)
+    data = None
+    if src.blob_id is None and not src.parts_count and src.size:
+        data = tx.execute("SELECT inline FROM objects WHERE id = ?", (src.id,)).fetchone()[0]
+    found: list[Extent] = []
+    if src.parts_count:
+        for e in extents(tx, src.id):
+            blobs.ref(tx, e.blob_id)
+            found.append(e)
+    return Placement(src.blob_id, src.parts_count, data), tuple(found)
+
+
+def delete(tx: Tx, bucket: str, key: str, version_id: str | None) -> Deleted:
+    b = buckets.require(tx, bucket)
+    versioning = b.versioning
+    if version_id is not None:
+        row = get(tx, bucket, key, version_id)
+        if row is None:
+            return Deleted(version_id if versioning else None, False)
+        _remove_version(tx, row)
+        if row.is_latest:
+            promote_newest(tx, bucket, key)
+        return Deleted(version_id if versioning else None, row.delete_marker)
+    current = get(tx, bucket, key, None)
+    if versioning is None:
+        if current is not None:
+            _remove_version(tx, current)
+        return Deleted(None, False)
+    marker_id = _make_room(tx, b, key, current)
+    tx.execute(
+        "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
+        "storage_class, owner_id, content, metadata) VALUES (?, ?, ?, 1, 1, 0, '', ?, 'STANDARD', ?, '{}', '{}')",
+        (bucket, key, marker_id, settings.now_ms(tx), current.owner_id if current is not None else b.owner_id))
+    return Deleted(marker_id, True)
+
+
+def put_tags(tx: Tx, bucket: str, key: str, version_id: str | None, tags: dict[str, str]) -> str | None:
+    """Replace a version's tags in place (tagging never creates a version). Returns the version id shown."""
+    b = buckets.require(tx, bucket)
+    row = source(tx, bucket, key, version_id)
+    tx.execute("UPDATE objects SET tags = ? WHERE id = ?", (map_json(tags), row.id))
+    return row.version_id if b.versioning else None
+
+
+def set_restore(tx: Tx, object_id: int, ready: int | None, expiry: int) -> None:
+    tx.execute("UPDATE objects SET restore_ready = ?, restore_expiry = ? WHERE id = ?", (ready, expiry, object_id))
+
+
+def set_storage_class(tx: Tx, ids: list[int], storage_class: str) -> int:
+    """A transition: the versions change class and lose any restored copy. Returns rows changed."""
+    return tx.execute(f"UPDATE objects SET storage_class = ?, restore_ready = NULL, restore_expiry = NULL "
+                      f"WHERE id IN ({marks(ids)})", (storage_class, *ids)).rowcount
+
+
+def expire_restores(tx: Tx, now_ms: int) -> int:
+    return tx.execute("UPDATE objects SET restore_ready = NULL, restore_expiry = NULL WHERE restore_expiry <= ?",
+                      (now_ms,)).rowcount
+
+
+def remove_versions(tx: Tx, ids: list[int]) -> int:
+    """Delete many version rows at once (lifecycle): set-based, so a million rows take seconds.
+
+    Callers remove only versions whose removal promotes nothing (noncurrent versions, or the
+    only version of a key). Returns how many rows went.
+    """
+    if not ids:
+        return 0
+    m = marks(ids)
+    rows = tx.execute(f"SELECT id, blob_id, parts_count FROM objects WHERE id IN ({m})", ids).fetchall()
+    blob_ids = [r[1] for r in rows if r[1] is not None]
+    multipart = [r[0] for r in rows if r[2]]
+    if multipart:
+        pm = marks(multipart)
+        blob_ids += [r[0] for r in tx.execute(f"SELECT blob_id FROM object_parts WHERE object_id IN ({pm})",
+                                              multipart).fetchall()]
+        tx.execute(f"DELETE FROM object_parts WHERE object_id IN ({pm})", multipart)
+    blobs.release_many(tx, blob_ids)
+    tx.execute(f"DELETE FROM objects WHERE id IN ({m})", ids)
+    return len(rows)
+
+
+def bulk_insert(tx: Tx, rows: Iterable[tuple[object, ...]]) -> None:
+    """Seed versions without blobs (benchmarks): rows of (bucket, key, version_id, is_latest, size,
+    etag, last_modified, storage_class, owner_id, checksum, noncurrent_since), never delete markers."""
+    tx.executemany(
+        "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
+        "storage_class, owner_id, content, metadata, tags, checksum, noncurrent_since) "
+        "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, '{}', '{}', '{}', ?, ?)", rows)

@@ -1,0 +1,362 @@
+"""The SQLite dialect of the catalog: connections, migrations, and the group-syncing writer.
+
+Writes run on the event loop thread, grouped into shared transactions (see :class:`Writer`):
+SQLite in WAL mode with ``synchronous=NORMAL`` writes a commit to the WAL file without syncing
+it, and durability comes right after from an ``fsync`` of the WAL in a worker thread that every
+commit made meanwhile shares. So N concurrent PUTs cost one commit and one fsync, and the
+writes never wait on a second thread for the GIL. Reads are indexed lookups run inline on the
+event loop (``async`` only to match the interface); long scans get their own snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import TypeVar
+
+from storage_backends.base import BucketInfo
+from storage_backends.catalog.records import (
+    BlobRecord,
+    DueRow,
+    Extent,
+    ListedVersion,
+    ObjectRecord,
+    PartRecord,
+    UploadRecord,
+)
+from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, objects, settings, uploads
+from storage_backends.catalog.store import Event, FreedBlobs, Tx
+
+T = TypeVar("T")
+log = logging.getLogger("s3gate.catalog")
+
+BUSY_TIMEOUT_S = 30.0
+SCAN_BATCH = 1000
+
+
+def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # Commits are made durable by Writer's fsync of the WAL (checkpoints still sync the database).
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-4096")  # 4 MiB page cache per connection (the OS caches the file too)
+    if readonly:
+        conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+def migrate(path: str) -> None:
+    """Create or upgrade the schema; ``PRAGMA user_version`` counts the migrations applied."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        folder = resources.files("storage_backends.catalog").joinpath("schema").joinpath("sqlite")
+        scripts = sorted((int(entry.name.split("_", 1)[0]), entry) for entry in folder.iterdir()
+                         if entry.name.endswith(".sql"))
+        for number, entry in scripts:
+            if number > current:
+                for statement in _statements(entry.read_text(encoding="utf-8")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (transactions stay ours: no executescript)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    if pending.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()):
+        raise ValueError(f"incomplete SQL statement in migration: {pending[:80]!r}")
+    return statements
+
+
+def fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Writer:
+    """Runs writes on the event loop in shared transactions made durable by shared WAL fsyncs.
+
+    The first write of a loop iteration opens a transaction; every write that arrives before the
+    iteration ends joins it under its own SAVEPOINT (a failing write rolls back only itself); then
+    one COMMIT, and one fsync of the WAL in a worker thread, serve them all. A write's caller is
+    answered only once that fsync has covered its commit.
+
+    Worker processes sharing the database take turns through an ``flock`` on ``<db>.write-lock``:
+    a waiting writer wakes the moment the lock is free, where SQLite's own busy handler would sleep
+    in growing steps (tens of milliseconds under contention).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self.conn = connect(path)
+        self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self._opening = asyncio.Lock()
+        self._batch: asyncio.Future[int] | None = None  # resolves to the commit number once committed
+        self._committed = 0  # transactions committed by this process
+        self._synced = 0  # of those, how many an fsync has covered
+        self._sync_task: asyncio.Task[None] | None = None
+
+    async def run(self, fn: Callable[[Tx], T], tx: Tx) -> T:
+        """Run ``fn(tx)`` in the current shared transaction; return once its commit is durable."""
+        batch = self._batch
+        while batch is None or batch is not self._batch or batch.done():
+            batch = await self._open_batch()  # (re-checked: an await may have seen the batch commit)
+        conn = self.conn
+        conn.execute("SAVEPOINT op")
+        try:
+            result = fn(tx)
+        except BaseException:
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+            raise
+        conn.execute("RELEASE op")
+        await self._durable(await batch)
+        return result
+
+    async def _open_batch(self) -> asyncio.Future[int]:
+        async with self._opening:
+            if self._batch is None:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # another worker process is writing: wait off the loop
+                    await self._wait_for_lock()
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                    raise
+                loop = asyncio.get_running_loop()
+                self._batch = loop.create_future()
+                loop.call_soon(self._commit_batch)
+            return self._batch
+
+    async def _wait_for_lock(self) -> None:
+        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:  # the thread still gets the lock: give it back then
+            waiting.add_done_callback(self._release_if_acquired)
+            raise
+
+    def _release_if_acquired(self, waiting: asyncio.Future[None]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _commit_batch(self) -> None:
+        batch, self._batch = self._batch, None
+        assert batch is not None
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - e.g. disk full: every write in the batch fails
+            log.error("metadata commit failed: %s", exc)
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            batch.set_exception(exc)
+        else:
+            self._committed += 1
+            batch.set_result(self._committed)
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    async def _durable(self, commit: int) -> None:
+        """Wait until an fsync that started after ``commit`` has finished (one fsync serves many)."""
+        while self._synced < commit:
+            if self._sync_task is None:
+                self._sync_task = asyncio.create_task(self._sync())
+            await asyncio.shield(self._sync_task)
+
+    async def _sync(self) -> None:
+        covered = self._committed
+        try:
+            await asyncio.to_thread(fsync_path, self._path + "-wal")
+            self._synced = max(self._synced, covered)
+        except OSError:
+            log.exception("fsync of the metadata WAL failed")
+            raise
+        finally:
+            self._sync_task = None
+
+    def close(self) -> None:
+        self.conn.close()
+        os.close(self._lock_fd)
+
+
+class SqliteSnapshot:
+    """A read connection of its own, so a long scan neither sees nor blocks the requests' reads."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    async def lifecycle_configs(self) -> list[tuple[str, str]]:
+        return buckets.configs_of_kind(self._conn, "lifecycle")
+
+    async def versioning(self, bucket: str) -> tuple[bool, str | None]:
+        info = buckets.get(self._conn, bucket)
+        return (info is not None, info.versioning if info is not None else None)
+
+    async def _stream(self, query: lifecycle.Query) -> AsyncIterator[list[DueRow]]:
+        cursor = self._conn.execute(*query)
+        try:
+            while rows := cursor.fetchmany(SCAN_BATCH):
+                yield [DueRow(*r) for r in rows]
+        finally:
+            cursor.close()
+
+    def due_current(self, bucket: str, prefix: str, cutoff: int, classes: tuple[str, ...]
+                    ) -> AsyncIterator[list[DueRow]]:
+        return self._stream(lifecycle.due_current(bucket, prefix, cutoff, classes))
+
+    def due_noncurrent(self, bucket: str, prefix: str, cutoff: int, keep: int, classes: tuple[str, ...]
+                       ) -> AsyncIterator[list[DueRow]]:
+        return self._stream(lifecycle.due_noncurrent(bucket, prefix, cutoff, keep, classes))
+
+    def lonely_markers(self, bucket: str, prefix: str) -> AsyncIterator[list[DueRow]]:
+        return self._stream(lifecycle.lonely_markers(bucket, prefix))
+
+    def due_uploads(self, bucket: str, prefix: str, cutoff: int) -> AsyncIterator[list[DueRow]]:
+        return self._stream(lifecycle.due_uploads(bucket, prefix, cutoff))
+
+
+async def no_files(blob_ids: list[str]) -> None:
+    """The default ``on_freed``: nothing on disk to delete (tests, benchmarks)."""
+
+
+class SqliteCatalog:
+    """The catalog in one SQLite file (WAL), shared by the worker processes of a data directory."""
+
+    def __init__(self, path: str, *, on_freed: FreedBlobs = no_files) -> None:
+        migrate(path)
+        self.path = path
+        self._read = connect(path, readonly=True)  # event loop thread only; results always fully consumed
+        self._writer = Writer(path)
+        self._on_freed = on_freed
+        self._outbox: list[Event] = []
+
+    async def aclose(self) -> None:
+        self._writer.close()
+        self._read.close()
+
+    # -- writing ------------------------------------------------------------------------------------
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        """Run ``fn(tx)`` in a group-committed transaction; once durable, delete the blobs it freed."""
+        tx = Tx(self._writer.conn)
+        result = await self._writer.run(fn, tx)
+        if tx.events:
+            self._outbox.extend(tx.events)
+        if tx.freed:
+            await self._collect(tx.freed)
+        return result
+
+    async def _collect(self, blob_ids: list[str]) -> None:
+        await self._on_freed(blob_ids)
+        await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
+
+    def take_events(self) -> list[Event]:
+        """The events committed transactions emitted, oldest first (the outbox is emptied)."""
+        events, self._outbox = self._outbox, []
+        return events
+
+    async def lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        ttl_ms = max(1, int(ttl_s * 1000))
+        return await self.write(lambda tx: leases.take(tx, name, holder, time.time_ns() // 1_000_000, ttl_ms))
+
+    async def release(self, name: str, holder: str) -> None:
+        await self.write(lambda tx: leases.release(tx, name, holder))
+
+    # -- reads --------------------------------------------------------------------------------------
+    async def bucket(self, name: str) -> BucketInfo | None:
+        return buckets.get(self._read, name)
+
+    async def buckets(self, owner_id: str | None, prefix: str, after: str, limit: int) -> list[BucketInfo]:
+        return buckets.page(self._read, owner_id, prefix, after, limit)
+
+    async def config(self, bucket: str, kind: str) -> str | None:
+        return buckets.config(self._read, bucket, kind)
+
+    async def object_row(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
+        return objects.get(self._read, bucket, key, version_id)
+
+    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
+                          ) -> list[ListedVersion]:
+        return objects.list_latest(self._read, bucket, cursor, upper, limit)
+
+    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
+                            ) -> list[ListedVersion]:
+        return objects.list_versions(self._read, bucket, cursor, upper, limit)
+
+    async def version_position(self, bucket: str, key: str, version_id: str) -> int | None:
+        return objects.version_position(self._read, bucket, key, version_id)
+
+    async def count_versions(self, bucket: str) -> int:
+        return objects.count(self._read, bucket)
+
+    async def inline(self, object_id: int) -> bytes:
+        return objects.inline(self._read, object_id)
+
+    async def extents(self, object_id: int) -> list[Extent]:
+        return objects.extents(self._read, object_id)
+
+    async def blob(self, blob_id: str) -> BlobRecord | None:
+        return blobs.get(self._read, blob_id)
+
+    async def blobs_to_move(self, object_ids: list[int], target: str) -> list[tuple[str, str]]:
+        return blobs.to_move(self._read, object_ids, target)
+
+    async def file_blobs(self) -> set[tuple[str, str]]:
+        """Every (blob id, volume) kept as a file: a full scan, so in a thread on its own connection."""
+        def scan() -> set[tuple[str, str]]:
+            conn = connect(self.path, readonly=True)
+            try:
+                return blobs.file_blobs(conn)
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(scan)
+
+    async def upload(self, bucket: str, key: str, upload_id: str) -> UploadRecord:
+        return uploads.get(self._read, bucket, key, upload_id)
+
+    async def upload_initiated(self, upload_id: str) -> int | None:
+        return uploads.initiated(self._read, upload_id)
+
+    async def parts(self, upload_id: str, marker: int, limit: int) -> list[PartRecord]:
+        return uploads.parts(self._read, upload_id, marker, limit)
+
+    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int
+                      ) -> list[UploadRecord]:
+        return uploads.page(self._read, bucket, cursor, upper, limit)
+
+    async def setting(self, name: str) -> str | None:
+        return settings.get(self._read, name)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteSnapshot]:
+        conn = connect(self.path, readonly=True)
+        try:
+            yield SqliteSnapshot(conn)
+        finally:
+            conn.close()
