@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gateway.wire.checksums import Checksum as Checksum  # re-exported: storage speaks it too
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 
@@ -52,13 +53,6 @@ class Body(Protocol):
         ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Checksum:
-    algorithm: str
-    value: str
-    type: str = "FULL_OBJECT"  # or COMPOSITE (multipart "checksum of checksums-N")
 
 
 @dataclass(slots=True)

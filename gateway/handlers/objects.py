@@ -6,9 +6,10 @@ from gateway import conditions, objectmeta
 from gateway.context import Context
 from gateway.handlers.buckets import check_canned_acl
 from gateway.request import validate_key
-from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import checksums, xml
+from gateway.responses import Response, xml_response
+from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import checksum_headers, content_range, quote_etag, unquote_etag
 from storage_backends.base import ObjectInfo, ObjectStream, WriteConditions
 
 MAX_PUT_SIZE = 5 * 1024**3
@@ -24,7 +25,7 @@ def write_conditions(ctx: Context) -> WriteConditions | None:
     if none_match is not None and none_match.strip() != "*":
         raise S3Error(Code.NotImplemented, "If-None-Match on writes only supports '*'", Header="If-None-Match")
     return WriteConditions(if_none_match=none_match is not None,
-                           if_match=match.strip().removeprefix("W/").strip('"') if match is not None else None)
+                           if_match=unquote_etag(match) if match is not None else None)
 
 
 def written_headers(info: ObjectInfo) -> dict[str, str]:
@@ -33,8 +34,7 @@ def written_headers(info: ObjectInfo) -> dict[str, str]:
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     if info.checksum is not None:
-        headers[f"x-amz-checksum-{info.checksum.algorithm.lower()}"] = info.checksum.value
-        headers["x-amz-checksum-type"] = info.checksum.type
+        headers.update(checksum_headers(info.checksum))
     return headers
 
 
@@ -66,13 +66,12 @@ def _read_response(ctx: Context, stream: ObjectStream, status_for_slice: bool) -
     info = stream.info
     headers = objectmeta.object_headers(info, with_checksum=False)
     if _checksum_mode(ctx) and stream.checksum is not None:
-        headers[checksums.header_name(stream.checksum.algorithm)] = stream.checksum.value
-        headers["x-amz-checksum-type"] = stream.checksum.type
+        headers.update(checksum_headers(stream.checksum))
     objectmeta.apply_response_overrides(ctx, headers)
     if "partNumber" in ctx.req.query and info.parts_count:
         headers["x-amz-mp-parts-count"] = str(info.parts_count)
     if status_for_slice:
-        headers["content-range"] = f"bytes {stream.start}-{stream.end}/{info.size}"
+        headers["content-range"] = content_range(stream.start, stream.end, info.size)
         return 206, headers
     return 200, headers
 

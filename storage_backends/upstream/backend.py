@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from gateway.wire import headers as codec
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import Configuration
@@ -49,7 +50,8 @@ from storage_backends.s3client.client import (
     object_path,
     response_headers,
 )
-from storage_backends.upstream import documents, wire
+from storage_backends.upstream import documents
+from storage_backends.upstream import metadata_headers as meta
 from storage_backends.upstream.bodies import Outgoing, outgoing
 
 UPLOAD_CACHE = 4096
@@ -197,7 +199,7 @@ class UpstreamBackend:
                                                missing=Code.NoSuchVersion if version_id else Code.NoSuchKey)
         except S3Error as exc:
             raise await self._not_found(exc, bucket, key) from None
-        return wire.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
+        return meta.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
                                limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
@@ -232,9 +234,9 @@ class UpstreamBackend:
         try:
             answer = response_headers(response)
             length = int(answer.get("content-length", "0"))
-            span = wire.content_range(answer.get("content-range")) if response.status_code == 206 else None
+            span = codec.parse_content_range(answer.get("content-range")) if response.status_code == 206 else None
             start, end, size = span if span is not None else (0, length - 1, length)
-            info = wire.object_info(bucket, key, answer, self.owner_id, size)
+            info = meta.object_info(bucket, key, answer, self.owner_id, size)
             if precondition is not None:
                 precondition(info)
             checksum = None if byte_range is not None else info.checksum
@@ -246,14 +248,14 @@ class UpstreamBackend:
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo:
         out = await outgoing(body)
-        headers = {**wire.new_object_headers(new), **wire.condition_headers(conditions)}
+        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions)}
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out)
         digests = body.digests()
         given = Checksum(digests.checksum_algorithm, digests.checksum_value) if digests.checksum_given else None
-        return ObjectInfo(bucket, key, digests.size, wire.unquote_etag(answer.get("etag")), _now_ms(),
+        return ObjectInfo(bucket, key, digests.size, codec.unquote_etag(answer.get("etag")), _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
-                          dict(new.metadata), wire.checksum_of(answer) or given)
+                          dict(new.metadata), codec.parse_checksum(answer) or given)
 
     async def _send_body(self, bucket: str, key: str, headers: dict[str, str], out: Outgoing,
                          upload_id: str | None = None, part_number: int = 0) -> dict[str, str]:
@@ -281,7 +283,7 @@ class UpstreamBackend:
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
                           conditions: WriteConditions | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
-        headers = {**wire.new_object_headers(new), **wire.condition_headers(conditions),
+        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
                    "x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
                    "x-amz-metadata-directive": "REPLACE"}
         headers["x-amz-tagging-directive"] = "REPLACE" if new.tags else "COPY"
@@ -321,7 +323,7 @@ class UpstreamBackend:
 
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
-        headers = wire.new_object_headers(new)
+        headers = meta.new_object_headers(new)
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         if checksum_type is not None:
@@ -344,8 +346,8 @@ class UpstreamBackend:
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out, upload_id, part_number)
         digests = body.digests()
-        checksum = wire.checksum_of(answer) or Checksum(digests.checksum_algorithm, digests.checksum_value)
-        return PartInfo(part_number, digests.size, wire.unquote_etag(answer.get("etag")), _now_ms(),
+        checksum = codec.parse_checksum(answer) or Checksum(digests.checksum_algorithm, digests.checksum_value)
+        return PartInfo(part_number, digests.size, codec.unquote_etag(answer.get("etag")), _now_ms(),
                         Checksum(checksum.algorithm, checksum.value, "PART"))
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
@@ -366,7 +368,7 @@ class UpstreamBackend:
                                         conditions: WriteConditions | None = None) -> ObjectInfo:
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
                                              content=documents.complete_request(parts),
-                                             headers=wire.condition_headers(conditions))
+                                             headers=meta.condition_headers(conditions))
         result = documents.complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
         return ObjectInfo(bucket, key, 0, result.etag, _now_ms(), self.owner_id, answer.get("x-amz-version-id"),

@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from gateway.wire import checksums, xml
+from gateway.wire.headers import unquote_etag
 from storage_backends.base import (
     Checksum,
     CompletedPart,
@@ -20,7 +21,6 @@ from storage_backends.base import (
     PartInfo,
 )
 from storage_backends.s3client.errors import from_document
-from storage_backends.upstream.wire import unquote_etag
 
 
 def timestamp_ms(value: str | None) -> int:
