@@ -10,6 +10,7 @@ import re
 from gateway.context import Context
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
+from gateway.wire.documents.buckets import parse_create_bucket
 from gateway.wire.errors import Code, S3Error
 
 CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
@@ -112,9 +113,7 @@ async def list_buckets(ctx: Context) -> Response:
 def _location_constraint(ctx: Context, body: bytes) -> str | None:
     if not body.strip():
         return None
-    doc = xml.parse(body, "CreateBucketConfiguration")
-    value = xml.text(doc, "LocationConstraint")
-    return value or None
+    return parse_create_bucket(xml.parse(body, "CreateBucketConfiguration"))
 
 
 async def create_bucket(ctx: Context) -> Response:

@@ -22,6 +22,12 @@ import httpx
 
 from gateway.wire import headers as codec
 from gateway.wire import xml
+from gateway.wire.documents import buckets as buckets_doc
+from gateway.wire.documents import delete as delete_doc
+from gateway.wire.documents import multipart as multipart_doc
+from gateway.wire.documents import restore as restore_doc
+from gateway.wire.documents import tagging as tagging_doc
+from gateway.wire.documents import versioning as versioning_doc
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import Configuration
 from storage_backends.base import (
@@ -128,12 +134,13 @@ class UpstreamBackend:
         """Every bucket the upstream credentials see, filtered and paged here (not every upstream
         pages ListBuckets)."""
         _, body = await self.up.request("GET")
-        listed = sorted(documents.buckets(self.up.document(body, "ListAllMyBucketsResult")), key=lambda b: b.name)
+        listed = sorted(buckets_doc.parse_buckets(self.up.document(body, "ListAllMyBucketsResult")),
+                        key=lambda b: b.name)
         chosen = [b for b in listed if b.name.startswith(prefix) and b.name > start_after][:limit]
         return [BucketInfo(b.name, b.region or self.config.region, self.owner_id, b.created_ms) for b in chosen]
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
-        content = documents.create_bucket_configuration(region) if region != "us-east-1" else b""
+        content = xml.render(buckets_doc.render_create_bucket(region)) if region != "us-east-1" else b""
         await self.up.request("PUT", name, content=content, missing=Code.NoSuchBucket)
         return BucketInfo(name, region, owner_id, _now_ms())
 
@@ -142,7 +149,7 @@ class UpstreamBackend:
         region = headers.get("x-amz-bucket-region")
         if not region:
             _, body = await self.up.request("GET", name, query={"location": ""}, missing=Code.NoSuchBucket)
-            region = documents.location(self.up.document(body, "LocationConstraint"))
+            region = buckets_doc.parse_location(self.up.document(body, "LocationConstraint"))
         return BucketInfo(name, region, self.owner_id, 0)
 
     async def delete_bucket(self, name: str) -> None:
@@ -304,7 +311,7 @@ class UpstreamBackend:
     async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
         if not items:
             return []
-        content = documents.delete_request(items)
+        content = xml.render(delete_doc.render_delete(delete_doc.DeleteRequest(items)))
         _, body = await self.up.request("POST", bucket, query={"delete": ""}, content=content,
                                         headers=_content_md5(content), missing=Code.NoSuchBucket)
         results = documents.delete_results(self.up.document(body, "DeleteResult"))
@@ -367,7 +374,7 @@ class UpstreamBackend:
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None) -> ObjectInfo:
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
-                                             content=documents.complete_request(parts),
+                                             content=xml.render(multipart_doc.render_complete(parts)),
                                              headers=meta.condition_headers(conditions))
         result = documents.complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
@@ -410,10 +417,10 @@ class UpstreamBackend:
     # -- versions, tags, lifecycle, restores --------------------------------------------------------
     async def get_bucket_versioning(self, bucket: str) -> str | None:
         _, body = await self.up.request("GET", bucket, query={"versioning": ""}, missing=Code.NoSuchBucket)
-        return documents.versioning_status(self.up.document(body, "VersioningConfiguration"))
+        return versioning_doc.parse_versioning(self.up.document(body, "VersioningConfiguration")).status
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
-        content = documents.versioning_configuration(status)
+        content = xml.render(versioning_doc.render_versioning(versioning_doc.Versioning(status)))
         await self.up.request("PUT", bucket, query={"versioning": ""}, content=content,
                               headers=_content_md5(content), missing=Code.NoSuchBucket)
 
@@ -433,7 +440,8 @@ class UpstreamBackend:
                                  ) -> tuple[str | None, dict[str, str]]:
         headers, body = await self.up.request("GET", bucket, key, query={"tagging": "", **_version(version_id)},
                                               missing=Code.NoSuchKey)
-        return headers.get("x-amz-version-id"), documents.tag_set(self.up.document(body, "Tagging"))
+        tags = tagging_doc.parse_tagging(self.up.document(body, "Tagging"), strict=False)
+        return headers.get("x-amz-version-id"), dict(tags)
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
@@ -441,7 +449,7 @@ class UpstreamBackend:
         if not tags:
             headers, _ = await self.up.request("DELETE", bucket, key, query=query, missing=Code.NoSuchKey)
         else:
-            content = documents.tagging(tags)
+            content = xml.render(tagging_doc.render_tagging(tags))
             headers, _ = await self.up.request("PUT", bucket, key, query=query, content=content,
                                                headers=_content_md5(content), missing=Code.NoSuchKey)
         return headers.get("x-amz-version-id")
@@ -472,7 +480,7 @@ class UpstreamBackend:
                               missing=Code.NoSuchBucket)
 
     async def restore_object(self, bucket: str, key: str, *, version_id: str | None, days: int) -> bool:
-        content = documents.restore_request(days)
+        content = xml.render(restore_doc.render_restore_request(restore_doc.RestoreRequest(days)))
         response = await self.up.send("POST", bucket, key, query={"restore": "", **_version(version_id)},
                                       content=content, headers=_content_md5(content), missing=Code.NoSuchKey)
         await response.aclose()

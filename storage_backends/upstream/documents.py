@@ -11,16 +11,16 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from gateway.wire import checksums, xml
+from gateway.wire.documents import delete as delete_doc
+from gateway.wire.errors import S3Error
 from gateway.wire.headers import unquote_etag
 from storage_backends.base import (
     Checksum,
-    CompletedPart,
     DeleteResult,
     ObjectInfo,
     ObjectParts,
     PartInfo,
 )
-from storage_backends.s3client.errors import from_document
 
 
 def timestamp_ms(value: str | None) -> int:
@@ -55,33 +55,6 @@ def _int(el: xml.Element, name: str, default: int = 0) -> int:
 
 def _true(el: xml.Element, name: str) -> bool:
     return (xml.text(el, name) or "").strip().lower() == "true"
-
-
-# -- buckets --------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ListedBucket:
-    name: str
-    created_ms: int
-    region: str | None
-
-
-def buckets(doc: xml.Element) -> list[ListedBucket]:
-    container = xml.child(doc, "Buckets")
-    return [ListedBucket(xml.text(b, "Name") or "", timestamp_ms(xml.text(b, "CreationDate")),
-                         xml.text(b, "BucketRegion") or None)
-            for b in (xml.children(container, "Bucket") if container is not None else [])]
-
-
-def create_bucket_configuration(region: str) -> bytes:
-    root = xml.document("CreateBucketConfiguration")
-    xml.sub(root, "LocationConstraint", region)
-    return xml.render(root)
-
-
-def location(doc: xml.Element) -> str:
-    """GetBucketLocation: empty means us-east-1, ``EU`` is eu-west-1."""
-    value = (doc.text or "").strip()
-    return {"": "us-east-1", "EU": "eu-west-1"}.get(value, value)
 
 
 # -- listing --------------------------------------------------------------------------------------
@@ -128,43 +101,21 @@ def copy_result(doc: xml.Element) -> Written:
                    checksum_in(doc))
 
 
-def delete_request(items: list[tuple[str, str | None]]) -> bytes:
-    root = xml.document("Delete")
-    for key, version_id in items:
-        el = xml.sub(root, "Object")
-        xml.sub(el, "Key", key)
-        if version_id is not None:
-            xml.sub(el, "VersionId", version_id)
-    return xml.render(root)
-
-
 def delete_results(doc: xml.Element) -> dict[tuple[str, str | None], DeleteResult]:
     """DeleteResult entries by (key, version id as asked)."""
     results: dict[tuple[str, str | None], DeleteResult] = {}
-    for el in xml.children(doc, "Deleted"):
-        key, version_id = xml.text(el, "Key") or "", xml.text(el, "VersionId") or None
-        results[(key, version_id)] = DeleteResult(key, version_id, _true(el, "DeleteMarker"),
-                                                  xml.text(el, "DeleteMarkerVersionId") or None)
-    for el in xml.children(doc, "Error"):
-        key, version_id = xml.text(el, "Key") or "", xml.text(el, "VersionId") or None
-        results[(key, version_id)] = DeleteResult(key, version_id, error=from_document(el, 0))
+    for entry in delete_doc.parse_delete_result(doc):
+        if isinstance(entry, delete_doc.Failed):
+            result = DeleteResult(entry.key, entry.version_id, error=S3Error(entry.code, entry.message))
+        else:
+            result = DeleteResult(entry.key, entry.version_id, entry.delete_marker, entry.delete_marker_version_id)
+        results[(entry.key, entry.version_id)] = result
     return results
 
 
 # -- multipart ------------------------------------------------------------------------------------
 def upload_id(doc: xml.Element) -> str:
     return xml.text(doc, "UploadId") or ""
-
-
-def complete_request(parts: list[CompletedPart]) -> bytes:
-    root = xml.document("CompleteMultipartUpload")
-    for part in parts:
-        el = xml.sub(root, "Part")
-        xml.sub(el, "PartNumber", part.part_number)
-        xml.sub(el, "ETag", f'"{part.etag}"')
-        for algorithm, value in part.checksums.items():
-            xml.sub(el, f"Checksum{algorithm}", value)
-    return xml.render(root)
 
 
 def complete_result(doc: xml.Element) -> Written:
@@ -235,16 +186,6 @@ def uploads(doc: xml.Element) -> UploadListing:
 
 
 # -- versions, tags, lifecycle, restores --------------------------------------------------------------
-def versioning_status(doc: xml.Element) -> str | None:
-    return xml.text(doc, "Status") or None
-
-
-def versioning_configuration(status: str) -> bytes:
-    root = xml.document("VersioningConfiguration")
-    xml.sub(root, "Status", status)
-    return xml.render(root)
-
-
 @dataclass(slots=True)
 class VersionListing:
     versions: list[ObjectInfo]
@@ -274,24 +215,3 @@ def versions(doc: xml.Element, bucket: str, owner_id: str) -> VersionListing:
     next_key = xml.text(doc, "NextKeyMarker")
     return VersionListing(entries, prefixes, _true(doc, "IsTruncated"),
                           _decode(doc, next_key) if next_key else None, xml.text(doc, "NextVersionIdMarker") or None)
-
-
-def tag_set(doc: xml.Element) -> dict[str, str]:
-    container = xml.child(doc, "TagSet")
-    return {xml.text(t, "Key") or "": xml.text(t, "Value") or ""
-            for t in (xml.children(container, "Tag") if container is not None else [])}
-
-
-def tagging(tags: dict[str, str]) -> bytes:
-    root = xml.document("Tagging")
-    container = xml.sub(root, "TagSet")
-    for key, value in tags.items():
-        tag = xml.sub(container, "Tag")
-        xml.subs(tag, [("Key", key), ("Value", value)])
-    return xml.render(root)
-
-
-def restore_request(days: int) -> bytes:
-    root = xml.document("RestoreRequest")
-    xml.sub(root, "Days", days)
-    return xml.render(root)
