@@ -23,6 +23,7 @@ import httpx
 from gateway.wire import headers as codec
 from gateway.wire import xml
 from gateway.wire.documents import buckets as buckets_doc
+from gateway.wire.documents import copy as copy_doc
 from gateway.wire.documents import delete as delete_doc
 from gateway.wire.documents import multipart as multipart_doc
 from gateway.wire.documents import restore as restore_doc
@@ -297,7 +298,7 @@ class UpstreamBackend:
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         answer, body = await self.up.request("PUT", bucket, key, headers=headers)
-        result = documents.copy_result(self.up.document(body, "CopyObjectResult"))
+        result = copy_doc.parse_copy_result(self.up.document(body, "CopyObjectResult"))
         # CopyObject does not report the size; nothing the gateway answers needs it.
         return ObjectInfo(bucket, key, 0, result.etag, result.last_modified_ms or _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
@@ -337,7 +338,7 @@ class UpstreamBackend:
             headers["x-amz-checksum-type"] = checksum_type
         _, body = await self.up.request("POST", bucket, key, query={"uploads": ""}, headers=headers,
                                         missing=Code.NoSuchBucket)
-        upload_id = documents.upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
+        upload_id = multipart_doc.parse_upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
         return self._remember(UploadInfo(upload_id, bucket, key, _now_ms(), new.owner_id, new.storage_class,
                                          checksum_algorithm, checksum_type))
 
@@ -365,7 +366,7 @@ class UpstreamBackend:
             headers["x-amz-copy-source-range"] = str(byte_range)
         _, body = await self.up.request("PUT", bucket, key, query={"partNumber": str(part_number),
                                                                    "uploadId": upload_id}, headers=headers)
-        result = documents.copy_result(self.up.document(body, "CopyPartResult"))
+        result = copy_doc.parse_copy_result(self.up.document(body, "CopyPartResult"))
         size = byte_range.last - byte_range.first + 1 if byte_range is not None and byte_range.first is not None \
             and byte_range.last is not None else 0
         checksum = Checksum(result.checksum.algorithm, result.checksum.value, "PART") if result.checksum else None
@@ -376,7 +377,7 @@ class UpstreamBackend:
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
                                              content=xml.render(multipart_doc.render_complete(parts)),
                                              headers=meta.condition_headers(conditions))
-        result = documents.complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
+        result = multipart_doc.parse_complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
         return ObjectInfo(bucket, key, 0, result.etag, _now_ms(), self.owner_id, answer.get("x-amz-version-id"),
                           checksum=result.checksum, parts_count=len(parts))
@@ -392,7 +393,7 @@ class UpstreamBackend:
             query["part-number-marker"] = str(marker)
         _, body = await self.up.request("GET", bucket, key, query=query, missing=Code.NoSuchUpload)
         doc = self.up.document(body, "ListPartsResult")
-        fields = documents.upload_fields(doc)
+        fields = multipart_doc.parse_upload_fields(doc)
         upload = self._remember(UploadInfo(upload_id, bucket, key, 0, self.owner_id, fields.storage_class,
                                            fields.checksum_algorithm, fields.checksum_type))
         found, truncated, next_marker = documents.parts(doc)

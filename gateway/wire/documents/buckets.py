@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.wire import xml
-from gateway.wire.documents._values import timestamp_ms
+from gateway.wire.documents.values import timestamp_ms
 
 CREATE_ROOT = "CreateBucketConfiguration"
 

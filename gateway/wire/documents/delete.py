@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gateway.wire import xml
-from gateway.wire.documents._values import true
+from gateway.wire.documents.values import true
 from gateway.wire.errors import Code, S3Error
 
 ROOT = "Delete"

@@ -1,12 +1,14 @@
-"""Multipart documents: the CompleteMultipartUpload request (and, for the upstream, the answers it reads)."""
+"""Multipart documents: the CompleteMultipartUpload request both ways, and the answers the upstream backend reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from gateway.wire import checksums, xml
+from gateway.wire.documents.copy import Written
+from gateway.wire.documents.values import checksum_in
 from gateway.wire.errors import Code, S3Error
-from gateway.wire.headers import quote_etag
+from gateway.wire.headers import quote_etag, unquote_etag
 
 COMPLETE_ROOT = "CompleteMultipartUpload"
 
@@ -51,3 +53,31 @@ def parse_complete(doc: xml.Element) -> list[CompletedPart]:
     if any(b.part_number <= a.part_number for a, b in zip(parts, parts[1:], strict=False)):
         raise S3Error(Code.InvalidPartOrder)
     return parts
+
+
+# -- answers the upstream backend reads ------------------------------------------------------------
+def parse_upload_id(doc: xml.Element) -> str:
+    """InitiateMultipartUploadResult's UploadId."""
+    return xml.text(doc, "UploadId") or ""
+
+
+def parse_complete_result(doc: xml.Element) -> Written:
+    """CompleteMultipartUploadResult: its ETag and checksum (it says no time)."""
+    return Written(unquote_etag(xml.text(doc, "ETag")), 0, checksum_in(doc))
+
+
+@dataclass(frozen=True, slots=True)
+class UploadFields:
+    """What ListParts and ListMultipartUploads say about an upload."""
+
+    storage_class: str
+    checksum_algorithm: str | None
+    checksum_type: str | None
+
+
+def parse_upload_fields(el: xml.Element) -> UploadFields:
+    algorithm = (xml.text(el, "ChecksumAlgorithm") or "").upper() or None
+    kind = (xml.text(el, "ChecksumType") or "").upper() or None
+    if algorithm is not None and kind is None:  # an S3 that predates checksum types: S3's defaults
+        kind = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
+    return UploadFields(xml.text(el, "StorageClass") or "STANDARD", algorithm, kind)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.wire import xml
+from gateway.wire import checksums, xml
+from gateway.wire.checksums import Checksum
 
 
 def timestamp_ms(value: str | None) -> int:
@@ -26,3 +27,12 @@ def integer(el: xml.Element, name: str, default: int = 0) -> int:
 
 def true(el: xml.Element, name: str) -> bool:
     return (xml.text(el, name) or "").strip().lower() == "true"
+
+
+def checksum_in(el: xml.Element, kind: str | None = None) -> Checksum | None:
+    """``<ChecksumCRC32>`` (and ``<ChecksumType>``) children of ``el``; ``kind`` overrides the type."""
+    for algorithm in checksums.ALGORITHMS:
+        value = xml.text(el, f"Checksum{algorithm}")
+        if value:
+            return Checksum(algorithm, value, kind or (xml.text(el, "ChecksumType") or "FULL_OBJECT").upper())
+    return None
