@@ -7,31 +7,25 @@ same logic but answer 412 in every failing case, as S3 does.
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
-
-from gateway.responses import http_date, quote_etag
+from gateway.wire import headers as wire_headers
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import http_date, quote_etag, unquote_etag
 from storage_backends.base import ByteRange, ObjectInfo
 
 
 def etag_matches(header: str, etag: str) -> bool:
     for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*":
+        if candidate.strip() == "*":
             return True
-        if candidate.startswith("W/"):
-            candidate = candidate[2:]
-        if candidate.strip('"') == etag:
+        if unquote_etag(candidate) == etag:
             return True
     return False
 
 
 def parse_http_date(value: str) -> int | None:
     """Seconds since the epoch, or None for a date S3 would ignore."""
-    try:
-        return int(parsedate_to_datetime(value).timestamp())
-    except (TypeError, ValueError, IndexError):
-        return None
+    parsed = wire_headers.parse_http_date(value)
+    return int(parsed.timestamp()) if parsed is not None else None
 
 
 def check(info: ObjectInfo, *, if_match: str | None, if_none_match: str | None,

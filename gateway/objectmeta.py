@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from gateway.context import Context
 from gateway.payload import stored_content_encoding
-from gateway.responses import http_date, quote_etag
-from gateway.wire import checksums
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import (
+    checksum_headers,
+    expiration_header,
+    http_date,
+    parse_tagging_header,
+    quote_etag,
+    restore_header,
+)
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo
 
 META_PREFIX = "x-amz-meta-"
@@ -65,7 +69,7 @@ def tagging_header(headers: dict[str, str]) -> dict[str, str]:
     raw = headers.get("x-amz-tagging")
     if not raw:
         return {}
-    return validate_tags(parse_qsl(raw, keep_blank_values=True))
+    return validate_tags(parse_tagging_header(raw))
 
 
 def new_object(ctx: Context) -> NewObject:
@@ -94,8 +98,7 @@ def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
     if tag_count:
         headers["x-amz-tagging-count"] = str(tag_count)
     if with_checksum and info.checksum is not None:
-        headers[checksums.header_name(info.checksum.algorithm)] = info.checksum.value
-        headers["x-amz-checksum-type"] = info.checksum.type
+        headers.update(checksum_headers(info.checksum))
     headers.update(lifecycle_headers(info))
     return headers
 
@@ -104,14 +107,9 @@ def lifecycle_headers(info: ObjectInfo) -> dict[str, str]:
     """``x-amz-expiration`` (a lifecycle rule will expire this version) and ``x-amz-restore``."""
     headers = {}
     if info.expiration is not None:
-        at, rule_id = info.expiration
-        headers["x-amz-expiration"] = f'expiry-date="{http_date(at)}", rule-id="{rule_id}"'
+        headers["x-amz-expiration"] = expiration_header(*info.expiration)
     if info.restore is not None:
-        if info.restore.ongoing:
-            headers["x-amz-restore"] = 'ongoing-request="true"'
-        else:
-            expiry = f', expiry-date="{http_date(info.restore.expiry_ms)}"' if info.restore.expiry_ms else ""
-            headers["x-amz-restore"] = f'ongoing-request="false"{expiry}'
+        headers["x-amz-restore"] = restore_header(info.restore.ongoing, info.restore.expiry_ms)
     return headers
 
 

@@ -17,6 +17,7 @@ from gateway.limits import MAX_PARTS
 from gateway.request import S3Request, parse_query, validate_key
 from gateway.wire import checksums
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import unquote_etag
 from storage_backends.base import ByteRange, WriteConditions
 
 CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
@@ -207,7 +208,7 @@ def write_conditions(req: S3Request) -> WriteConditions | None:
     if none_match is not None and none_match.strip() != "*":
         raise S3Error(Code.NotImplemented, "If-None-Match on writes only supports '*'", Header="If-None-Match")
     return WriteConditions(if_none_match=none_match is not None,
-                           if_match=match.strip().removeprefix("W/").strip('"') if match is not None else None)
+                           if_match=unquote_etag(match) if match is not None else None)
 
 
 def object_attributes(req: S3Request) -> frozenset[str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator
-from email.utils import formatdate
-from functools import lru_cache
 from typing import Any, Protocol
 
 from gateway.wire import xml
 from gateway.wire.errors import S3Error
+from gateway.wire.headers import http_date as http_date  # re-exported for the handlers
+from gateway.wire.headers import quote_etag as quote_etag
 
 log = logging.getLogger("s3gate")
 
@@ -41,20 +41,6 @@ def xml_response(root: xml.Element, status: int = 200, headers: dict[str, str] |
     if headers:
         merged.update(headers)
     return Response(status, merged, xml.render(root))
-
-
-def http_date(ms: int) -> str:
-    """RFC 7231 date, as S3 sends Last-Modified: ``Wed, 25 Nov 2026 16:01:17 GMT``."""
-    return _http_date(ms // 1000)
-
-
-@lru_cache(maxsize=4096)
-def _http_date(seconds: int) -> str:
-    return formatdate(seconds, usegmt=True)
-
-
-def quote_etag(etag: str) -> str:
-    return f'"{etag}"'
 
 
 def error_document(err: S3Error, resource: str, request_id: str) -> bytes:

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gateway.wire.checksums import Checksum as Checksum  # re-exported: storage speaks these wire types too
+from gateway.wire.documents.multipart import CompletedPart as CompletedPart
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 
@@ -49,13 +51,6 @@ class Body(Protocol):
         ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Checksum:
-    algorithm: str
-    value: str
-    type: str = "FULL_OBJECT"  # or COMPOSITE (multipart "checksum of checksums-N")
 
 
 @dataclass(slots=True)
@@ -204,15 +199,6 @@ class PartInfo:
     etag: str
     last_modified_ms: int
     checksum: Checksum | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CompletedPart:
-    """A part as listed in a CompleteMultipartUpload request."""
-
-    part_number: int
-    etag: str
-    checksums: dict[str, str] = field(default_factory=dict)  # algorithm -> base64 value, if sent
 
 
 @dataclass(slots=True)

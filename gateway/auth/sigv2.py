@@ -12,10 +12,11 @@ import hmac
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from gateway.auth.sigv4 import MAX_SKEW, _iso, _parse_http_date
+from gateway.auth.sigv4 import MAX_SKEW, _iso
 from gateway.request import S3Request
 from gateway.settings import User
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import parse_http_date
 from gateway.wire.sigv4 import parse_amz_date
 
 # Sub-resources that are part of the V2 canonical resource (as botocore's HmacV1Auth signs them).
@@ -65,8 +66,8 @@ def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> User
     if user is None:
         raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=access_key)
     amz_date = req.headers.get("x-amz-date")
-    when = parse_amz_date(amz_date) or _parse_http_date(amz_date) if amz_date else \
-        _parse_http_date(req.headers.get("date", ""))
+    when = parse_amz_date(amz_date) or parse_http_date(amz_date) if amz_date else \
+        parse_http_date(req.headers.get("date", ""))
     if when is None:
         raise S3Error(Code.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
     if abs(now - when) > MAX_SKEW:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 from gateway.request import S3Request
 from gateway.settings import User
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import parse_http_date
 from gateway.wire.sigv4 import (
     ALGORITHM,
     EMPTY_SHA256,
@@ -191,7 +191,7 @@ def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> V4Re
     if amz_date is not None:
         when = parse_amz_date(amz_date)
     else:
-        when = _parse_http_date(req.headers.get("date", ""))
+        when = parse_http_date(req.headers.get("date", ""))
         amz_date = when.strftime("%Y%m%dT%H%M%SZ") if when else ""
     if when is None:
         raise S3Error(Code.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
@@ -262,13 +262,3 @@ def verify_presigned(req: S3Request, users: dict[str, User], now: datetime) -> V
         raise S3Error(Code.InvalidRequest, "Presigned requests cannot carry signed aws-chunked payloads.")
     _verify(req, user, cred, q["X-Amz-Date"], signed, payload_hash, q["X-Amz-Signature"], "X-Amz-Signature")
     return V4Result(user, payload_hash, None)
-
-
-def _parse_http_date(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

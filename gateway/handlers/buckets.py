@@ -11,6 +11,7 @@ from gateway.limits import MAX_BUCKETS
 from gateway.render import owner_element
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
+from gateway.wire.documents.buckets import parse_create_bucket
 from gateway.wire.errors import Code, S3Error
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -68,9 +69,7 @@ async def list_buckets(ctx: Context) -> Response:
 def _location_constraint(ctx: Context, body: bytes) -> str | None:
     if not body.strip():
         return None
-    doc = xml.parse(body, "CreateBucketConfiguration")
-    value = xml.text(doc, "LocationConstraint")
-    return value or None
+    return parse_create_bucket(xml.parse(body, "CreateBucketConfiguration"))
 
 
 async def create_bucket(ctx: Context) -> Response:

@@ -9,8 +9,9 @@ from gateway.payload import client_checksum
 from gateway.render import checksum_elements, owner_element
 from gateway.responses import Response, quote_etag, xml_response
 from gateway.wire import checksums, xml
+from gateway.wire.documents.multipart import parse_complete
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import CompletedPart, UploadInfo
+from storage_backends.base import UploadInfo
 
 
 def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
@@ -97,29 +98,9 @@ async def upload_part_copy(ctx: Context) -> Response:
     return xml_response(root, headers=headers)
 
 
-def _completed_parts(doc: xml.Element) -> list[CompletedPart]:
-    parts: list[CompletedPart] = []
-    for el in xml.children(doc, "Part"):
-        raw_number = xml.text(el, "PartNumber")
-        etag = xml.text(el, "ETag")
-        if raw_number is None or etag is None:
-            raise S3Error(Code.MalformedXML)
-        try:
-            number = int(raw_number)
-        except ValueError:
-            raise S3Error(Code.MalformedXML) from None
-        sent = {algo: value for algo in checksums.ALGORITHMS if (value := xml.text(el, f"Checksum{algo}"))}
-        parts.append(CompletedPart(number, etag.strip().strip('"'), sent))
-    if not parts:
-        raise S3Error(Code.MalformedXML)
-    if any(b.part_number <= a.part_number for a, b in zip(parts, parts[1:], strict=False)):
-        raise S3Error(Code.InvalidPartOrder)
-    return parts
-
-
 async def complete_multipart_upload(ctx: Context) -> Response:
     upload_id = params.upload_id(ctx.req)
-    parts = _completed_parts(await ctx.read_xml("CompleteMultipartUpload"))
+    parts = parse_complete(await ctx.read_xml("CompleteMultipartUpload"))
     info = await ctx.backend.complete_multipart_upload(ctx.bucket, ctx.key, upload_id, parts,
                                                        params.write_conditions(ctx.req))
     root = xml.document("CompleteMultipartUploadResult")

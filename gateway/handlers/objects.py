@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from gateway import conditions, objectmeta, params
 from gateway.context import Context
-from gateway.limits import MAX_DELETE_KEYS, MAX_PUT_SIZE
+from gateway.limits import MAX_PUT_SIZE
 from gateway.request import validate_key
-from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import checksums, xml
+from gateway.responses import Response, xml_response
+from gateway.wire.documents.delete import Deleted, Failed, parse_delete, render_delete_result
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.headers import checksum_headers, content_range, quote_etag
 from storage_backends.base import ObjectInfo, ObjectStream
 
 
@@ -18,8 +19,7 @@ def written_headers(info: ObjectInfo) -> dict[str, str]:
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     if info.checksum is not None:
-        headers[f"x-amz-checksum-{info.checksum.algorithm.lower()}"] = info.checksum.value
-        headers["x-amz-checksum-type"] = info.checksum.type
+        headers.update(checksum_headers(info.checksum))
     return headers
 
 
@@ -37,13 +37,12 @@ def _read_response(ctx: Context, stream: ObjectStream, status_for_slice: bool) -
     info = stream.info
     headers = objectmeta.object_headers(info, with_checksum=False)
     if params.checksum_mode(ctx.req) and stream.checksum is not None:
-        headers[checksums.header_name(stream.checksum.algorithm)] = stream.checksum.value
-        headers["x-amz-checksum-type"] = stream.checksum.type
+        headers.update(checksum_headers(stream.checksum))
     objectmeta.apply_response_overrides(ctx, headers)
     if "partNumber" in ctx.req.query and info.parts_count:
         headers["x-amz-mp-parts-count"] = str(info.parts_count)
     if status_for_slice:
-        headers["content-range"] = f"bytes {stream.start}-{stream.end}/{info.size}"
+        headers["content-range"] = content_range(stream.start, stream.end, info.size)
         return 206, headers
     return 200, headers
 
@@ -101,45 +100,28 @@ async def delete_object(ctx: Context) -> Response:
 
 async def delete_objects(ctx: Context) -> Response:
     ctx.require_integrity_header()
-    doc = await ctx.read_xml("Delete")
-    quiet = (xml.text(doc, "Quiet") or "").strip().lower() == "true"
-    objects = xml.children(doc, "Object")
-    if not objects or len(objects) > MAX_DELETE_KEYS:
-        raise S3Error(Code.MalformedXML)
-    items: list[tuple[str, str | None]] = []
+    request = parse_delete(await ctx.read_xml("Delete"))
+    items = request.objects
     invalid: dict[int, S3Error] = {}
-    for i, el in enumerate(objects):
-        key = xml.text(el, "Key")
-        if key is None:
-            raise S3Error(Code.MalformedXML)
-        version_id = xml.text(el, "VersionId") or None
+    for i, (key, _) in enumerate(items):
         try:
             validate_key(key)
             if not key:
                 raise S3Error(Code.InvalidArgument, "The key must not be empty")
         except S3Error as exc:
             invalid[i] = exc
-        items.append((key, version_id))
     valid = [item for i, item in enumerate(items) if i not in invalid]
     results = iter(await ctx.backend.delete_objects(ctx.bucket, valid))
-    root = xml.document("DeleteResult")
+    entries: list[Deleted | Failed] = []
     for i, (key, version_id) in enumerate(items):
         error = invalid.get(i)
         result = None if error is not None else next(results)
         if result is not None and result.error is not None:
             error = result.error
         if error is not None:
-            el = xml.sub(root, "Error")
-            xml.subs(el, [("Key", key), ("VersionId", version_id), ("Code", error.code),
-                          ("Message", error.message)])
-        elif not quiet and result is not None:
-            el = xml.sub(root, "Deleted")
-            xml.sub(el, "Key", key)
-            if version_id is not None:
-                xml.sub(el, "VersionId", version_id)
-            if result.delete_marker:
-                xml.sub(el, "DeleteMarker", True)
-                marker_id = result.delete_marker_version_id or result.version_id
-                if version_id is None and marker_id is not None:
-                    xml.sub(el, "DeleteMarkerVersionId", marker_id)
-    return xml_response(root)
+            entries.append(Failed(key, version_id, error.code, error.message))
+        elif not request.quiet and result is not None:
+            marker_id = result.delete_marker_version_id or result.version_id
+            entries.append(Deleted(key, version_id, result.delete_marker,
+                                   marker_id if result.delete_marker and version_id is None else None))
+    return xml_response(render_delete_result(entries))

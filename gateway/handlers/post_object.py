@@ -16,6 +16,7 @@ from gateway.payload import receive_stream, verified_stream
 from gateway.request import validate_key
 from gateway.responses import Response, quote_etag, xml_response
 from gateway.wire import checksums, xml
+from gateway.wire.documents.tagging import parse_tagging
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import NewObject
 
@@ -26,11 +27,7 @@ def _tags(fields: dict[str, str]) -> dict[str, str]:
     raw = fields.get("tagging")
     if not raw:
         return {}
-    doc = xml.parse(raw.encode("utf-8"), "Tagging")
-    tag_set = xml.child(doc, "TagSet")
-    pairs = [(xml.text(t, "Key") or "", xml.text(t, "Value") or "")
-             for t in (xml.children(tag_set, "Tag") if tag_set is not None else [])]
-    return objectmeta.validate_tags(pairs)
+    return objectmeta.validate_tags(parse_tagging(xml.parse(raw.encode("utf-8"), "Tagging"), strict=False))
 
 
 def _checksum_field(fields: dict[str, str]) -> tuple[str | None, str | None]:

@@ -6,31 +6,9 @@ from gateway.context import Context
 from gateway.objectmeta import validate_tags
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
-from gateway.wire.errors import Code, S3Error
+from gateway.wire.documents.tagging import parse_tagging, render_tagging
 
 TAGGING_KIND = "tagging"
-
-
-def parse_tagging(doc: xml.Element) -> dict[str, str]:
-    tag_set = xml.child(doc, "TagSet")
-    if tag_set is None:
-        raise S3Error(Code.MalformedXML)
-    pairs = []
-    for tag in xml.children(tag_set, "Tag"):
-        key, value = xml.text(tag, "Key"), xml.text(tag, "Value")
-        if key is None or value is None:
-            raise S3Error(Code.MalformedXML)
-        pairs.append((key, value))
-    return validate_tags(pairs)
-
-
-def render_tagging(tags: dict[str, str]) -> xml.Element:
-    root = xml.document("Tagging")
-    tag_set = xml.sub(root, "TagSet")
-    for key, value in tags.items():
-        tag = xml.sub(tag_set, "Tag")
-        xml.subs(tag, [("Key", key), ("Value", value)])
-    return root
 
 
 def _version_header(version_id: str | None) -> dict[str, str]:
@@ -44,7 +22,7 @@ async def get_object_tagging(ctx: Context) -> Response:
 
 
 async def put_object_tagging(ctx: Context) -> Response:
-    tags = parse_tagging(await ctx.read_xml("Tagging"))
+    tags = validate_tags(parse_tagging(await ctx.read_xml("Tagging")))
     version_id = await ctx.backend.put_object_tagging(ctx.bucket, ctx.key, tags,
                                                       version_id=ctx.req.query.get("versionId"))
     return Response(200, _version_header(version_id))
@@ -58,7 +36,7 @@ async def delete_object_tagging(ctx: Context) -> Response:
 
 async def put_bucket_tagging(ctx: Context) -> Response:
     ctx.require_integrity_header()
-    tags = parse_tagging(await ctx.read_xml("Tagging"))
+    tags = validate_tags(parse_tagging(await ctx.read_xml("Tagging")))
     document = xml.render(render_tagging(tags)).decode("utf-8")
     await ctx.backend.put_bucket_config(ctx.bucket, TAGGING_KIND, document)
     return Response(204)

@@ -9,18 +9,14 @@ from gateway.params import Encode
 from gateway.render import common_prefixes, owner_text
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
+from gateway.wire.documents.versioning import requested_status
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import ObjectInfo
 
 
 async def put_bucket_versioning(ctx: Context) -> Response:
     ctx.require_integrity_header()
-    doc = await ctx.read_xml("VersioningConfiguration")
-    status = xml.text(doc, "Status")
-    if status not in ("Enabled", "Suspended"):
-        raise S3Error(Code.MalformedXML)
-    if xml.text(doc, "MfaDelete") == "Enabled":
-        raise S3Error(Code.NotImplemented, "MFA delete is not supported.")
+    status = requested_status(await ctx.read_xml("VersioningConfiguration"))
     await ctx.backend.put_bucket_versioning(ctx.bucket, status)
     return Response(200)
 

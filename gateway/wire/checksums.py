@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, cast
 
 from awscrt import checksums as crt
@@ -18,6 +19,15 @@ from awscrt import checksums as crt
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 CRC_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME")
 DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 stores when the client sends no checksum
+
+
+@dataclass(frozen=True, slots=True)
+class Checksum:
+    """A stored checksum as S3 reports it (headers, XML): algorithm, base64 value, type."""
+
+    algorithm: str
+    value: str
+    type: str = "FULL_OBJECT"  # or COMPOSITE (multipart "checksum of checksums-N"), PART
 
 
 class Hasher(Protocol):

@@ -20,7 +20,15 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from gateway.wire import headers as codec
 from gateway.wire import xml
+from gateway.wire.documents import buckets as buckets_doc
+from gateway.wire.documents import copy as copy_doc
+from gateway.wire.documents import delete as delete_doc
+from gateway.wire.documents import multipart as multipart_doc
+from gateway.wire.documents import restore as restore_doc
+from gateway.wire.documents import tagging as tagging_doc
+from gateway.wire.documents import versioning as versioning_doc
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import Configuration
 from storage_backends.base import (
@@ -49,7 +57,8 @@ from storage_backends.s3client.client import (
     object_path,
     response_headers,
 )
-from storage_backends.upstream import documents, wire
+from storage_backends.upstream import documents
+from storage_backends.upstream import metadata_headers as meta
 from storage_backends.upstream.bodies import Outgoing, outgoing
 
 UPLOAD_CACHE = 4096
@@ -126,12 +135,13 @@ class UpstreamBackend:
         """Every bucket the upstream credentials see, filtered and paged here (not every upstream
         pages ListBuckets)."""
         _, body = await self.up.request("GET")
-        listed = sorted(documents.buckets(self.up.document(body, "ListAllMyBucketsResult")), key=lambda b: b.name)
+        listed = sorted(buckets_doc.parse_buckets(self.up.document(body, "ListAllMyBucketsResult")),
+                        key=lambda b: b.name)
         chosen = [b for b in listed if b.name.startswith(prefix) and b.name > start_after][:limit]
         return [BucketInfo(b.name, b.region or self.config.region, self.owner_id, b.created_ms) for b in chosen]
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
-        content = documents.create_bucket_configuration(region) if region != "us-east-1" else b""
+        content = xml.render(buckets_doc.render_create_bucket(region)) if region != "us-east-1" else b""
         await self.up.request("PUT", name, content=content, missing=Code.NoSuchBucket)
         return BucketInfo(name, region, owner_id, _now_ms())
 
@@ -140,7 +150,7 @@ class UpstreamBackend:
         region = headers.get("x-amz-bucket-region")
         if not region:
             _, body = await self.up.request("GET", name, query={"location": ""}, missing=Code.NoSuchBucket)
-            region = documents.location(self.up.document(body, "LocationConstraint"))
+            region = buckets_doc.parse_location(self.up.document(body, "LocationConstraint"))
         return BucketInfo(name, region, self.owner_id, 0)
 
     async def delete_bucket(self, name: str) -> None:
@@ -197,7 +207,7 @@ class UpstreamBackend:
                                                missing=Code.NoSuchVersion if version_id else Code.NoSuchKey)
         except S3Error as exc:
             raise await self._not_found(exc, bucket, key) from None
-        return wire.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
+        return meta.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
                                limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
@@ -232,9 +242,9 @@ class UpstreamBackend:
         try:
             answer = response_headers(response)
             length = int(answer.get("content-length", "0"))
-            span = wire.content_range(answer.get("content-range")) if response.status_code == 206 else None
+            span = codec.parse_content_range(answer.get("content-range")) if response.status_code == 206 else None
             start, end, size = span if span is not None else (0, length - 1, length)
-            info = wire.object_info(bucket, key, answer, self.owner_id, size)
+            info = meta.object_info(bucket, key, answer, self.owner_id, size)
             if precondition is not None:
                 precondition(info)
             checksum = None if byte_range is not None else info.checksum
@@ -246,14 +256,14 @@ class UpstreamBackend:
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo:
         out = await outgoing(body)
-        headers = {**wire.new_object_headers(new), **wire.condition_headers(conditions)}
+        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions)}
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out)
         digests = body.digests()
         given = Checksum(digests.checksum_algorithm, digests.checksum_value) if digests.checksum_given else None
-        return ObjectInfo(bucket, key, digests.size, wire.unquote_etag(answer.get("etag")), _now_ms(),
+        return ObjectInfo(bucket, key, digests.size, codec.unquote_etag(answer.get("etag")), _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
-                          dict(new.metadata), wire.checksum_of(answer) or given)
+                          dict(new.metadata), codec.parse_checksum(answer) or given)
 
     async def _send_body(self, bucket: str, key: str, headers: dict[str, str], out: Outgoing,
                          upload_id: str | None = None, part_number: int = 0) -> dict[str, str]:
@@ -281,14 +291,14 @@ class UpstreamBackend:
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
                           conditions: WriteConditions | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
-        headers = {**wire.new_object_headers(new), **wire.condition_headers(conditions),
+        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
                    "x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
                    "x-amz-metadata-directive": "REPLACE"}
         headers["x-amz-tagging-directive"] = "REPLACE" if new.tags else "COPY"
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         answer, body = await self.up.request("PUT", bucket, key, headers=headers)
-        result = documents.copy_result(self.up.document(body, "CopyObjectResult"))
+        result = copy_doc.parse_copy_result(self.up.document(body, "CopyObjectResult"))
         # CopyObject does not report the size; nothing the gateway answers needs it.
         return ObjectInfo(bucket, key, 0, result.etag, result.last_modified_ms or _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
@@ -302,7 +312,7 @@ class UpstreamBackend:
     async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
         if not items:
             return []
-        content = documents.delete_request(items)
+        content = xml.render(delete_doc.render_delete(delete_doc.DeleteRequest(items)))
         _, body = await self.up.request("POST", bucket, query={"delete": ""}, content=content,
                                         headers=_content_md5(content), missing=Code.NoSuchBucket)
         results = documents.delete_results(self.up.document(body, "DeleteResult"))
@@ -321,14 +331,14 @@ class UpstreamBackend:
 
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
-        headers = wire.new_object_headers(new)
+        headers = meta.new_object_headers(new)
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         if checksum_type is not None:
             headers["x-amz-checksum-type"] = checksum_type
         _, body = await self.up.request("POST", bucket, key, query={"uploads": ""}, headers=headers,
                                         missing=Code.NoSuchBucket)
-        upload_id = documents.upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
+        upload_id = multipart_doc.parse_upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
         return self._remember(UploadInfo(upload_id, bucket, key, _now_ms(), new.owner_id, new.storage_class,
                                          checksum_algorithm, checksum_type))
 
@@ -344,8 +354,8 @@ class UpstreamBackend:
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out, upload_id, part_number)
         digests = body.digests()
-        checksum = wire.checksum_of(answer) or Checksum(digests.checksum_algorithm, digests.checksum_value)
-        return PartInfo(part_number, digests.size, wire.unquote_etag(answer.get("etag")), _now_ms(),
+        checksum = codec.parse_checksum(answer) or Checksum(digests.checksum_algorithm, digests.checksum_value)
+        return PartInfo(part_number, digests.size, codec.unquote_etag(answer.get("etag")), _now_ms(),
                         Checksum(checksum.algorithm, checksum.value, "PART"))
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
@@ -356,7 +366,7 @@ class UpstreamBackend:
             headers["x-amz-copy-source-range"] = str(byte_range)
         _, body = await self.up.request("PUT", bucket, key, query={"partNumber": str(part_number),
                                                                    "uploadId": upload_id}, headers=headers)
-        result = documents.copy_result(self.up.document(body, "CopyPartResult"))
+        result = copy_doc.parse_copy_result(self.up.document(body, "CopyPartResult"))
         size = byte_range.last - byte_range.first + 1 if byte_range is not None and byte_range.first is not None \
             and byte_range.last is not None else 0
         checksum = Checksum(result.checksum.algorithm, result.checksum.value, "PART") if result.checksum else None
@@ -365,9 +375,9 @@ class UpstreamBackend:
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None) -> ObjectInfo:
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
-                                             content=documents.complete_request(parts),
-                                             headers=wire.condition_headers(conditions))
-        result = documents.complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
+                                             content=xml.render(multipart_doc.render_complete(parts)),
+                                             headers=meta.condition_headers(conditions))
+        result = multipart_doc.parse_complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
         return ObjectInfo(bucket, key, 0, result.etag, _now_ms(), self.owner_id, answer.get("x-amz-version-id"),
                           checksum=result.checksum, parts_count=len(parts))
@@ -383,7 +393,7 @@ class UpstreamBackend:
             query["part-number-marker"] = str(marker)
         _, body = await self.up.request("GET", bucket, key, query=query, missing=Code.NoSuchUpload)
         doc = self.up.document(body, "ListPartsResult")
-        fields = documents.upload_fields(doc)
+        fields = multipart_doc.parse_upload_fields(doc)
         upload = self._remember(UploadInfo(upload_id, bucket, key, 0, self.owner_id, fields.storage_class,
                                            fields.checksum_algorithm, fields.checksum_type))
         found, truncated, next_marker = documents.parts(doc)
@@ -408,10 +418,10 @@ class UpstreamBackend:
     # -- versions, tags, lifecycle, restores --------------------------------------------------------
     async def get_bucket_versioning(self, bucket: str) -> str | None:
         _, body = await self.up.request("GET", bucket, query={"versioning": ""}, missing=Code.NoSuchBucket)
-        return documents.versioning_status(self.up.document(body, "VersioningConfiguration"))
+        return versioning_doc.parse_versioning(self.up.document(body, "VersioningConfiguration")).status
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
-        content = documents.versioning_configuration(status)
+        content = xml.render(versioning_doc.render_versioning(versioning_doc.Versioning(status)))
         await self.up.request("PUT", bucket, query={"versioning": ""}, content=content,
                               headers=_content_md5(content), missing=Code.NoSuchBucket)
 
@@ -431,7 +441,8 @@ class UpstreamBackend:
                                  ) -> tuple[str | None, dict[str, str]]:
         headers, body = await self.up.request("GET", bucket, key, query={"tagging": "", **_version(version_id)},
                                               missing=Code.NoSuchKey)
-        return headers.get("x-amz-version-id"), documents.tag_set(self.up.document(body, "Tagging"))
+        tags = tagging_doc.parse_tagging(self.up.document(body, "Tagging"), strict=False)
+        return headers.get("x-amz-version-id"), dict(tags)
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
@@ -439,7 +450,7 @@ class UpstreamBackend:
         if not tags:
             headers, _ = await self.up.request("DELETE", bucket, key, query=query, missing=Code.NoSuchKey)
         else:
-            content = documents.tagging(tags)
+            content = xml.render(tagging_doc.render_tagging(tags))
             headers, _ = await self.up.request("PUT", bucket, key, query=query, content=content,
                                                headers=_content_md5(content), missing=Code.NoSuchKey)
         return headers.get("x-amz-version-id")
@@ -470,7 +481,7 @@ class UpstreamBackend:
                               missing=Code.NoSuchBucket)
 
     async def restore_object(self, bucket: str, key: str, *, version_id: str | None, days: int) -> bool:
-        content = documents.restore_request(days)
+        content = xml.render(restore_doc.render_restore_request(restore_doc.RestoreRequest(days)))
         response = await self.up.send("POST", bucket, key, query={"restore": "", **_version(version_id)},
                                       content=content, headers=_content_md5(content), missing=Code.NoSuchKey)
         await response.aclose()

@@ -1,4 +1,7 @@
-"""S3's XML documents, the other way round: built for the upstream, parsed from its answers.
+"""The upstream's listing answers as the backend's types (ObjectInfo, PartInfo, ...).
+
+The documents themselves are :mod:`gateway.wire.documents`; what is left here turns the listings
+(ListObjectsV2, ListVersionsResult, ListParts, ListMultipartUploads) and DeleteResult into storage types.
 
 Listings are asked for with ``encoding-type=url`` (keys with characters XML 1.0 cannot carry
 survive) and decoded only if the upstream says it encoded them.
@@ -7,81 +10,25 @@ survive) and decoded only if the upstream says it encoded them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import unquote
 
-from gateway.wire import checksums, xml
+from gateway.wire import xml
+from gateway.wire.documents import delete as delete_doc
+from gateway.wire.documents import multipart as multipart_doc
+from gateway.wire.documents.values import checksum_in, integer, timestamp_ms, true
+from gateway.wire.errors import S3Error
+from gateway.wire.headers import unquote_etag
 from storage_backends.base import (
     Checksum,
-    CompletedPart,
     DeleteResult,
     ObjectInfo,
     ObjectParts,
     PartInfo,
 )
-from storage_backends.s3client.errors import from_document
-from storage_backends.upstream.wire import unquote_etag
-
-
-def timestamp_ms(value: str | None) -> int:
-    """``2026-11-25T16:01:17.000Z`` -> milliseconds since the epoch (0 if absent or unreadable)."""
-    if not value:
-        return 0
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return 0
 
 
 def _decode(doc: xml.Element, value: str) -> str:
     return unquote(value) if (xml.text(doc, "EncodingType") or "").lower() == "url" else value
-
-
-def checksum_in(el: xml.Element, kind: str | None = None) -> Checksum | None:
-    """``<ChecksumCRC32>`` (and ``<ChecksumType>``) children of ``el``."""
-    for algorithm in checksums.ALGORITHMS:
-        value = xml.text(el, f"Checksum{algorithm}")
-        if value:
-            return Checksum(algorithm, value, kind or (xml.text(el, "ChecksumType") or "FULL_OBJECT").upper())
-    return None
-
-
-def _int(el: xml.Element, name: str, default: int = 0) -> int:
-    try:
-        return int(xml.text(el, name) or default)
-    except ValueError:
-        return default
-
-
-def _true(el: xml.Element, name: str) -> bool:
-    return (xml.text(el, name) or "").strip().lower() == "true"
-
-
-# -- buckets --------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ListedBucket:
-    name: str
-    created_ms: int
-    region: str | None
-
-
-def buckets(doc: xml.Element) -> list[ListedBucket]:
-    container = xml.child(doc, "Buckets")
-    return [ListedBucket(xml.text(b, "Name") or "", timestamp_ms(xml.text(b, "CreationDate")),
-                         xml.text(b, "BucketRegion") or None)
-            for b in (xml.children(container, "Bucket") if container is not None else [])]
-
-
-def create_bucket_configuration(region: str) -> bytes:
-    root = xml.document("CreateBucketConfiguration")
-    xml.sub(root, "LocationConstraint", region)
-    return xml.render(root)
-
-
-def location(doc: xml.Element) -> str:
-    """GetBucketLocation: empty means us-east-1, ``EU`` is eu-west-1."""
-    value = (doc.text or "").strip()
-    return {"": "us-east-1", "EU": "eu-west-1"}.get(value, value)
 
 
 # -- listing --------------------------------------------------------------------------------------
@@ -99,7 +46,7 @@ def objects_v2(doc: xml.Element, bucket: str, owner_id: str) -> Listing:
         objects.append(ObjectInfo(
             bucket=bucket,
             key=_decode(doc, xml.text(el, "Key") or ""),
-            size=_int(el, "Size"),
+            size=integer(el, "Size"),
             etag=unquote_etag(xml.text(el, "ETag")),
             last_modified_ms=timestamp_ms(xml.text(el, "LastModified")),
             owner_id=owner_id,
@@ -109,92 +56,29 @@ def objects_v2(doc: xml.Element, bucket: str, owner_id: str) -> Listing:
             if algorithm else None,
         ))
     prefixes = [_decode(doc, xml.text(p, "Prefix") or "") for p in xml.children(doc, "CommonPrefixes")]
-    return Listing(objects, prefixes, _true(doc, "IsTruncated"))
-
-
-# -- objects --------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Written:
-    """What a copy or completion answered: ETag, time, checksum."""
-
-    etag: str
-    last_modified_ms: int
-    checksum: Checksum | None
-
-
-def copy_result(doc: xml.Element) -> Written:
-    """CopyObjectResult and CopyPartResult."""
-    return Written(unquote_etag(xml.text(doc, "ETag")), timestamp_ms(xml.text(doc, "LastModified")),
-                   checksum_in(doc))
-
-
-def delete_request(items: list[tuple[str, str | None]]) -> bytes:
-    root = xml.document("Delete")
-    for key, version_id in items:
-        el = xml.sub(root, "Object")
-        xml.sub(el, "Key", key)
-        if version_id is not None:
-            xml.sub(el, "VersionId", version_id)
-    return xml.render(root)
+    return Listing(objects, prefixes, true(doc, "IsTruncated"))
 
 
 def delete_results(doc: xml.Element) -> dict[tuple[str, str | None], DeleteResult]:
     """DeleteResult entries by (key, version id as asked)."""
     results: dict[tuple[str, str | None], DeleteResult] = {}
-    for el in xml.children(doc, "Deleted"):
-        key, version_id = xml.text(el, "Key") or "", xml.text(el, "VersionId") or None
-        results[(key, version_id)] = DeleteResult(key, version_id, _true(el, "DeleteMarker"),
-                                                  xml.text(el, "DeleteMarkerVersionId") or None)
-    for el in xml.children(doc, "Error"):
-        key, version_id = xml.text(el, "Key") or "", xml.text(el, "VersionId") or None
-        results[(key, version_id)] = DeleteResult(key, version_id, error=from_document(el, 0))
+    for entry in delete_doc.parse_delete_result(doc):
+        if isinstance(entry, delete_doc.Failed):
+            result = DeleteResult(entry.key, entry.version_id, error=S3Error(entry.code, entry.message))
+        else:
+            result = DeleteResult(entry.key, entry.version_id, entry.delete_marker, entry.delete_marker_version_id)
+        results[(entry.key, entry.version_id)] = result
     return results
 
 
 # -- multipart ------------------------------------------------------------------------------------
-def upload_id(doc: xml.Element) -> str:
-    return xml.text(doc, "UploadId") or ""
-
-
-def complete_request(parts: list[CompletedPart]) -> bytes:
-    root = xml.document("CompleteMultipartUpload")
-    for part in parts:
-        el = xml.sub(root, "Part")
-        xml.sub(el, "PartNumber", part.part_number)
-        xml.sub(el, "ETag", f'"{part.etag}"')
-        for algorithm, value in part.checksums.items():
-            xml.sub(el, f"Checksum{algorithm}", value)
-    return xml.render(root)
-
-
-def complete_result(doc: xml.Element) -> Written:
-    return Written(unquote_etag(xml.text(doc, "ETag")), 0, checksum_in(doc))
-
-
-@dataclass(frozen=True, slots=True)
-class UploadFields:
-    """What ListParts and ListMultipartUploads say about an upload."""
-
-    storage_class: str
-    checksum_algorithm: str | None
-    checksum_type: str | None
-
-
-def upload_fields(el: xml.Element) -> UploadFields:
-    algorithm = (xml.text(el, "ChecksumAlgorithm") or "").upper() or None
-    kind = (xml.text(el, "ChecksumType") or "").upper() or None
-    if algorithm is not None and kind is None:  # an upstream that predates checksum types: S3's defaults
-        kind = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
-    return UploadFields(xml.text(el, "StorageClass") or "STANDARD", algorithm, kind)
-
-
 def parts(doc: xml.Element) -> tuple[list[PartInfo], bool, int | None]:
     """ListParts: (parts, truncated, next part number marker)."""
-    found = [PartInfo(_int(el, "PartNumber"), _int(el, "Size"), unquote_etag(xml.text(el, "ETag")),
+    found = [PartInfo(integer(el, "PartNumber"), integer(el, "Size"), unquote_etag(xml.text(el, "ETag")),
                       timestamp_ms(xml.text(el, "LastModified")), checksum_in(el, "PART"))
              for el in xml.children(doc, "Part")]
-    truncated = _true(doc, "IsTruncated")
-    return found, truncated, _int(doc, "NextPartNumberMarker") if truncated else None
+    truncated = true(doc, "IsTruncated")
+    return found, truncated, integer(doc, "NextPartNumberMarker") if truncated else None
 
 
 def object_parts(doc: xml.Element) -> ObjectParts | None:
@@ -203,7 +87,7 @@ def object_parts(doc: xml.Element) -> ObjectParts | None:
     if el is None:
         return None
     found, truncated, _ = parts(el)
-    return ObjectParts(_int(el, "PartsCount"), found, truncated)
+    return ObjectParts(integer(el, "PartsCount"), found, truncated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +95,7 @@ class ListedUpload:
     key: str
     upload_id: str
     initiated_ms: int
-    fields: UploadFields
+    fields: multipart_doc.UploadFields
 
 
 @dataclass(slots=True)
@@ -225,26 +109,16 @@ class UploadListing:
 
 def uploads(doc: xml.Element) -> UploadListing:
     found = [ListedUpload(_decode(doc, xml.text(el, "Key") or ""), xml.text(el, "UploadId") or "",
-                          timestamp_ms(xml.text(el, "Initiated")), upload_fields(el))
+                          timestamp_ms(xml.text(el, "Initiated")), multipart_doc.parse_upload_fields(el))
              for el in xml.children(doc, "Upload")]
     prefixes = [_decode(doc, xml.text(p, "Prefix") or "") for p in xml.children(doc, "CommonPrefixes")]
-    truncated = _true(doc, "IsTruncated")
+    truncated = true(doc, "IsTruncated")
     next_key = xml.text(doc, "NextKeyMarker")
     return UploadListing(found, prefixes, truncated, _decode(doc, next_key) if truncated and next_key else None,
                          (xml.text(doc, "NextUploadIdMarker") or None) if truncated else None)
 
 
 # -- versions, tags, lifecycle, restores --------------------------------------------------------------
-def versioning_status(doc: xml.Element) -> str | None:
-    return xml.text(doc, "Status") or None
-
-
-def versioning_configuration(status: str) -> bytes:
-    root = xml.document("VersioningConfiguration")
-    xml.sub(root, "Status", status)
-    return xml.render(root)
-
-
 @dataclass(slots=True)
 class VersionListing:
     versions: list[ObjectInfo]
@@ -263,35 +137,14 @@ def versions(doc: xml.Element, bucket: str, owner_id: str) -> VersionListing:
             continue
         algorithm = xml.text(el, "ChecksumAlgorithm")
         entries.append(ObjectInfo(
-            bucket=bucket, key=_decode(doc, xml.text(el, "Key") or ""), size=_int(el, "Size"),
+            bucket=bucket, key=_decode(doc, xml.text(el, "Key") or ""), size=integer(el, "Size"),
             etag=unquote_etag(xml.text(el, "ETag")), last_modified_ms=timestamp_ms(xml.text(el, "LastModified")),
             owner_id=owner_id, version_id=xml.text(el, "VersionId") or "null",
-            storage_class=xml.text(el, "StorageClass") or "STANDARD", is_latest=_true(el, "IsLatest"),
+            storage_class=xml.text(el, "StorageClass") or "STANDARD", is_latest=true(el, "IsLatest"),
             delete_marker=kind == "DeleteMarker",
             checksum=Checksum(algorithm.upper(), "", (xml.text(el, "ChecksumType") or "FULL_OBJECT").upper())
             if algorithm else None))
     prefixes = [_decode(doc, xml.text(p, "Prefix") or "") for p in xml.children(doc, "CommonPrefixes")]
     next_key = xml.text(doc, "NextKeyMarker")
-    return VersionListing(entries, prefixes, _true(doc, "IsTruncated"),
+    return VersionListing(entries, prefixes, true(doc, "IsTruncated"),
                           _decode(doc, next_key) if next_key else None, xml.text(doc, "NextVersionIdMarker") or None)
-
-
-def tag_set(doc: xml.Element) -> dict[str, str]:
-    container = xml.child(doc, "TagSet")
-    return {xml.text(t, "Key") or "": xml.text(t, "Value") or ""
-            for t in (xml.children(container, "Tag") if container is not None else [])}
-
-
-def tagging(tags: dict[str, str]) -> bytes:
-    root = xml.document("Tagging")
-    container = xml.sub(root, "TagSet")
-    for key, value in tags.items():
-        tag = xml.sub(container, "Tag")
-        xml.subs(tag, [("Key", key), ("Value", value)])
-    return xml.render(root)
-
-
-def restore_request(days: int) -> bytes:
-    root = xml.document("RestoreRequest")
-    xml.sub(root, "Days", days)
-    return xml.render(root)
