@@ -280,9 +280,13 @@ class SqliteCatalog:
         events, self._outbox = self._outbox, []
         return events
 
-    async def lease(self, name: str, holder: str, ttl_s: float) -> bool:
+    async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool:
         ttl_ms = max(1, int(ttl_s * 1000))
-        return await self.write(lambda tx: leases.take(tx, name, holder, time.time_ns() // 1_000_000, ttl_ms))
+        return await self.write(lambda tx: leases.take(tx, name, holder, time.time_ns() // 1_000_000, ttl_ms,
+                                                       replacing))
+
+    async def lease_holder(self, name: str) -> str | None:
+        return leases.holder(self._read, name, time.time_ns() // 1_000_000)
 
     async def release(self, name: str, holder: str) -> None:
         await self.write(lambda tx: leases.release(tx, name, holder))

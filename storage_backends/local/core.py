@@ -38,6 +38,21 @@ LEASE_TTL_S = 5.0  # a dead holder's lease is taken over this long after its las
 LEASE_RENEW_S = 1.5
 
 
+def _dead_here(holder: str | None) -> bool:
+    """A holder id (``host:pid:token``) of a process on this host that no longer runs."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 class LocalCore:
     def __init__(self, data_dir: str | Path, *, inline_max: int = INLINE_MAX,
                  class_dirs: dict[str, Path] | None = None, lifecycle_day_seconds: float = 86400.0,
@@ -85,6 +100,9 @@ class LocalCore:
         share the directory): the one holding the maintenance lease. Taking it starts recovery."""
         try:
             held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S)
+            if not held and _dead_here(current := await self._cat.lease_holder(MAINTENANCE_LEASE)):
+                # A restart after kill -9 recovers at once instead of waiting for the lease to expire.
+                held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, replacing=current)
         except Exception:  # noqa: BLE001 - e.g. disk full; the next renewal retries
             log.exception("could not renew the maintenance lease")
             held = False

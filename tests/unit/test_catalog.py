@@ -345,6 +345,21 @@ def test_leases_take_refuse_renew_and_expire(make: Callable[[], Catalog]) -> Non
     scenario(make)(body)
 
 
+def test_a_live_lease_is_taken_only_from_the_holder_named_dead(make: Callable[[], Catalog]) -> None:
+    async def body(cat: Catalog) -> None:
+        other = make()
+        try:
+            assert await cat.lease("maintenance", "w1", 60)
+            assert await other.lease_holder("maintenance") == "w1"
+            assert not await other.lease("maintenance", "w2", 60, replacing="w3")  # w3 does not hold it
+            assert await other.lease("maintenance", "w2", 60, replacing="w1")  # w1 is known dead
+            assert await cat.lease_holder("maintenance") == "w2"
+            assert not await cat.lease("maintenance", "w1", 60)
+        finally:
+            await other.aclose()
+    scenario(make)(body)
+
+
 def test_failing_write_rolls_back_alone_in_its_group_commit(make: Callable[[], Catalog], freed: Freed) -> None:
     async def body(cat: Catalog) -> None:
         await bucket(cat)
