@@ -99,10 +99,13 @@ class LocalCore:
         """One process per data directory does recovery, sweeping and lifecycle passes (workers
         share the directory): the one holding the maintenance lease. Taking it starts recovery."""
         try:
-            held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S)
-            if not held and _dead_here(current := await self._cat.lease_holder(MAINTENANCE_LEASE)):
-                # A restart after kill -9 recovers at once instead of waiting for the lease to expire.
+            current = None if self._maintaining else await self._cat.lease_holder(MAINTENANCE_LEASE)
+            if current is None or current == self._holder:  # ours, or free: take or renew it
+                held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S)
+            elif _dead_here(current):  # a restart after kill -9 recovers at once, not after the TTL
                 held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, replacing=current)
+            else:  # another live process maintains: a read, no write
+                held = False
         except Exception:  # noqa: BLE001 - e.g. disk full; the next renewal retries
             log.exception("could not renew the maintenance lease")
             held = False
