@@ -12,8 +12,7 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway import cors, responses
 from gateway.auth import authenticate
@@ -23,9 +22,7 @@ from gateway.request import parse_request
 from gateway.settings import Settings, settings_from_env
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
-
-if TYPE_CHECKING:
-    from storage_backends.s3client.client import UpstreamConfig
+from storage_backends.loader import load_backend
 
 log = logging.getLogger("s3gate")
 
@@ -38,7 +35,8 @@ class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None) -> None:
         self.settings = settings
         self.users = Directory.from_settings(settings)
-        self.backend = backend if backend is not None else make_backend(settings)
+        self.backend = backend if backend is not None else \
+            load_backend(settings, owner_id=self.users.by_access_key[settings.access_key].canonical_id)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -103,29 +101,6 @@ class S3App:
         except Exception:  # noqa: BLE001 - headers are out; all we can do is drop the connection
             log.warning("response to %s %s aborted (request %s)", method, resource, request_id, exc_info=True)
             raise
-
-
-def upstream_config(settings: Settings) -> UpstreamConfig:
-    from storage_backends.s3client.client import UpstreamConfig
-
-    assert settings.upstream_endpoint is not None  # checked by gateway.settings
-    return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
-                          settings.upstream_secret_key, settings.upstream_addressing_style,
-                          settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
-
-
-def make_backend(settings: Settings) -> Backend:
-    """The backend ``--backend`` names: the local data dir, or an upstream S3 endpoint."""
-    if settings.backend == "upstream":
-        from storage_backends.upstream.backend import UpstreamBackend
-
-        root = settings.user_table()[settings.access_key]
-        return UpstreamBackend(upstream_config(settings), owner_id=root.canonical_id)
-    from storage_backends.local.backend import LocalBackend
-
-    return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
-                        lifecycle_day_seconds=settings.lifecycle_day_seconds,
-                        restore_delay_seconds=settings.restore_delay_seconds)
 
 
 class _BodyTracker:
