@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from gateway import conditions, objectmeta
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.handlers.buckets import check_canned_acl
 from gateway.handlers.objects import write_conditions
@@ -72,6 +73,7 @@ async def copy_object(ctx: Context) -> Response:
     replace = directive(ctx, "x-amz-metadata-directive") == "REPLACE"
     directive(ctx, "x-amz-tagging-directive")
     objectmeta.storage_class(h)
+    await ctx.authorize("s3:GetObject", object_arn(src_bucket, src_key), version_id=src_version)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)

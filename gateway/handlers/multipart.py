@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway import conditions, objectmeta
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.handlers.buckets import check_canned_acl, int_param, owner_element
 from gateway.handlers.copy import parse_copy_source
@@ -116,6 +117,7 @@ async def upload_part_copy(ctx: Context) -> Response:
     h = ctx.req.headers
     src_bucket, src_key, src_version = parse_copy_source(h["x-amz-copy-source"])
     byte_range = copy_source_range(h.get("x-amz-copy-source-range"))
+    await ctx.authorize("s3:GetObject", object_arn(src_bucket, src_key), version_id=src_version)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)

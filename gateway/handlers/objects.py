@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway import conditions, objectmeta
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.handlers.buckets import check_canned_acl
 from gateway.request import validate_key
@@ -146,6 +147,7 @@ async def delete_objects(ctx: Context) -> Response:
             validate_key(key)
             if not key:
                 raise S3Error(Code.InvalidArgument, "The key must not be empty")
+            await ctx.authorize("s3:DeleteObject", object_arn(ctx.bucket, key), version_id=version_id)
         except S3Error as exc:
             invalid[i] = exc
         items.append((key, version_id))
