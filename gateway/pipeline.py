@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from gateway import auth, cors, operations, post_policy, responses
 from gateway.auth import ANONYMOUS, Principal, version_action
 from gateway.context import Context, Directory
-from gateway.operations import EACH_OBJECT, Auth, Operation
+from gateway.operations import EACH_OBJECT, OBJECT, Auth, Operation
 from gateway.request import S3Request, parse_request
 from gateway.responses import Response
 from gateway.settings import Settings
@@ -97,36 +97,47 @@ class Door:
             await step(x)
 
     # -- the authorize logic, for the step and for handlers (gateway.context.Gate) ----------------
-    @staticmethod
-    def _admit(principal: Principal, operation: Operation) -> None:
-        # Until policies exist, nobody without credentials may do anything but a preflight. The
-        # authorization issue replaces this with policy evaluation for the anonymous principal.
-        if principal.anonymous and operation.auth is not Auth.ANONYMOUS:
-            raise S3Error(Code.AccessDenied)
-
     async def authorize_operation(self, ctx: Context, key: str | None) -> None:
         """The operation's own actions on its resource (``key`` names the object, if any)."""
         op = ctx.operation
         principal = ctx.principal
-        self._admit(principal, op)
-        if op.resource == EACH_OBJECT:  # the handler authorizes each key its body names
+        if principal.anonymous and op.auth is not _ANONYMOUS_ROW:
+            raise _refused_anonymous()
+        if op.resource == _EACH_OBJECT:  # the handler authorizes each key its body names
             return
-        arn = operations.resource_arn(op.resource, ctx.req.bucket, key)
-        version_id = ctx.req.query.get("versionId")
+        req = ctx.req
+        if op.resource == _OBJECT and req.bucket is not None and key is not None:
+            arn = f"arn:aws:s3:::{req.bucket}/{key}"  # auth.object_arn, inlined: this runs on every request
+        else:
+            arn = operations.resource_arn(op.resource, req.bucket, key)
+        version_id = req.query.get("versionId") if "versionId" in req.query else None
         for action in op.actions:
             await self.authorizer(principal, version_action(action, version_id), arn)
 
     async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None:
         """A secondary resource: a copy's source, one key of DeleteObjects."""
-        self._admit(ctx.principal, ctx.operation)
+        if ctx.principal.anonymous and ctx.operation.auth is not _ANONYMOUS_ROW:
+            raise _refused_anonymous()
         await self.authorizer(ctx.principal, action, resource_arn)
 
     async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal:
         """The POST form scheme: its signature is verified once the handler has read the fields."""
         user = post_policy.verify_signature(fields, self.users.by_access_key, ctx.now)
-        ctx.principal = Principal(user) if user is not None else ANONYMOUS
-        self._admit(ctx.principal, ctx.operation)  # an unsigned form is refused before anything else
+        if user is None:  # an unsigned form is refused before anything else, as before
+            raise _refused_anonymous()
+        ctx.principal = Principal(user)
         return ctx.principal
+
+
+def _refused_anonymous() -> S3Error:
+    # Until policies exist, nobody without credentials may do anything but a preflight. The
+    # authorization issue replaces this with policy evaluation for the anonymous principal.
+    return S3Error(Code.AccessDenied)
+
+
+# Looked up once: enum and module attribute lookups are not free on the hot path.
+_SIGNED, _POST_FORM, _ANONYMOUS_ROW = Auth.SIGNED, Auth.POST_FORM, Auth.ANONYMOUS
+_OBJECT, _EACH_OBJECT = OBJECT, EACH_OBJECT
 
 
 # -- the steps ---------------------------------------------------------------------------------------
@@ -154,17 +165,17 @@ async def authenticate(x: Exchange) -> None:
     assert x.req is not None and x.operation is not None
     door = x.door
     now = datetime.now(UTC)
-    principal = auth.authenticate(x.req, door.users.by_access_key, now) if x.operation.auth is Auth.SIGNED \
+    principal = auth.authenticate(x.req, door.users.by_access_key, now) if x.operation.auth is _SIGNED \
         else ANONYMOUS
     x.ctx = Context(x.req, principal, door.backend, door.settings, door.users, x.body.receive, now, x.operation,
                     door)
 
 
 async def authorize(x: Exchange) -> None:
-    assert x.ctx is not None and x.req is not None
-    if x.ctx.operation.auth is Auth.POST_FORM:  # authorized by the handler's hooks, before the file is stored
-        return
-    await x.door.authorize_operation(x.ctx, x.req.key)
+    ctx = x.ctx
+    assert ctx is not None
+    if ctx.operation.auth is not _POST_FORM:  # a form is authorized by the handler's hooks, before the file is stored
+        await x.door.authorize_operation(ctx, ctx.req.key)
 
 
 async def handle(x: Exchange) -> None:
