@@ -110,7 +110,7 @@ class Door:
             arn = f"arn:aws:s3:::{req.bucket}/{key}"  # auth.object_arn, inlined: this runs on every request
         else:
             arn = operations.resource_arn(op.resource, req.bucket, key)
-        version_id = req.query.get("versionId") if "versionId" in req.query else None
+        version_id = req.query.get("versionId")
         for action in op.actions:
             await self.authorizer(principal, version_action(action, version_id), arn)
 
