@@ -1,50 +1,76 @@
-"""The ASGI application: one request flows one way.
+"""The ASGI application: a choice of front doors, then one door's pipeline.
 
-    parse (path- or virtual-host-style) -> authenticate (before the body is read)
-    -> resolve the operation from the table -> handler (calls the backend)
-    -> response; any S3Error, or any other exception as InternalError, rendered in one place.
+    /_s3gate/health         -> health: 200 "ok\\n", unauthenticated (load balancers, compose)
+    /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
+    anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
+
+Each door's steps are listed in ``gateway.pipeline``; website and metrics doors will join here.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import os
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gateway import cors, responses
-from gateway.auth import authenticate
-from gateway.context import Context, Directory
-from gateway.operations import resolve
-from gateway.request import parse_request
+from gateway import pipeline, responses
+from gateway.context import Directory
+from gateway.operations import ADMIN_BUCKET
+from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
-from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
-
-if TYPE_CHECKING:
-    from storage_backends.s3client.client import UpstreamConfig
+from storage_backends.loader import load_backend
 
 log = logging.getLogger("s3gate")
 
 Scope = dict[str, Any]
-# Unauthenticated liveness probe (see operations.ADMIN_BUCKET for the rest of /_s3gate/).
-HEALTH_PATH = "/_s3gate/health"
+ASGIApp = Any  # an ASGI callable: (scope, receive, send) -> None
+RESERVED = "/" + ADMIN_BUCKET  # s3gate's own paths (no bucket can be named that: underscores are invalid)
+HEALTH_PATH = RESERVED + "/health"
+
+
+async def health(scope: Scope, receive: Any, send: Any) -> None:
+    """The unauthenticated liveness probe."""
+    await responses.send(send, responses.Response(200, {"content-type": "text/plain"}, b"ok\n"),
+                         scope["method"], [])
 
 
 class S3App:
-    def __init__(self, settings: Settings, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, backend: Backend | None = None,
+                 authorizer: pipeline.Authorizer = pipeline.allow_all) -> None:
         self.settings = settings
         self.users = Directory.from_settings(settings)
-        self.backend = backend if backend is not None else make_backend(settings)
+        self.backend = backend if backend is not None else \
+            load_backend(settings, owner_id=self.users.by_access_key[settings.access_key].canonical_id)
+        self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, users=self.users,
+                                backend=self.backend, authorizer=authorizer)
+        self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings, users=self.users,
+                                   backend=self.backend, authorizer=authorizer)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            await self.handle(scope, receive, send)
+            await self.door_for(scope)(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
+
+    def door_for(self, scope: Scope) -> ASGIApp:
+        path: str = scope["path"]
+        if not path.startswith(RESERVED):
+            return self.s3
+        if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            return health
+        if (path == RESERVED or path.startswith(RESERVED + "/")) and not self._virtual_hosted(scope):
+            return self.admin
+        # A bucket's key that starts with _s3gate/ (virtual-hosted style), or a bucket named like
+        # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
+        # operations.resolve.
+        return self.s3
+
+    def _virtual_hosted(self, scope: Scope) -> bool:
+        if not self.settings.domains:
+            return False
+        host = split_host(decode_headers(scope["headers"]).get("host", ""))
+        return bucket_from_host(host, self.settings.domains) is not None
 
     async def lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -61,90 +87,6 @@ class S3App:
                 await self.backend.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-    async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            await responses.send(send, responses.Response(200, {"content-type": "text/plain"}, b"ok\n"),
-                                 scope["method"], [])
-            return
-        body = _BodyTracker(receive, scope)
-        receive = body.receive
-        request_id = os.urandom(8).hex().upper()
-        method: str = scope["method"]
-        resource = scope.get("path", "/")
-        req = None
-        try:
-            req = parse_request(scope, self.settings.domains, request_id)
-            resource = req.resource
-            now = datetime.now(UTC)
-            operation = resolve(req)
-            principal = authenticate(req, self.users.by_access_key, now) if operation.auth else None
-            ctx = Context(req, principal, self.backend, self.settings, self.users, receive, now)
-            response = await operation.handler(ctx)
-        except S3Error as err:
-            response = responses.error_response(err, resource, request_id, method)
-        except Exception:  # noqa: BLE001 - the client gets InternalError, the log gets the traceback
-            log.exception("internal error on %s %s (request %s)", method, resource, request_id)
-            response = responses.error_response(S3Error(Code.InternalError), resource, request_id, method)
-        origin = req.headers.get("origin") if req is not None else None
-        if origin and method != "OPTIONS" and req is not None:
-            await cors.apply(self.backend, req.bucket, origin, method, response)
-        common = [
-            (b"x-amz-request-id", request_id.encode()),
-            (b"x-amz-id-2", base64.b64encode(request_id.encode() * 3)),
-            (b"server", b"s3gate"),
-        ]
-        if body.unread:
-            # The client may still send (or, after Expect: 100-continue, never send) the rest of a
-            # body we did not read: the connection cannot carry another request.
-            common.append((b"connection", b"close"))
-        try:
-            await responses.send(send, response, method, common)
-        except Exception:  # noqa: BLE001 - headers are out; all we can do is drop the connection
-            log.warning("response to %s %s aborted (request %s)", method, resource, request_id, exc_info=True)
-            raise
-
-
-def upstream_config(settings: Settings) -> UpstreamConfig:
-    from storage_backends.s3client.client import UpstreamConfig
-
-    assert settings.upstream_endpoint is not None  # checked by gateway.settings
-    return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
-                          settings.upstream_secret_key, settings.upstream_addressing_style,
-                          settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
-
-
-def make_backend(settings: Settings) -> Backend:
-    """The backend ``--backend`` names: the local data dir, or an upstream S3 endpoint."""
-    if settings.backend == "upstream":
-        from storage_backends.upstream.backend import UpstreamBackend
-
-        root = settings.user_table()[settings.access_key]
-        return UpstreamBackend(upstream_config(settings), owner_id=root.canonical_id)
-    from storage_backends.local.backend import LocalBackend
-
-    return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
-                        lifecycle_day_seconds=settings.lifecycle_day_seconds,
-                        restore_delay_seconds=settings.restore_delay_seconds)
-
-
-class _BodyTracker:
-    """Knows whether the request body has been read to its end."""
-
-    __slots__ = ("_receive", "unread")
-
-    def __init__(self, receive: Any, scope: Scope) -> None:
-        self._receive = receive
-        self.unread = False
-        for name, value in scope["headers"]:
-            if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
-                self.unread = True
-
-    async def receive(self) -> Any:
-        message = await self._receive()
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            self.unread = False
-        return message
 
 
 def create_app() -> S3App:

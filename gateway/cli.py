@@ -82,7 +82,7 @@ def banner(settings: Settings) -> str:
 
 def check_upstream_credentials(settings: Settings) -> None:
     """Without --upstream-access-key, the AWS credential chain must find some before start-up."""
-    from gateway.app import upstream_config
+    from storage_backends.loader import upstream_config
     from storage_backends.s3client.client import credential_source
 
     try:

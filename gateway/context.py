@@ -1,17 +1,36 @@
-"""What every operation handler receives: the parsed request, the caller, the backend."""
+"""What every operation handler receives: the parsed request, the caller, the backend.
+
+The context also lends handlers the two pipeline hooks that need what only the handler reads:
+``authorize`` for secondary resources (a copy's source, each key of DeleteObjects) and
+``authenticate_form`` for PostObject, whose credentials are in the body.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from gateway.auth import Principal
+from gateway.auth import Principal, version_action
 from gateway.payload import Receive, RequestBody, open_body
 from gateway.request import S3Request
 from gateway.settings import Settings, User
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
+
+if TYPE_CHECKING:
+    from gateway.operations import Operation
+
+
+class Gate(Protocol):
+    """The pipeline's authenticate and authorize logic, as a handler may call it (``gateway.pipeline``)."""
+
+    async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None: ...
+
+    async def authorize_operation(self, ctx: Context, key: str | None) -> None: ...
+
+    async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +53,14 @@ class Directory:
 @dataclass(slots=True)
 class Context:
     req: S3Request
-    principal: Principal | None  # None for operations that authenticate themselves (POST forms, preflight)
+    principal: Principal  # ANONYMOUS until proven otherwise (a POST form: once its fields are read)
     backend: Backend
     settings: Settings
     users: Directory
     receive: Receive
     now: datetime
+    operation: Operation
+    gate: Gate
 
     @property
     def bucket(self) -> str:
@@ -54,12 +75,26 @@ class Context:
     @property
     def signed(self) -> Principal:
         """The caller of an operation authenticated by header or query signature."""
-        assert self.principal is not None, "an authenticated operation"
+        assert not self.principal.anonymous, "an authenticated operation"
         return self.principal
 
     @property
     def user(self) -> User:
-        return self.signed.user
+        user = self.signed.user
+        assert user is not None
+        return user
+
+    async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
+        """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""
+        await self.gate.authorize(self, version_action(action, version_id), resource_arn)
+
+    async def authorize_operation(self, key: str | None) -> None:
+        """The authorize step for this operation's own actions, once the handler knows the key (PostObject)."""
+        await self.gate.authorize_operation(self, key)
+
+    async def authenticate_form(self, fields: dict[str, str]) -> Principal:
+        """A POST form's credentials: verified, recorded as this request's principal, and returned."""
+        return await self.gate.authenticate_form(self, fields)
 
     def open_body(self, *, max_size: int, store_algorithm: str | None = None) -> RequestBody:
         return open_body(self.req, self.signed, self.receive, max_size=max_size, store_algorithm=store_algorithm)

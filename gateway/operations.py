@@ -6,14 +6,20 @@ sub-resource is in the query; a row without one matches only when the query name
 sub-resource at all, so ``GET /bucket?policy`` is never mistaken for ListObjects: it is
 answered NotImplemented, as is every S3 sub-resource without a row. A request that names no
 sub-resource and matches no row is MethodNotAllowed.
+
+Each row also declares what authorization, logging and metrics read and never re-derive: its
+IAM ``actions`` (AWS's names, which are not the operation names), its ``resource`` (the ARN's
+shape) and its ``auth`` scheme.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway import admin, cors
+from gateway.auth import bucket_arn, object_arn
 from gateway.context import Context
 from gateway.handlers import (
     attributes,
@@ -36,6 +42,18 @@ from gateway.wire.errors import Code, S3Error
 Handler = Callable[[Context], Awaitable[Response]]
 
 SERVICE, BUCKET, OBJECT = "service", "bucket", "object"
+# The resource of a row whose action applies to each key its body names (DeleteObjects): the
+# handler authorizes every key through ``ctx.authorize``; the pipeline's step checks the caller only.
+EACH_OBJECT = "each-object"
+
+
+class Auth(enum.Enum):
+    """How a row's requests prove who is asking."""
+
+    SIGNED = "signed"  # SigV4/SigV2 header or presigned query; no credentials at all -> the anonymous principal
+    POST_FORM = "post-form"  # the form's signed policy, verified once the handler has read the fields
+    ANONYMOUS = "anonymous"  # never authenticated (CORS preflight): browsers send no credentials
+
 
 # Every query parameter that selects an S3 sub-resource (from botocore's S3 model).
 SUBRESOURCES = frozenset({
@@ -47,19 +65,35 @@ SUBRESOURCES = frozenset({
     "session", "tagging", "torrent", "uploads", "versioning", "versions", "website",
 })
 
+def resource_arn(resource: str, bucket: str | None, key: str | None) -> str:
+    """The ARN a row's actions are asked about, for a request on ``bucket``/``key``."""
+    if bucket is None or resource == SERVICE:
+        return "*"  # service-level actions (ListAllMyBuckets, s3gate's own) name no resource
+    if resource == OBJECT and key is not None:
+        return object_arn(bucket, key)
+    return bucket_arn(bucket)
+
 
 @dataclass(frozen=True, slots=True)
 class Operation:
+    """One row: how a request line matches it, its handler, and what authorization reads from it."""
+
     name: str
     method: str
     level: str
     handler: Handler
+    actions: tuple[str, ...]  # IAM actions asked for this request's resource (AWS's names)
     sub: str | None = None
     query: tuple[str, ...] = ()  # query parameters that must be present
     query_value: tuple[str, str] | None = None  # a parameter that must have this value
     header: str | None = None  # a header that must be present
     content_type: str | None = None  # the Content-Type must start with this
-    auth: bool = True  # False: the request carries no header/query signature (preflight, POST form)
+    auth: Auth = Auth.SIGNED
+    resource: str = field(default="")  # SERVICE, BUCKET, OBJECT or EACH_OBJECT; "" -> the row's level
+
+    def __post_init__(self) -> None:
+        if not self.resource:
+            object.__setattr__(self, "resource", self.level if self.level in (BUCKET, OBJECT) else SERVICE)
 
     def matches(self, req: S3Request, subresources: frozenset[str]) -> bool:
         if self.sub is not None:
@@ -76,80 +110,118 @@ class Operation:
         return self.header is None or self.header in req.headers
 
 
-def stored_config(name: str, sub: str, kind: str, missing: Code, put: Handler) -> tuple[Operation, ...]:
-    """Get/Put/Delete<name>: a bucket sub-resource kept as one document of ``kind`` (``missing`` if unset)."""
-    return (Operation(f"Get{name}", "GET", BUCKET, bucket_config.stored_document(kind, missing), sub=sub),
-            Operation(f"Put{name}", "PUT", BUCKET, put, sub=sub),
-            Operation(f"Delete{name}", "DELETE", BUCKET, bucket_config.delete_document(kind), sub=sub))
+def stored_config(name: str, sub: str, kind: str, missing: Code, put: Handler,
+                  actions: tuple[str, str]) -> tuple[Operation, ...]:
+    """Get/Put/Delete<name>: a bucket sub-resource kept as one document of ``kind`` (``missing`` if unset).
+
+    ``actions`` are the (get, put) IAM actions; AWS authorizes Delete<name> with the put action.
+    """
+    get_action, put_action = actions
+    return (Operation(f"Get{name}", "GET", BUCKET, bucket_config.stored_document(kind, missing), (get_action,),
+                      sub=sub),
+            Operation(f"Put{name}", "PUT", BUCKET, put, (put_action,), sub=sub),
+            Operation(f"Delete{name}", "DELETE", BUCKET, bucket_config.delete_document(kind), (put_action,),
+                      sub=sub))
 
 
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("ListBuckets", "GET", SERVICE, buckets.list_buckets),
+    Operation("ListBuckets", "GET", SERVICE, buckets.list_buckets, ("s3:ListAllMyBuckets",)),
     # bucket level
-    Operation("GetBucketLocation", "GET", BUCKET, buckets.get_bucket_location, sub="location"),
-    Operation("GetBucketAcl", "GET", BUCKET, bucket_config.get_bucket_acl, sub="acl"),
-    Operation("PutBucketAcl", "PUT", BUCKET, bucket_config.put_bucket_acl, sub="acl"),
-    Operation("GetBucketVersioning", "GET", BUCKET, versioning.get_bucket_versioning, sub="versioning"),
-    Operation("PutBucketVersioning", "PUT", BUCKET, versioning.put_bucket_versioning, sub="versioning"),
-    Operation("ListObjectVersions", "GET", BUCKET, versioning.list_object_versions, sub="versions"),
-    Operation("GetBucketPolicy", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchBucketPolicy), sub="policy"),
-    *stored_config("BucketCors", "cors", cors.CONFIG_KIND, Code.NoSuchCORSConfiguration, cors.put_bucket_cors),
-    Operation("GetBucketLifecycleConfiguration", "GET", BUCKET, lifecycle.get_bucket_lifecycle, sub="lifecycle"),
-    Operation("PutBucketLifecycleConfiguration", "PUT", BUCKET, lifecycle.put_bucket_lifecycle, sub="lifecycle"),
-    Operation("DeleteBucketLifecycle", "DELETE", BUCKET, lifecycle.delete_bucket_lifecycle, sub="lifecycle"),
+    Operation("GetBucketLocation", "GET", BUCKET, buckets.get_bucket_location, ("s3:GetBucketLocation",),
+              sub="location"),
+    Operation("GetBucketAcl", "GET", BUCKET, bucket_config.get_bucket_acl, ("s3:GetBucketAcl",), sub="acl"),
+    Operation("PutBucketAcl", "PUT", BUCKET, bucket_config.put_bucket_acl, ("s3:PutBucketAcl",), sub="acl"),
+    Operation("GetBucketVersioning", "GET", BUCKET, versioning.get_bucket_versioning, ("s3:GetBucketVersioning",),
+              sub="versioning"),
+    Operation("PutBucketVersioning", "PUT", BUCKET, versioning.put_bucket_versioning, ("s3:PutBucketVersioning",),
+              sub="versioning"),
+    Operation("ListObjectVersions", "GET", BUCKET, versioning.list_object_versions, ("s3:ListBucketVersions",),
+              sub="versions"),
+    Operation("GetBucketPolicy", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchBucketPolicy),
+              ("s3:GetBucketPolicy",), sub="policy"),
+    *stored_config("BucketCors", "cors", cors.CONFIG_KIND, Code.NoSuchCORSConfiguration, cors.put_bucket_cors,
+                   ("s3:GetBucketCORS", "s3:PutBucketCORS")),
+    Operation("GetBucketLifecycleConfiguration", "GET", BUCKET, lifecycle.get_bucket_lifecycle,
+              ("s3:GetLifecycleConfiguration",), sub="lifecycle"),
+    Operation("PutBucketLifecycleConfiguration", "PUT", BUCKET, lifecycle.put_bucket_lifecycle,
+              ("s3:PutLifecycleConfiguration",), sub="lifecycle"),
+    Operation("DeleteBucketLifecycle", "DELETE", BUCKET, lifecycle.delete_bucket_lifecycle,
+              ("s3:PutLifecycleConfiguration",), sub="lifecycle"),
     *stored_config("BucketTagging", "tagging", tagging.TAGGING_KIND, Code.NoSuchTagSet,
-                   tagging.put_bucket_tagging),
+                   tagging.put_bucket_tagging, ("s3:GetBucketTagging", "s3:PutBucketTagging")),
     *stored_config("BucketEncryption", "encryption", bucket_config.ENCRYPTION_KIND,
-                   Code.ServerSideEncryptionConfigurationNotFoundError, bucket_config.put_bucket_encryption),
+                   Code.ServerSideEncryptionConfigurationNotFoundError, bucket_config.put_bucket_encryption,
+                   ("s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration")),
     Operation("GetBucketWebsite", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchWebsiteConfiguration),
-              sub="website"),
+              ("s3:GetBucketWebsite",), sub="website"),
     Operation("GetObjectLockConfiguration", "GET", BUCKET,
-              bucket_config.not_configured(Code.ObjectLockConfigurationNotFoundError), sub="object-lock"),
+              bucket_config.not_configured(Code.ObjectLockConfigurationNotFoundError),
+              ("s3:GetBucketObjectLockConfiguration",), sub="object-lock"),
     *stored_config("BucketOwnershipControls", "ownershipControls", bucket_config.OWNERSHIP_CONTROLS_KIND,
-                   Code.OwnershipControlsNotFoundError, bucket_config.put_ownership_controls),
+                   Code.OwnershipControlsNotFoundError, bucket_config.put_ownership_controls,
+                   ("s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls")),
     *stored_config("PublicAccessBlock", "publicAccessBlock", bucket_config.PUBLIC_ACCESS_BLOCK_KIND,
-                   Code.NoSuchPublicAccessBlockConfiguration, bucket_config.put_public_access_block),
+                   Code.NoSuchPublicAccessBlockConfiguration, bucket_config.put_public_access_block,
+                   ("s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock")),
     Operation("GetBucketReplication", "GET", BUCKET,
-              bucket_config.not_configured(Code.ReplicationConfigurationNotFoundError), sub="replication"),
-    Operation("GetBucketLogging", "GET", BUCKET, bucket_config.empty_document("BucketLoggingStatus"), sub="logging"),
+              bucket_config.not_configured(Code.ReplicationConfigurationNotFoundError),
+              ("s3:GetReplicationConfiguration",), sub="replication"),
+    Operation("GetBucketLogging", "GET", BUCKET, bucket_config.empty_document("BucketLoggingStatus"),
+              ("s3:GetBucketLogging",), sub="logging"),
     Operation("GetBucketNotificationConfiguration", "GET", BUCKET,
-              bucket_config.empty_document("NotificationConfiguration"), sub="notification"),
+              bucket_config.empty_document("NotificationConfiguration"), ("s3:GetBucketNotification",),
+              sub="notification"),
     Operation("GetBucketRequestPayment", "GET", BUCKET,
               bucket_config.empty_document("RequestPaymentConfiguration", ("Payer", "BucketOwner")),
-              sub="requestPayment"),
+              ("s3:GetBucketRequestPayment",), sub="requestPayment"),
     Operation("GetBucketAccelerateConfiguration", "GET", BUCKET,
-              bucket_config.empty_document("AccelerateConfiguration"), sub="accelerate"),
-    Operation("DeleteObjects", "POST", BUCKET, objects.delete_objects, sub="delete"),
-    Operation("ListMultipartUploads", "GET", BUCKET, multipart.list_multipart_uploads, sub="uploads"),
-    Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, query_value=("list-type", "2")),
-    Operation("ListObjects", "GET", BUCKET, listing.list_objects),
-    Operation("PostObject", "POST", BUCKET, post_object.post_object, content_type="multipart/form-data",
-              auth=False),
-    Operation("OptionsBucket", "OPTIONS", BUCKET, cors.preflight, auth=False),
-    Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket),
-    Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket),
-    Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket),
-    # object level
-    Operation("GetObjectAcl", "GET", OBJECT, bucket_config.get_object_acl, sub="acl"),
-    Operation("GetObjectTagging", "GET", OBJECT, tagging.get_object_tagging, sub="tagging"),
-    Operation("PutObjectTagging", "PUT", OBJECT, tagging.put_object_tagging, sub="tagging"),
-    Operation("DeleteObjectTagging", "DELETE", OBJECT, tagging.delete_object_tagging, sub="tagging"),
-    Operation("RestoreObject", "POST", OBJECT, restore.restore_object, sub="restore"),
-    Operation("PutObjectAcl", "PUT", OBJECT, bucket_config.put_object_acl, sub="acl"),
-    Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, sub="uploads"),
-    Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, query=("uploadId",)),
-    Operation("UploadPartCopy", "PUT", OBJECT, multipart.upload_part_copy, query=("partNumber", "uploadId"),
-              header="x-amz-copy-source"),
-    Operation("UploadPart", "PUT", OBJECT, multipart.upload_part, query=("partNumber", "uploadId")),
-    Operation("ListParts", "GET", OBJECT, multipart.list_parts, query=("uploadId",)),
-    Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload, query=("uploadId",)),
-    Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, auth=False),
-    Operation("GetObjectAttributes", "GET", OBJECT, attributes.get_object_attributes, sub="attributes"),
-    Operation("GetObject", "GET", OBJECT, objects.get_object),
-    Operation("HeadObject", "HEAD", OBJECT, objects.head_object),
-    Operation("CopyObject", "PUT", OBJECT, copy.copy_object, header="x-amz-copy-source"),
-    Operation("PutObject", "PUT", OBJECT, objects.put_object),
-    Operation("DeleteObject", "DELETE", OBJECT, objects.delete_object),
+              bucket_config.empty_document("AccelerateConfiguration"), ("s3:GetAccelerateConfiguration",),
+              sub="accelerate"),
+    Operation("DeleteObjects", "POST", BUCKET, objects.delete_objects, ("s3:DeleteObject",), sub="delete",
+              resource=EACH_OBJECT),
+    Operation("ListMultipartUploads", "GET", BUCKET, multipart.list_multipart_uploads,
+              ("s3:ListBucketMultipartUploads",), sub="uploads"),
+    Operation("ListObjectsV2", "GET", BUCKET, listing.list_objects_v2, ("s3:ListBucket",),
+              query_value=("list-type", "2")),
+    Operation("ListObjects", "GET", BUCKET, listing.list_objects, ("s3:ListBucket",)),
+    # The form names the key: the object ARN is known once the handler has read the fields.
+    Operation("PostObject", "POST", BUCKET, post_object.post_object, ("s3:PutObject",),
+              content_type="multipart/form-data", auth=Auth.POST_FORM, resource=OBJECT),
+    Operation("OptionsBucket", "OPTIONS", BUCKET, cors.preflight, (), auth=Auth.ANONYMOUS),
+    Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket, ("s3:ListBucket",)),
+    Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket, ("s3:CreateBucket",)),
+    Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket, ("s3:DeleteBucket",)),
+    # object level (a versionId turns an action into its VERSION_VARIANTS name)
+    Operation("GetObjectAcl", "GET", OBJECT, bucket_config.get_object_acl, ("s3:GetObjectAcl",), sub="acl"),
+    Operation("GetObjectTagging", "GET", OBJECT, tagging.get_object_tagging, ("s3:GetObjectTagging",),
+              sub="tagging"),
+    Operation("PutObjectTagging", "PUT", OBJECT, tagging.put_object_tagging, ("s3:PutObjectTagging",),
+              sub="tagging"),
+    Operation("DeleteObjectTagging", "DELETE", OBJECT, tagging.delete_object_tagging, ("s3:DeleteObjectTagging",),
+              sub="tagging"),
+    Operation("RestoreObject", "POST", OBJECT, restore.restore_object, ("s3:RestoreObject",), sub="restore"),
+    Operation("PutObjectAcl", "PUT", OBJECT, bucket_config.put_object_acl, ("s3:PutObjectAcl",), sub="acl"),
+    Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, ("s3:PutObject",),
+              sub="uploads"),
+    Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, ("s3:PutObject",),
+              query=("uploadId",)),
+    # Copies also ask s3:GetObject on the source (a secondary resource): the handler calls ctx.authorize.
+    Operation("UploadPartCopy", "PUT", OBJECT, multipart.upload_part_copy, ("s3:PutObject",),
+              query=("partNumber", "uploadId"), header="x-amz-copy-source"),
+    Operation("UploadPart", "PUT", OBJECT, multipart.upload_part, ("s3:PutObject",),
+              query=("partNumber", "uploadId")),
+    Operation("ListParts", "GET", OBJECT, multipart.list_parts, ("s3:ListMultipartUploadParts",),
+              query=("uploadId",)),
+    Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload,
+              ("s3:AbortMultipartUpload",), query=("uploadId",)),
+    Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, (), auth=Auth.ANONYMOUS),
+    Operation("GetObjectAttributes", "GET", OBJECT, attributes.get_object_attributes,
+              ("s3:GetObject", "s3:GetObjectAttributes"), sub="attributes"),
+    Operation("GetObject", "GET", OBJECT, objects.get_object, ("s3:GetObject",)),
+    Operation("HeadObject", "HEAD", OBJECT, objects.head_object, ("s3:GetObject",)),
+    Operation("CopyObject", "PUT", OBJECT, copy.copy_object, ("s3:PutObject",), header="x-amz-copy-source"),
+    Operation("PutObject", "PUT", OBJECT, objects.put_object, ("s3:PutObject",)),
+    Operation("DeleteObject", "DELETE", OBJECT, objects.delete_object, ("s3:DeleteObject",)),
 )
 
 _BY_ROUTE: dict[tuple[str, str], list[Operation]] = {}
@@ -162,16 +234,22 @@ _RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
 # s3gate's own endpoints live under /_s3gate/ (no bucket can be named that: underscores are invalid).
 ADMIN_BUCKET = "_s3gate"
 ADMIN: tuple[Operation, ...] = (
-    Operation("AdminRunLifecycle", "POST", "admin/lifecycle", admin.run_lifecycle),
+    Operation("AdminRunLifecycle", "POST", "admin/lifecycle", admin.run_lifecycle, ("s3gate:RunLifecycle",),
+              resource=SERVICE),
 )
 
 
+def resolve_admin(req: S3Request) -> Operation:
+    """The admin door's rows: any other request under /_s3gate/ is MethodNotAllowed."""
+    for op in ADMIN:
+        if (op.method, op.level) == (req.method, req.key):
+            return op
+    raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType="ADMIN")
+
+
 def resolve(req: S3Request) -> Operation:
-    if req.bucket == ADMIN_BUCKET:
-        for op in ADMIN:
-            if (op.method, op.level) == (req.method, req.key):
-                return op
-        raise S3Error(Code.MethodNotAllowed, Method=req.method, ResourceType="ADMIN")
+    if req.bucket == ADMIN_BUCKET:  # /_s3gate/ spelled virtual-host style (_s3gate.<domain>) comes in the S3 door
+        return resolve_admin(req)
     subresources = SUBRESOURCES.intersection(req.query)
     for op in _BY_ROUTE.get((req.method, req.level), ()):
         if op.matches(req, subresources):

@@ -114,8 +114,9 @@ def _starts_with(c: Condition, actual: str) -> bool:
     return actual.startswith(c.value)
 
 
-def verify_signature(fields: dict[str, str], users: dict[str, User], now: datetime) -> User:
-    """SigV4 (``x-amz-signature``) or SigV2 (``signature``) over the base64 policy."""
+def verify_signature(fields: dict[str, str], users: dict[str, User], now: datetime) -> User | None:
+    """SigV4 (``x-amz-signature``) or SigV2 (``signature``) over the base64 policy; ``None`` for an
+    unsigned form (the anonymous caller, whom the pipeline's authorize step refuses for now)."""
     policy = fields.get("policy", "")
     if "x-amz-signature" in fields:
         if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
@@ -142,7 +143,7 @@ def verify_signature(fields: dict[str, str], users: dict[str, User], now: dateti
                                     ).decode()
         provided = fields["signature"]
     else:
-        raise S3Error(Code.AccessDenied)
+        return None
     if not policy:
         raise S3Error(Code.InvalidArgument, "Bucket POST must contain a field named 'policy'.",
                       ArgumentName="policy")

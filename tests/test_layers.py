@@ -4,7 +4,8 @@
 - ``gateway.wire`` imports nothing else of ``gateway`` and nothing of ``storage_backends``;
 - no handler module imports another handler module;
 - SQL lives in the catalog: no other module executes statements on a database connection;
-- there are no import cycles between modules, lazy (function-level) imports included.
+- there are no import cycles between modules, lazy (function-level) imports included (imports under
+  ``if TYPE_CHECKING:`` only serve annotations and are not counted there; the layer rules count them).
 """
 
 from __future__ import annotations
@@ -41,12 +42,19 @@ def _resolve(name: str) -> str | None:
     return name or None
 
 
-def imports_of(module: str) -> Iterator[tuple[str, int]]:
-    """(imported project module, line) for every import statement in ``module``, at any depth."""
+def imports_of(module: str, *, runtime: bool = False) -> Iterator[tuple[str, int]]:
+    """(imported project module, line) for every import statement in ``module``, at any depth
+    (``runtime``: without those under ``if TYPE_CHECKING:``, which only serve annotations)."""
     path = modules()[module]
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    type_only: set[int] = set()
+    if runtime:
+        type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                     for stmt in block.body for n in ast.walk(stmt)}
     for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -62,6 +70,11 @@ def imports_of(module: str) -> Iterator[tuple[str, int]]:
                 target = _resolve(name)
                 if target is not None and target != module:
                     yield target, node.lineno
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _violations(sources: str, forbidden: re.Pattern[str], allowed: re.Pattern[str] | None = None) -> list[str]:
@@ -104,7 +117,7 @@ def test_sql_lives_only_in_the_catalog() -> None:
 
 
 def _cycle() -> list[str] | None:
-    graph = {m: sorted({t for t, _ in imports_of(m)}) for m in modules()}
+    graph = {m: sorted({t for t, _ in imports_of(m, runtime=True)}) for m in modules()}
     state: dict[str, int] = {}  # 1: on the stack, 2: done
     stack: list[str] = []
 

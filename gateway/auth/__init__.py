@@ -1,7 +1,8 @@
 """Who is asking: pick the signature scheme a request uses and verify it.
 
 ``authenticate`` runs before the body is read, so a request that fails here is answered
-without waiting for (or accepting) its upload.
+without waiting for (or accepting) its upload. A request without credentials is not refused
+here: it is the :data:`ANONYMOUS` principal, and the pipeline's authorize step decides.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from gateway.wire.errors import Code, S3Error
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller and how its payload was signed."""
+    """A caller (a user, or nobody: ``anonymous``) and how its payload was signed."""
 
-    user: User
+    user: User | None
     payload_hash: str = sigv4.UNSIGNED  # a hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* mode
     signer: ChunkSigner | None = None
     presigned: bool = False
+    anonymous: bool = False
+
+
+ANONYMOUS = Principal(None, anonymous=True)
 
 
 def authenticate(req: S3Request, users: dict[str, User], now: datetime) -> Principal:
@@ -48,4 +53,33 @@ def authenticate(req: S3Request, users: dict[str, User], now: datetime) -> Princ
         return Principal(result.user, result.payload_hash, None, presigned=True)
     if v2_query:
         return Principal(sigv2.verify_query(req, users, now), presigned=True)
-    raise S3Error(Code.AccessDenied)
+    return ANONYMOUS
+
+
+# -- what a caller asks for: IAM action names and S3 ARNs ---------------------------------------
+# IAM actions that have a separate name when the request names a version (``versionId``). Rows
+# declare the base action; the authorize step asks for the variant (AWS's GetObject with a
+# versionId needs s3:GetObjectVersion, not s3:GetObject).
+VERSION_VARIANTS: dict[str, str] = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+}
+
+
+def version_action(action: str, version_id: str | None) -> str:
+    """``action``, or its version variant when the request names a version."""
+    return VERSION_VARIANTS.get(action, action) if version_id is not None else action
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def object_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"

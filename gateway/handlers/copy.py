@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway import conditions, objectmeta, params
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_COPY_SIZE
 from gateway.responses import Response, quote_etag, xml_response
@@ -33,6 +34,7 @@ async def copy_object(ctx: Context) -> Response:
     replace = params.metadata_directive(ctx.req) == "REPLACE"
     params.tagging_directive(ctx.req)
     objectmeta.storage_class(h)
+    await ctx.authorize("s3:GetObject", object_arn(src_bucket, src_key), version_id=src_version)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)

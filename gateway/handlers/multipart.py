@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway import conditions, objectmeta, params
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
 from gateway.payload import client_checksum
@@ -76,6 +77,7 @@ async def upload_part_copy(ctx: Context) -> Response:
     h = ctx.req.headers
     src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
     byte_range = params.copy_source_range(h.get("x-amz-copy-source-range"))
+    await ctx.authorize("s3:GetObject", object_arn(src_bucket, src_key), version_id=src_version)
     src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway import conditions, objectmeta, params
+from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
 from gateway.request import validate_key
@@ -103,11 +104,12 @@ async def delete_objects(ctx: Context) -> Response:
     request = parse_delete(await ctx.read_xml("Delete"))
     items = request.objects
     invalid: dict[int, S3Error] = {}
-    for i, (key, _) in enumerate(items):
+    for i, (key, version_id) in enumerate(items):
         try:
             validate_key(key)
             if not key:
                 raise S3Error(Code.InvalidArgument, "The key must not be empty")
+            await ctx.authorize("s3:DeleteObject", object_arn(ctx.bucket, key), version_id=version_id)
         except S3Error as exc:
             invalid[i] = exc
     valid = [item for i, item in enumerate(items) if i not in invalid]

@@ -1,8 +1,11 @@
 """PostObject: browser uploads with an HTML form and a signed POST policy.
 
-The request carries its own credentials (the signed policy), so it is routed without header
-authentication. The file streams from the form straight into storage; the policy's
-``content-length-range`` stops an oversized file as soon as it crosses the limit.
+The request carries its own credentials (the signed policy) in the body, so the pipeline cannot
+verify them before the handler has read the form's fields: the handler hands the fields to
+``ctx.authenticate_form`` (the pipeline's authenticate logic for this scheme), and asks
+``ctx.authorize_operation`` for the final key before the file is stored. The file streams from
+the form straight into storage; the policy's ``content-length-range`` stops an oversized file as
+soon as it crosses the limit.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def _checksum_field(fields: dict[str, str]) -> tuple[str | None, str | None]:
 async def post_object(ctx: Context) -> Response:
     reader = forms.FormReader(receive_stream(ctx.receive), forms.boundary_of(ctx.header("content-type") or ""))
     fields, file_part = await reader.fields()
-    user = post_policy.verify_signature(fields, ctx.users.by_access_key, ctx.now)
+    await ctx.authenticate_form(fields)
     key = fields.get("key")
     if key is None:
         raise S3Error(Code.InvalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, "
@@ -60,7 +63,8 @@ async def post_object(ctx: Context) -> Response:
         raise S3Error(Code.InvalidArgument, "User key must have a length greater than 0.", ArgumentName="key")
     validate_key(key)
     params.check_canned_acl(fields.get("acl"), "acl")
-    new = NewObject(owner_id=user.canonical_id, content=objectmeta.content_headers(fields),
+    await ctx.authorize_operation(key)
+    new = NewObject(owner_id=ctx.user.canonical_id, content=objectmeta.content_headers(fields),
                     metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
                     tags=_tags(fields))
     low, high = policy.length_range or (0, MAX_PUT_SIZE)

@@ -1,0 +1,239 @@
+"""A front door's request flow as an ordered list of steps, read top to bottom.
+
+Each step is an async function taking the request's :class:`Exchange`. The ``steps`` run in
+order until one of them leaves a response (``handle`` does, or an earlier step that answers by
+itself); any S3Error they raise becomes that error's response, any other exception becomes
+InternalError (the traceback goes to the log only), rendered in one place: :meth:`Door.__call__`.
+The ``finish`` steps then run on every response, errors included. Adding a step (metering,
+access logging...) is adding one entry to a tuple below, not an ``if`` in the runner.
+
+The door is also the :class:`~gateway.context.Gate` handlers call for what only they can read:
+a copy's source and DeleteObjects' keys (``ctx.authorize``), and a POST form's credentials
+(``ctx.authenticate_form``, then ``ctx.authorize_operation`` once the key is known).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from gateway import auth, cors, operations, post_policy, responses
+from gateway.auth import ANONYMOUS, Principal, version_action
+from gateway.context import Context, Directory
+from gateway.operations import EACH_OBJECT, OBJECT, Auth, Operation
+from gateway.request import S3Request, parse_request
+from gateway.responses import Response
+from gateway.settings import Settings
+from gateway.wire.errors import Code, S3Error
+from storage_backends.base import Backend
+
+log = logging.getLogger("s3gate")
+
+Scope = dict[str, Any]
+
+
+class Authorizer(Protocol):
+    """Decides whether ``principal`` may do ``action`` on ``resource_arn``: returns, or raises AccessDenied."""
+
+    async def __call__(self, principal: Principal, action: str, resource_arn: str) -> None: ...
+
+
+async def allow_all(principal: Principal, action: str, resource_arn: str) -> None:
+    """Every authenticated caller may do everything (until the authorization issue brings policies)."""
+
+
+class Exchange:
+    """One request's state on its way through a door's steps."""
+
+    __slots__ = ("door", "scope", "send", "body", "request_id", "method", "resource", "req", "operation", "ctx",
+                 "response")
+
+    def __init__(self, door: Door, scope: Scope, receive: Any, send: Any) -> None:
+        self.door = door
+        self.scope = scope
+        self.send = send
+        self.body = _BodyTracker(receive, scope)
+        self.request_id = os.urandom(8).hex().upper()
+        self.method: str = scope["method"]
+        self.resource: str = scope.get("path", "/")  # the error document's <Resource>, exact once parsed
+        self.req: S3Request | None = None
+        self.operation: Operation | None = None
+        self.ctx: Context | None = None
+        self.response: Response | None = None
+
+
+Step = Callable[[Exchange], Awaitable[None]]
+
+
+class Door:
+    """One front door: its ordered steps and the services they use (shared by all its requests)."""
+
+    def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
+                 users: Directory, backend: Backend, authorizer: Authorizer) -> None:
+        self.steps = steps
+        self.finish = finish
+        self.settings = settings
+        self.users = users
+        self.backend = backend
+        self.authorizer = authorizer
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        x = Exchange(self, scope, receive, send)
+        try:
+            for step in self.steps:
+                await step(x)
+                if x.response is not None:
+                    break
+        except S3Error as err:
+            x.response = responses.error_response(err, x.resource, x.request_id, x.method)
+        except Exception:  # noqa: BLE001 - the client gets InternalError, the log gets the traceback
+            log.exception("internal error on %s %s (request %s)", x.method, x.resource, x.request_id)
+            x.response = responses.error_response(S3Error(Code.InternalError), x.resource, x.request_id, x.method)
+        for step in self.finish:
+            await step(x)
+
+    # -- the authorize logic, for the step and for handlers (gateway.context.Gate) ----------------
+    async def authorize_operation(self, ctx: Context, key: str | None) -> None:
+        """The operation's own actions on its resource (``key`` names the object, if any)."""
+        op = ctx.operation
+        principal = ctx.principal
+        if principal.anonymous and op.auth is not _ANONYMOUS_ROW:
+            raise _refused_anonymous()
+        if op.resource == _EACH_OBJECT:  # the handler authorizes each key its body names
+            return
+        req = ctx.req
+        if op.resource == _OBJECT and req.bucket is not None and key is not None:
+            arn = f"arn:aws:s3:::{req.bucket}/{key}"  # auth.object_arn, inlined: this runs on every request
+        else:
+            arn = operations.resource_arn(op.resource, req.bucket, key)
+        version_id = req.query.get("versionId")
+        for action in op.actions:
+            await self.authorizer(principal, version_action(action, version_id), arn)
+
+    async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None:
+        """A secondary resource: a copy's source, one key of DeleteObjects."""
+        if ctx.principal.anonymous and ctx.operation.auth is not _ANONYMOUS_ROW:
+            raise _refused_anonymous()
+        await self.authorizer(ctx.principal, action, resource_arn)
+
+    async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal:
+        """The POST form scheme: its signature is verified once the handler has read the fields."""
+        user = post_policy.verify_signature(fields, self.users.by_access_key, ctx.now)
+        if user is None:  # an unsigned form is refused before anything else, as before
+            raise _refused_anonymous()
+        ctx.principal = Principal(user)
+        return ctx.principal
+
+
+def _refused_anonymous() -> S3Error:
+    # Until policies exist, nobody without credentials may do anything but a preflight. The
+    # authorization issue replaces this with policy evaluation for the anonymous principal.
+    return S3Error(Code.AccessDenied)
+
+
+# Looked up once: enum and module attribute lookups are not free on the hot path.
+_SIGNED, _POST_FORM, _ANONYMOUS_ROW = Auth.SIGNED, Auth.POST_FORM, Auth.ANONYMOUS
+_OBJECT, _EACH_OBJECT = OBJECT, EACH_OBJECT
+
+
+# -- the steps ---------------------------------------------------------------------------------------
+async def parse(x: Exchange) -> None:
+    x.req = parse_request(x.scope, x.door.settings.domains, x.request_id)
+    x.resource = x.req.resource
+
+
+async def resolve(x: Exchange) -> None:
+    assert x.req is not None
+    x.operation = operations.resolve(x.req)
+
+
+async def resolve_admin(x: Exchange) -> None:
+    assert x.req is not None
+    x.operation = operations.resolve_admin(x.req)
+
+
+async def authenticate(x: Exchange) -> None:
+    """The request's principal: signed (verified now, before the body is read), or anonymous.
+
+    A POST form's principal is anonymous until the handler has read the form's fields and calls
+    ``ctx.authenticate_form``; a preflight's stays anonymous (browsers send no credentials).
+    """
+    assert x.req is not None and x.operation is not None
+    door = x.door
+    now = datetime.now(UTC)
+    principal = auth.authenticate(x.req, door.users.by_access_key, now) if x.operation.auth is _SIGNED \
+        else ANONYMOUS
+    x.ctx = Context(x.req, principal, door.backend, door.settings, door.users, x.body.receive, now, x.operation,
+                    door)
+
+
+async def authorize(x: Exchange) -> None:
+    ctx = x.ctx
+    assert ctx is not None
+    if ctx.operation.auth is not _POST_FORM:  # a form is authorized by the handler's hooks, before the file is stored
+        await x.door.authorize_operation(ctx, ctx.req.key)
+
+
+async def handle(x: Exchange) -> None:
+    assert x.ctx is not None
+    x.response = await x.ctx.operation.handler(x.ctx)
+
+
+async def apply_cors(x: Exchange) -> None:
+    """The matching CORS rule's headers on an actual (non-preflight) response, errors included."""
+    req = x.req
+    if req is None or x.method == "OPTIONS":
+        return
+    origin = req.headers.get("origin")
+    if origin:
+        assert x.response is not None
+        await cors.apply(x.door.backend, req.bucket, origin, x.method, x.response)
+
+
+async def send(x: Exchange) -> None:
+    assert x.response is not None
+    common = [
+        (b"x-amz-request-id", x.request_id.encode()),
+        (b"x-amz-id-2", base64.b64encode(x.request_id.encode() * 3)),
+        (b"server", b"s3gate"),
+    ]
+    if x.body.unread:
+        # The client may still send (or, after Expect: 100-continue, never send) the rest of a
+        # body we did not read: the connection cannot carry another request.
+        common.append((b"connection", b"close"))
+    try:
+        await responses.send(x.send, x.response, x.method, common)
+    except Exception:  # noqa: BLE001 - headers are out; all we can do is drop the connection
+        log.warning("response to %s %s aborted (request %s)", x.method, x.resource, x.request_id, exc_info=True)
+        raise
+
+
+# -- the doors' steps, in order -----------------------------------------------------------------------
+S3_STEPS: tuple[Step, ...] = (parse, resolve, authenticate, authorize, handle)
+S3_FINISH: tuple[Step, ...] = (apply_cors, send)
+# s3gate's own endpoints (/_s3gate/admin/...): signed like S3, no bucket and so no CORS.
+ADMIN_STEPS: tuple[Step, ...] = (parse, resolve_admin, authenticate, authorize, handle)
+ADMIN_FINISH: tuple[Step, ...] = (send,)
+
+
+class _BodyTracker:
+    """Knows whether the request body has been read to its end."""
+
+    __slots__ = ("_receive", "unread")
+
+    def __init__(self, receive: Any, scope: Scope) -> None:
+        self._receive = receive
+        self.unread = False
+        for name, value in scope["headers"]:
+            if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+                self.unread = True
+
+    async def receive(self) -> Any:
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.unread = False
+        return message

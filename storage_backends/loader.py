@@ -1,0 +1,70 @@
+"""The composition root for storage: which backend ``--backend`` names, built from the settings.
+
+It lives beside the backends, not in ``gateway.app``, so the ASGI app only receives a backend and
+the CLI can check upstream credentials without importing the app. ``storage_backends`` may import
+only ``gateway.wire.*`` from the gateway, so the settings are described here by the small
+:class:`BackendSettings` protocol (``gateway.settings.Settings`` satisfies it) rather than imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from storage_backends.base import Backend
+    from storage_backends.s3client.client import UpstreamConfig
+
+
+class BackendSettings(Protocol):
+    """The settings a backend is built from (read-only: ``Settings`` is a frozen dataclass)."""
+
+    @property
+    def backend(self) -> str: ...
+    @property
+    def data_dir(self) -> str: ...
+    @property
+    def storage_class_dirs(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def lifecycle_day_seconds(self) -> float: ...
+    @property
+    def restore_delay_seconds(self) -> float: ...
+    @property
+    def upstream_endpoint(self) -> str | None: ...
+    @property
+    def upstream_region(self) -> str: ...
+    @property
+    def upstream_access_key(self) -> str | None: ...
+    @property
+    def upstream_secret_key(self) -> str | None: ...
+    @property
+    def upstream_addressing_style(self) -> str: ...
+    @property
+    def upstream_ca_bundle(self) -> str | None: ...
+    @property
+    def upstream_insecure(self) -> bool: ...
+    @property
+    def upstream_timeout(self) -> float: ...
+
+
+def upstream_config(settings: BackendSettings) -> UpstreamConfig:
+    from storage_backends.s3client.client import UpstreamConfig
+
+    assert settings.upstream_endpoint is not None  # checked by gateway.settings
+    return UpstreamConfig(settings.upstream_endpoint, settings.upstream_region, settings.upstream_access_key,
+                          settings.upstream_secret_key, settings.upstream_addressing_style,
+                          settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
+
+
+def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
+    """The local data dir, or an upstream S3 endpoint; ``owner_id`` (the root user's canonical id)
+    owns what an upstream lists, since the upstream's own owners mean nothing to the gateway's users."""
+    if settings.backend == "upstream":
+        from storage_backends.upstream.backend import UpstreamBackend
+
+        return UpstreamBackend(upstream_config(settings), owner_id=owner_id)
+    from storage_backends.local.backend import LocalBackend
+
+    return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
+                        lifecycle_day_seconds=settings.lifecycle_day_seconds,
+                        restore_delay_seconds=settings.restore_delay_seconds)
