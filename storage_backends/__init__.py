@@ -1,1 +1,4 @@
-"""Where bytes and metadata live. ``base`` is the protocol the gateway calls; backends implement it."""
+"""Where bytes and metadata live: ``base`` is the protocol the gateway calls, ``loader`` picks a backend.
+
+Imports nothing of ``gateway`` but its wire layer (``gateway.wire``); the gateway imports ``base`` and ``loader``.
+"""
