@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ class _Ctx:
         return xml.parse(fx.COMPLETE_BODY, root)
 
 
-def _run(handler: Callable[[Any], Awaitable[Response]], ctx: _Ctx) -> bytes:
+def _run(handler: Callable[[Any], Coroutine[Any, Any, Response]], ctx: _Ctx) -> bytes:
     return asyncio.run(handler(ctx)).body
 
 
