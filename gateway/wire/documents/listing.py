@@ -73,18 +73,32 @@ class ListedObject:
 
 
 # -- render ---------------------------------------------------------------------------------------
-def _entry(info: Entry, enc: Encode, display_name: DisplayName | None) -> str:
+class _Owners(dict[str, str]):
+    """A page's ``<Owner>`` fragments by canonical id: a page has few owners, each written once."""
+
+    __slots__ = ("display_name",)
+
+    def __init__(self, display_name: DisplayName) -> None:
+        super().__init__()
+        self.display_name = display_name
+
+    def __missing__(self, canonical_id: str) -> str:
+        text = self[canonical_id] = owner_text(canonical_id, self.display_name(canonical_id))
+        return text
+
+
+def _entry(info: Entry, enc: Encode, owners: _Owners | None) -> str:
     """One ``<Contents>``: the hot loop of every listing, written as one formatted string."""
     checksum = (f"<ChecksumAlgorithm>{info.checksum.algorithm}</ChecksumAlgorithm>"
                 f"<ChecksumType>{info.checksum.type}</ChecksumType>") if info.checksum is not None else ""
-    owner = owner_text(info.owner_id, display_name(info.owner_id)) if display_name is not None else ""
+    owner = owners[info.owner_id] if owners is not None else ""
     return (f"<Contents><Key>{xml.escape(enc(info.key))}</Key>"
             f"<LastModified>{xml.timestamp(info.last_modified_ms)}</LastModified>"
             f"<ETag>&quot;{xml.escape(info.etag)}&quot;</ETag>{checksum}<Size>{info.size}</Size>{owner}"
             f"<StorageClass>{info.storage_class}</StorageClass></Contents>")
 
 
-def _version_entry(v: VersionEntry, enc: Encode, display_name: DisplayName) -> str:
+def _version_entry(v: VersionEntry, enc: Encode, owners: _Owners) -> str:
     tag = "DeleteMarker" if v.delete_marker else "Version"
     head = (f"<{tag}><Key>{xml.escape(enc(v.key))}</Key><VersionId>{xml.escape(v.version_id or 'null')}</VersionId>"
             f"<IsLatest>{'true' if v.is_latest else 'false'}</IsLatest>"
@@ -95,7 +109,7 @@ def _version_entry(v: VersionEntry, enc: Encode, display_name: DisplayName) -> s
                     f"<ChecksumType>{v.checksum.type}</ChecksumType>") if v.checksum is not None else ""
         body = (f"<ETag>&quot;{xml.escape(v.etag)}&quot;</ETag>{checksum}<Size>{v.size}</Size>"
                 f"<StorageClass>{v.storage_class}</StorageClass>")
-    return f"{head}{body}{owner_text(v.owner_id, display_name(v.owner_id))}</{tag}>"
+    return f"{head}{body}{owners[v.owner_id]}</{tag}>"
 
 
 def _prefixes(doc: xml.Writer, prefixes: Sequence[str], enc: Encode) -> None:
@@ -104,7 +118,8 @@ def _prefixes(doc: xml.Writer, prefixes: Sequence[str], enc: Encode) -> None:
 
 def _contents(doc: xml.Writer, objects: Sequence[Entry], prefixes: Sequence[str], enc: Encode,
               display_name: DisplayName | None) -> None:
-    doc.raw("".join(_entry(info, enc, display_name) for info in objects))
+    owners = _Owners(display_name) if display_name is not None else None
+    doc.raw("".join(_entry(info, enc, owners) for info in objects))
     _prefixes(doc, prefixes, enc)
 
 
@@ -167,7 +182,8 @@ def render_list_versions(*, bucket: str, prefix: str, key_marker: str, version_i
         doc.element("Delimiter", enc(delimiter))
     doc.element("EncodingType", encoding)
     doc.element("IsTruncated", is_truncated)
-    doc.raw("".join(_version_entry(v, enc, display_name) for v in versions))
+    owners = _Owners(display_name)
+    doc.raw("".join(_version_entry(v, enc, owners) for v in versions))
     _prefixes(doc, prefixes, enc)
     return doc.render()
 
