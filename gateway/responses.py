@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from gateway.wire import xml
+from gateway.wire.documents.error import render_error
 from gateway.wire.errors import S3Error
 from gateway.wire.headers import http_date as http_date  # re-exported for the handlers
 from gateway.wire.headers import quote_etag as quote_etag
@@ -44,14 +45,7 @@ def xml_response(root: xml.Element, status: int = 200, headers: dict[str, str] |
 
 
 def error_document(err: S3Error, resource: str, request_id: str) -> bytes:
-    root = xml.document("Error", namespace=False)
-    xml.sub(root, "Code", err.code)
-    xml.sub(root, "Message", err.message)
-    for name, value in err.fields.items():
-        xml.sub(root, name, value)
-    xml.sub(root, "Resource", resource)
-    xml.sub(root, "RequestId", request_id)
-    return xml.render(root)
+    return xml.render(render_error(err, resource, request_id))
 
 
 def error_response(err: S3Error, resource: str, request_id: str, method: str) -> Response:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gateway.wire.checksums import Checksum as Checksum  # re-exported: storage speaks these wire types too
+from gateway.wire.documents.attributes import ObjectParts as ObjectParts
 from gateway.wire.documents.multipart import CompletedPart as CompletedPart
+from gateway.wire.documents.multipart import PartInfo as PartInfo
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 
@@ -193,29 +195,11 @@ class UploadInfo:
 
 
 @dataclass(slots=True)
-class PartInfo:
-    part_number: int
-    size: int
-    etag: str
-    last_modified_ms: int
-    checksum: Checksum | None = None
-
-
-@dataclass(slots=True)
 class PartsPage:
     upload: UploadInfo
     parts: list[PartInfo]
     is_truncated: bool
     next_marker: int | None
-
-
-@dataclass(slots=True)
-class ObjectParts:
-    """A page of a completed multipart object's parts (GetObjectAttributes)."""
-
-    total: int
-    parts: list[PartInfo]
-    is_truncated: bool
 
 
 @dataclass(slots=True)

@@ -8,10 +8,9 @@ import re
 from gateway import params
 from gateway.context import Context
 from gateway.limits import MAX_BUCKETS
-from gateway.render import owner_element
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
-from gateway.wire.documents.buckets import parse_create_bucket
+from gateway.wire.documents.buckets import parse_create_bucket, render_buckets, render_location
 from gateway.wire.errors import Code, S3Error
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -51,19 +50,11 @@ async def list_buckets(ctx: Context) -> Response:
         buckets = [b for b in buckets if b.region == region]
     more = len(buckets) > limit
     buckets = buckets[:limit]
-    root = xml.document("ListAllMyBucketsResult")
-    container = xml.sub(root, "Buckets")
-    for b in buckets:
-        el = xml.sub(container, "Bucket")
-        xml.sub(el, "Name", b.name)
-        xml.sub(el, "CreationDate", xml.timestamp(b.created_ms))
-        xml.sub(el, "BucketRegion", b.region)
-    owner_element(ctx, root, ctx.user.canonical_id)
-    if more and paged:
-        xml.sub(root, "ContinuationToken", params.encode_token(buckets[-1].name))
-    if "prefix" in ctx.req.query:
-        xml.sub(root, "Prefix", prefix)
-    return xml_response(root)
+    owner = ctx.user.canonical_id
+    return xml_response(render_buckets(
+        buckets, owner, ctx.users.display_name(owner),
+        continuation_token=params.encode_token(buckets[-1].name) if more and paged else None,
+        prefix=prefix if "prefix" in ctx.req.query else None))
 
 
 def _location_constraint(ctx: Context, body: bytes) -> str | None:
@@ -116,7 +107,4 @@ async def delete_bucket(ctx: Context) -> Response:
 
 async def get_bucket_location(ctx: Context) -> Response:
     bucket = await ctx.backend.get_bucket(ctx.bucket)
-    root = xml.document("LocationConstraint")
-    if bucket.region != "us-east-1":
-        root.text = bucket.region
-    return xml_response(root)
+    return xml_response(render_location(bucket.region))

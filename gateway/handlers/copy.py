@@ -6,8 +6,8 @@ from gateway import conditions, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_COPY_SIZE
-from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import xml
+from gateway.responses import Response, xml_response
+from gateway.wire.documents.copy import render_copy_result
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import NewObject, ObjectInfo
 
@@ -55,12 +55,7 @@ async def copy_object(ctx: Context) -> Response:
                       "location or encryption attributes.")
     info = await ctx.backend.copy_object(src_bucket, src_key, src.version_id, ctx.bucket, ctx.key, target,
                                          checksum_algorithm=algorithm, conditions=params.write_conditions(ctx.req))
-    root = xml.document("CopyObjectResult")
-    xml.sub(root, "ETag", quote_etag(info.etag))
-    xml.sub(root, "LastModified", xml.timestamp(info.last_modified_ms))
-    if info.checksum is not None:
-        xml.sub(root, "ChecksumType", info.checksum.type)
-        xml.sub(root, f"Checksum{info.checksum.algorithm}", info.checksum.value)
+    root = render_copy_result(info.etag, info.last_modified_ms, info.checksum)
     headers = {}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id

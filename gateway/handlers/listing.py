@@ -5,22 +5,9 @@ from __future__ import annotations
 from gateway import params
 from gateway.context import Context
 from gateway.limits import MAX_KEYS
-from gateway.params import Encode
-from gateway.render import common_prefixes, owner_text
 from gateway.responses import Response
-from gateway.wire import xml
-from storage_backends.base import ListPage, ObjectInfo
-
-
-def _entry(ctx: Context, info: ObjectInfo, enc: Encode, with_owner: bool) -> str:
-    """One ``<Contents>``: the hot loop of every listing, written as one formatted string."""
-    checksum = (f"<ChecksumAlgorithm>{info.checksum.algorithm}</ChecksumAlgorithm>"
-                f"<ChecksumType>{info.checksum.type}</ChecksumType>") if info.checksum is not None else ""
-    owner = owner_text(ctx, info.owner_id) if with_owner else ""
-    return (f"<Contents><Key>{xml.escape(enc(info.key))}</Key>"
-            f"<LastModified>{xml.timestamp(info.last_modified_ms)}</LastModified>"
-            f"<ETag>&quot;{xml.escape(info.etag)}&quot;</ETag>{checksum}<Size>{info.size}</Size>{owner}"
-            f"<StorageClass>{info.storage_class}</StorageClass></Contents>")
+from gateway.wire.documents.listing import render_list_objects, render_list_objects_v2
+from storage_backends.base import ListPage
 
 
 async def _page(ctx: Context, after: str, limit: int) -> tuple[ListPage, str, str]:
@@ -34,13 +21,8 @@ async def _page(ctx: Context, after: str, limit: int) -> tuple[ListPage, str, st
     return page, prefix, delimiter
 
 
-def _tail(ctx: Context, doc: xml.Writer, page: ListPage, enc: Encode, with_owner: bool) -> None:
-    doc.raw("".join(_entry(ctx, info, enc, with_owner) for info in page.objects))
-    common_prefixes(doc, page.common_prefixes, enc)
-
-
-def _response(doc: xml.Writer) -> Response:
-    return Response(200, {"content-type": "application/xml"}, doc.render())
+def _response(body: bytes) -> Response:
+    return Response(200, {"content-type": "application/xml"}, body)
 
 
 async def list_objects(ctx: Context) -> Response:
@@ -49,19 +31,10 @@ async def list_objects(ctx: Context) -> Response:
     limit = params.query_int(ctx.req, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
     marker = q.get("marker", "")
     page, prefix, delimiter = await _page(ctx, marker, limit)
-    doc = xml.Writer("ListBucketResult")
-    doc.element("Name", ctx.bucket)
-    doc.element("Prefix", enc(prefix))
-    doc.element("Marker", enc(marker))
-    if page.is_truncated and delimiter and page.next_marker is not None:
-        doc.element("NextMarker", enc(page.next_marker))
-    doc.element("MaxKeys", limit)
-    if delimiter:
-        doc.element("Delimiter", enc(delimiter))
-    doc.element("IsTruncated", page.is_truncated)
-    doc.element("EncodingType", encoding)
-    _tail(ctx, doc, page, enc, with_owner=True)
-    return _response(doc)
+    return _response(render_list_objects(
+        bucket=ctx.bucket, prefix=prefix, marker=marker, max_keys=limit, delimiter=delimiter, encoding=encoding,
+        enc=enc, objects=page.objects, prefixes=page.common_prefixes, is_truncated=page.is_truncated,
+        next_marker=page.next_marker, display_name=ctx.users.display_name))
 
 
 async def list_objects_v2(ctx: Context) -> Response:
@@ -72,19 +45,12 @@ async def list_objects_v2(ctx: Context) -> Response:
     start_after = q.get("start-after", "")
     after = params.decode_token(token) if token else start_after
     page, prefix, delimiter = await _page(ctx, after, limit)
-    doc = xml.Writer("ListBucketResult")
-    doc.element("Name", ctx.bucket)
-    doc.element("Prefix", enc(prefix))
-    doc.element("ContinuationToken", token or None)
-    if page.is_truncated and page.next_marker is not None:
-        doc.element("NextContinuationToken", params.encode_token(page.next_marker))
-    doc.element("KeyCount", len(page.objects) + len(page.common_prefixes))
-    doc.element("MaxKeys", limit)
-    if delimiter:
-        doc.element("Delimiter", enc(delimiter))
-    doc.element("EncodingType", encoding)
-    doc.element("IsTruncated", page.is_truncated)
-    if "start-after" in q:
-        doc.element("StartAfter", enc(start_after))
-    _tail(ctx, doc, page, enc, with_owner=q.get("fetch-owner", "").lower() == "true")
-    return _response(doc)
+    next_token = params.encode_token(page.next_marker) \
+        if page.is_truncated and page.next_marker is not None else None
+    with_owner = q.get("fetch-owner", "").lower() == "true"
+    return _response(render_list_objects_v2(
+        bucket=ctx.bucket, prefix=prefix, continuation_token=token, next_continuation_token=next_token,
+        max_keys=limit, delimiter=delimiter, encoding=encoding, enc=enc,
+        start_after=start_after if "start-after" in q else None, objects=page.objects,
+        prefixes=page.common_prefixes, is_truncated=page.is_truncated,
+        display_name=ctx.users.display_name if with_owner else None))

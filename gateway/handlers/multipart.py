@@ -7,10 +7,16 @@ from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
 from gateway.payload import client_checksum
-from gateway.render import checksum_elements, owner_element
 from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import checksums, xml
-from gateway.wire.documents.multipart import parse_complete
+from gateway.wire import checksums
+from gateway.wire.documents.copy import render_copy_part_result
+from gateway.wire.documents.multipart import (
+    parse_complete,
+    render_complete_result,
+    render_initiate_result,
+    render_list_parts,
+    render_list_uploads,
+)
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import UploadInfo
 
@@ -43,8 +49,7 @@ async def create_multipart_upload(ctx: Context) -> Response:
     algorithm, kind = _checksum_choice(ctx)
     upload = await ctx.backend.create_multipart_upload(ctx.bucket, ctx.key, new, checksum_algorithm=algorithm,
                                                        checksum_type=kind)
-    root = xml.document("InitiateMultipartUploadResult")
-    xml.subs(root, [("Bucket", ctx.bucket), ("Key", ctx.key), ("UploadId", upload.upload_id)])
+    root = render_initiate_result(ctx.bucket, ctx.key, upload.upload_id)
     headers = {}
     if algorithm is not None and kind is not None:
         headers = {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind}
@@ -91,11 +96,8 @@ async def upload_part_copy(ctx: Context) -> Response:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(MAX_PART_SIZE))
     part = await ctx.backend.upload_part_copy(ctx.bucket, ctx.key, upload.upload_id, number, src_bucket, src_key,
                                               src.version_id, byte_range)
-    root = xml.document("CopyPartResult")
-    xml.sub(root, "ETag", quote_etag(part.etag))
-    xml.sub(root, "LastModified", xml.timestamp(part.last_modified_ms))
-    if upload.checksum_algorithm is not None:
-        checksum_elements(root, part.checksum, with_type=False)
+    root = render_copy_part_result(part.etag, part.last_modified_ms,
+                                   part.checksum if upload.checksum_algorithm is not None else None)
     headers = {"x-amz-copy-source-version-id": src.version_id} if src.version_id is not None else {}
     return xml_response(root, headers=headers)
 
@@ -105,11 +107,9 @@ async def complete_multipart_upload(ctx: Context) -> Response:
     parts = parse_complete(await ctx.read_xml("CompleteMultipartUpload"))
     info = await ctx.backend.complete_multipart_upload(ctx.bucket, ctx.key, upload_id, parts,
                                                        params.write_conditions(ctx.req))
-    root = xml.document("CompleteMultipartUploadResult")
     scheme = "https" if ctx.req.is_tls else "http"
-    xml.sub(root, "Location", f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}")
-    xml.subs(root, [("Bucket", ctx.bucket), ("Key", ctx.key), ("ETag", quote_etag(info.etag))])
-    checksum_elements(root, info.checksum)
+    root = render_complete_result(f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}", ctx.bucket, ctx.key,
+                                  info.etag, info.checksum)
     headers = {"x-amz-version-id": info.version_id} if info.version_id is not None else {}
     return xml_response(root, headers=headers)
 
@@ -119,37 +119,18 @@ async def abort_multipart_upload(ctx: Context) -> Response:
     return Response(204)
 
 
-def _initiator(ctx: Context, parent: xml.Element, upload: UploadInfo) -> None:
-    owner_element(ctx, parent, upload.owner_id, "Initiator")
-    owner_element(ctx, parent, upload.owner_id, "Owner")
-
-
 async def list_parts(ctx: Context) -> Response:
     limit = params.query_int(ctx.req, "max-parts", MAX_LIST_PARTS, low=0, high=MAX_LIST_PARTS, clamp=True)
     marker = params.query_int(ctx.req, "part-number-marker", 0, low=0, high=MAX_PARTS)
     page = await ctx.backend.list_parts(ctx.bucket, ctx.key, params.upload_id(ctx.req), marker=marker,
                                         limit=limit)
     upload = page.upload
-    root = xml.document("ListPartsResult")
-    xml.subs(root, [("Bucket", ctx.bucket), ("Key", ctx.key), ("UploadId", upload.upload_id)])
-    _initiator(ctx, root, upload)
-    xml.sub(root, "StorageClass", upload.storage_class)
-    xml.sub(root, "PartNumberMarker", marker)
-    if page.next_marker is not None:
-        xml.sub(root, "NextPartNumberMarker", page.next_marker)
-    xml.sub(root, "MaxParts", limit)
-    xml.sub(root, "IsTruncated", page.is_truncated)
-    if upload.checksum_algorithm is not None:
-        xml.sub(root, "ChecksumAlgorithm", upload.checksum_algorithm)
-        xml.sub(root, "ChecksumType", upload.checksum_type)
-    for part in page.parts:
-        el = xml.sub(root, "Part")
-        xml.sub(el, "PartNumber", part.part_number)
-        xml.sub(el, "LastModified", xml.timestamp(part.last_modified_ms))
-        xml.sub(el, "ETag", quote_etag(part.etag))
-        xml.sub(el, "Size", part.size)
-        if upload.checksum_algorithm is not None:
-            checksum_elements(el, part.checksum, with_type=False)
+    root = render_list_parts(
+        bucket=ctx.bucket, key=ctx.key, upload_id=upload.upload_id, owner=upload.owner_id,
+        owner_name=ctx.users.display_name(upload.owner_id), storage_class=upload.storage_class,
+        part_number_marker=marker, next_part_number_marker=page.next_marker, max_parts=limit,
+        is_truncated=page.is_truncated, checksum_algorithm=upload.checksum_algorithm,
+        checksum_type=upload.checksum_type, parts=page.parts)
     return xml_response(root)
 
 
@@ -162,30 +143,9 @@ async def list_multipart_uploads(ctx: Context) -> Response:
     page = await ctx.backend.list_multipart_uploads(ctx.bucket, prefix=prefix, delimiter=delimiter,
                                                     key_marker=key_marker, upload_id_marker=id_marker,
                                                     limit=limit)
-    root = xml.document("ListMultipartUploadsResult")
-    xml.sub(root, "Bucket", ctx.bucket)
-    xml.sub(root, "KeyMarker", enc(key_marker))
-    xml.sub(root, "UploadIdMarker", id_marker)
-    if page.is_truncated:
-        xml.sub(root, "NextKeyMarker", enc(page.next_key_marker or ""))
-        xml.sub(root, "NextUploadIdMarker", page.next_upload_id_marker or "")
-    if delimiter:
-        xml.sub(root, "Delimiter", enc(delimiter))
-    xml.sub(root, "Prefix", enc(prefix))
-    xml.sub(root, "MaxUploads", limit)
-    xml.sub(root, "IsTruncated", page.is_truncated)
-    if encoding:
-        xml.sub(root, "EncodingType", encoding)
-    for upload in page.uploads:
-        el = xml.sub(root, "Upload")
-        xml.sub(el, "Key", enc(upload.key))
-        xml.sub(el, "UploadId", upload.upload_id)
-        _initiator(ctx, el, upload)
-        xml.sub(el, "StorageClass", upload.storage_class)
-        xml.sub(el, "Initiated", xml.timestamp(upload.initiated_ms))
-        if upload.checksum_algorithm is not None:
-            xml.sub(el, "ChecksumAlgorithm", upload.checksum_algorithm)
-            xml.sub(el, "ChecksumType", upload.checksum_type)
-    for common in page.common_prefixes:
-        xml.sub(xml.sub(root, "CommonPrefixes"), "Prefix", enc(common))
+    root = render_list_uploads(
+        bucket=ctx.bucket, key_marker=key_marker, upload_id_marker=id_marker, next_key_marker=page.next_key_marker,
+        next_upload_id_marker=page.next_upload_id_marker, delimiter=delimiter, prefix=prefix, max_uploads=limit,
+        is_truncated=page.is_truncated, encoding=encoding, enc=enc, uploads=page.uploads,
+        prefixes=page.common_prefixes, display_name=ctx.users.display_name)
     return xml_response(root)

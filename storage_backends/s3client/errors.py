@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import httpx
 
 from gateway.wire import xml
+from gateway.wire.documents.error import parse_error
 from gateway.wire.errors import Code, S3Error
 
 # Fields of an upstream <Error> that are not passed on to the gateway's client.
@@ -33,12 +34,11 @@ _BY_STATUS = {
 
 def from_document(doc: xml.Element, status: int, headers: Mapping[str, str] | None = None) -> S3Error:
     """An ``<Error>`` document (in a 4xx/5xx, or the 200 S3 sends when a copy or completion fails)."""
-    code = xml.text(doc, "Code") or "InternalError"
-    fields = {xml.local(el): el.text or "" for el in doc
-              if xml.local(el) not in HIDDEN_FIELDS and len(el) == 0}
+    parsed = parse_error(doc)
+    fields = {name: value for name, value in parsed.fields.items() if name not in HIDDEN_FIELDS}
     kept = {name: headers[name] for name in KEPT_HEADERS if headers is not None and name in headers}
-    known = Code.__members__.get(code)
-    return S3Error(code, xml.text(doc, "Message") or None, status=status if status >= 300 else
+    known = Code.__members__.get(parsed.code)
+    return S3Error(parsed.code, parsed.message, status=status if status >= 300 else
                    (known.status if known else 500), headers=kept, fields=fields)
 
 

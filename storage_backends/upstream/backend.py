@@ -22,6 +22,7 @@ import httpx
 
 from gateway.wire import headers as codec
 from gateway.wire import xml
+from gateway.wire.documents import attributes as attributes_doc
 from gateway.wire.documents import buckets as buckets_doc
 from gateway.wire.documents import copy as copy_doc
 from gateway.wire.documents import delete as delete_doc
@@ -188,7 +189,7 @@ class UpstreamBackend:
             if value:
                 query[name] = value
         _, body = await self.up.request("GET", bucket, query=query, missing=Code.NoSuchBucket)
-        listing = documents.objects_v2(self.up.document(body, "ListBucketResult"), bucket, self.owner_id)
+        listing = documents.objects(self.up.document(body, "ListBucketResult"), bucket, self.owner_id)
         entries: list[tuple[str, ObjectInfo | None]] = [(o.key, o) for o in listing.objects]
         entries += [(p, None) for p in listing.common_prefixes]
         entries.sort(key=lambda e: e[0])
@@ -218,7 +219,7 @@ class UpstreamBackend:
             headers["x-amz-part-number-marker"] = str(marker)
         _, body = await self.up.request("GET", bucket, key, query={"attributes": "", **_version(info.version_id)},
                                         headers=headers, missing=Code.NoSuchKey)
-        return info, documents.object_parts(self.up.document(body, "GetObjectAttributesResponse"))
+        return info, attributes_doc.parse_object_parts(self.up.document(body, "GetObjectAttributesResponse"))
 
     async def _not_found(self, exc: S3Error, bucket: str, key: str) -> S3Error:
         """A HEAD 404 has no body to say whether the key or the bucket is missing: ask."""
@@ -396,7 +397,7 @@ class UpstreamBackend:
         fields = multipart_doc.parse_upload_fields(doc)
         upload = self._remember(UploadInfo(upload_id, bucket, key, 0, self.owner_id, fields.storage_class,
                                            fields.checksum_algorithm, fields.checksum_type))
-        found, truncated, next_marker = documents.parts(doc)
+        found, truncated, next_marker = multipart_doc.parse_parts(doc)
         return PartsPage(upload, found, truncated, next_marker)
 
     async def list_multipart_uploads(self, bucket: str, *, prefix: str = "", delimiter: str = "",
@@ -408,11 +409,7 @@ class UpstreamBackend:
             if value:
                 query[name] = value
         _, body = await self.up.request("GET", bucket, query=query, missing=Code.NoSuchBucket)
-        listing = documents.uploads(self.up.document(body, "ListMultipartUploadsResult"))
-        found = [UploadInfo(u.upload_id, bucket, u.key, u.initiated_ms, self.owner_id, u.fields.storage_class,
-                            u.fields.checksum_algorithm, u.fields.checksum_type) for u in listing.uploads]
-        return UploadsPage(found, listing.common_prefixes, listing.is_truncated, listing.next_key_marker,
-                           listing.next_upload_id_marker)
+        return documents.uploads(self.up.document(body, "ListMultipartUploadsResult"), bucket, self.owner_id)
 
 
     # -- versions, tags, lifecycle, restores --------------------------------------------------------
@@ -433,9 +430,7 @@ class UpstreamBackend:
             if value:
                 query[name] = value
         _, body = await self.up.request("GET", bucket, query=query, missing=Code.NoSuchBucket)
-        listing = documents.versions(self.up.document(body, "ListVersionsResult"), bucket, self.owner_id)
-        return VersionsPage(listing.versions, listing.common_prefixes, listing.is_truncated,
-                            listing.next_key_marker, listing.next_version_id_marker)
+        return documents.versions(self.up.document(body, "ListVersionsResult"), bucket, self.owner_id)
 
     async def get_object_tagging(self, bucket: str, key: str, *, version_id: str | None = None
                                  ) -> tuple[str | None, dict[str, str]]:
