@@ -1,7 +1,7 @@
 """The values behind the golden answers (listings, multipart, copy, attributes, errors).
 
-Why: ``capture_golden`` feeds them to the handlers to write the golden files, and the unit tests feed
-them to the wire renders; both must see exactly the same values. Keys and names carry ``&``, ``<``,
+Why: the golden files were captured from the handlers with these values, and the unit tests feed
+them to the wire renders, which must give the same bytes. Keys and names carry ``&``, ``<``,
 quotes and spaces so escaping and URL encoding are pinned too.
 """
 
