@@ -82,11 +82,10 @@ def banner(settings: Settings) -> str:
 
 def check_upstream_credentials(settings: Settings) -> None:
     """Without --upstream-access-key, the AWS credential chain must find some before start-up."""
-    from storage_backends.loader import upstream_config
-    from storage_backends.s3client.client import credential_source
+    from storage_backends.loader import check_upstream_credentials as check
 
     try:
-        credential_source(upstream_config(settings))
+        check(settings)
     except RuntimeError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -56,6 +56,13 @@ def upstream_config(settings: BackendSettings) -> UpstreamConfig:
                           settings.upstream_ca_bundle, settings.upstream_insecure, settings.upstream_timeout)
 
 
+def check_upstream_credentials(settings: BackendSettings) -> None:
+    """Raises RuntimeError (naming what to set) when no upstream credentials can be found."""
+    from storage_backends.s3client.client import credential_source
+
+    credential_source(upstream_config(settings))
+
+
 def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
     """The local data dir, or an upstream S3 endpoint; ``owner_id`` (the root user's canonical id)
     owns what an upstream lists, since the upstream's own owners mean nothing to the gateway's users."""
