@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storage_backends.base import BucketInfo, Checksum, ObjectInfo, PartInfo, UploadInfo
 
@@ -168,6 +169,15 @@ LISTED_COLUMNS = ("id, key, version_id, is_latest, delete_marker, size, etag, la
                   "owner_id, checksum")
 
 
+LATEST_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, checksum"
+
+
+def listed_object(bucket: str, r: Any) -> ObjectInfo:
+    """A ListObjects entry straight from a row of LATEST_COLUMNS (no JSON column is decoded)."""
+    return ObjectInfo(bucket=bucket, key=r[0], size=r[1], etag=r[2], last_modified_ms=r[3], owner_id=r[5],
+                      storage_class=r[4], checksum=checksum_of(r[6]))
+
+
 def listed_version(r: Row) -> ListedVersion:
     return ListedVersion(r[0], r[1], r[2], bool(r[3]), bool(r[4]), *r[5:])  # type: ignore[arg-type]
 
@@ -260,7 +270,7 @@ def object_info(row: ObjectRecord, versioning: str | None) -> ObjectInfo:
 
 
 def listed_info(bucket: str, row: ListedVersion) -> ObjectInfo:
-    """The few fields a listing shows, without decoding the JSON columns it does not need."""
+    """The few fields a version listing shows, without decoding the JSON columns it does not need."""
     return ObjectInfo(bucket=bucket, key=row.key, size=row.size, etag=row.etag,
                       last_modified_ms=row.last_modified, owner_id=row.owner_id,
                       storage_class=row.storage_class, checksum=checksum_of(row.checksum))

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import TypeVar
 
-from storage_backends.base import BucketInfo
+from storage_backends.base import BucketInfo, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -305,7 +305,7 @@ class SqliteCatalog:
         return objects.get(self._read, bucket, key, version_id)
 
     async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                          ) -> list[ListedVersion]:
+                          ) -> list[ObjectInfo]:
         return objects.list_latest(self._read, bucket, cursor, upper, limit)
 
     async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int

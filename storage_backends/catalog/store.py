@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
-from storage_backends.base import BucketInfo
+from storage_backends.base import BucketInfo, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -90,7 +90,7 @@ class Catalog(Protocol):
     # -- object versions
     async def object_row(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None: ...
     async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                          ) -> list[ListedVersion]: ...
+                          ) -> list[ObjectInfo]: ...
     async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
                             ) -> list[ListedVersion]: ...
     async def version_position(self, bucket: str, key: str, version_id: str) -> int | None: ...

@@ -51,7 +51,7 @@ async def paginate(
     prefixes: list[str] = []
     last: R | str | None = None
     cursor = start
-    batch = min(max(limit, 1) + 1, 1000)
+    batch = min(max(limit, 1) + 1, 1001)  # a full page and the row that says whether it is the last
     while True:
         fetched = await fetch(cursor, batch)
         if not fetched:

@@ -142,7 +142,7 @@ class ObjectOps(LocalCore):
         )
         last = page.last
         next_marker = (last if isinstance(last, str) else last.key) if page.is_truncated and last else None
-        return ListPage([rec.listed_info(bucket, r) for r in page.rows], page.common_prefixes, page.is_truncated,
+        return ListPage(page.rows, page.common_prefixes, page.is_truncated,
                         next_marker)
 
     async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import BucketInfo, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
+    LATEST_COLUMNS,
     LISTED_COLUMNS,
     OBJECT_COLUMNS,
     Deleted,
@@ -21,6 +22,7 @@ from storage_backends.catalog.records import (
     ObjectRecord,
     Placement,
     checksum_json,
+    listed_object,
     listed_version,
     map_json,
     new_version_id,
@@ -47,16 +49,18 @@ def by_upload(ex: Executor, bucket: str, key: str, upload_id: str) -> ObjectReco
 
 
 def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                ) -> list[ListedVersion]:
-    """Current, non-deleted versions with key after (or at, if inclusive) ``cursor``, below ``upper``."""
+                ) -> list[ObjectInfo]:
+    """Current, non-deleted versions with key after (or at, if inclusive) ``cursor``, below ``upper``.
+
+    Rows become ObjectInfo at once (one object per row: the hot loop of every ListObjects page)."""
     key, inclusive = cursor
-    sql = (f"SELECT {LISTED_COLUMNS} FROM objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 "
+    sql = (f"SELECT {LATEST_COLUMNS} FROM objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 "
            f"AND key {'>=' if inclusive else '>'} ?")
     args: tuple[object, ...] = (bucket, key)
     if upper is not None:
         sql += " AND key < ?"
         args += (upper,)
-    return [listed_version(r) for r in ex.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()]
+    return [listed_object(bucket, r) for r in ex.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()]
 
 
 def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
