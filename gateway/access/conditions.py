@@ -96,6 +96,13 @@ def _like(values: list[str], variables: bool) -> Test:
 
 def _ordered(values: list[str], parse: Callable[[str], float | None], compare: Callable[[float, float], bool]) -> Test:
     parsed = [parse(v) for v in values]
+    if len(parsed) == 1 and parsed[0] is not None:
+        only = parsed[0]
+
+        def single(x: str, _ctx: Context) -> bool | None:
+            got = parse(x)
+            return None if got is None else compare(got, only)
+        return single
 
     def test(x: str, _ctx: Context) -> bool | None:
         got = parse(x)
@@ -107,6 +114,13 @@ def _ordered(values: list[str], parse: Callable[[str], float | None], compare: C
 
 def _bool(values: list[str]) -> Test:
     wanted = [v.lower() if v.lower() in ("true", "false") else None for v in values]
+    if len(wanted) == 1 and wanted[0] is not None:
+        only = wanted[0]
+
+        def single(x: str, _ctx: Context) -> bool | None:
+            got = x.lower()
+            return None if got not in ("true", "false") else got == only
+        return single
 
     def test(x: str, _ctx: Context) -> bool | None:
         got = x.lower()
@@ -132,12 +146,18 @@ def _ip(values: list[str]) -> Test:
         except ValueError:
             networks.append(None)
 
+    readable = [n for n in networks if n is not None]
+    unreadable = len(readable) < len(networks)
+
     def test(x: str, _ctx: Context) -> bool | None:
         try:
-            address = ipaddress.ip_address(x.strip())
+            address = ipaddress.ip_address(x)
         except ValueError:
             return None
-        return _tri([None if n is None else (n.version == address.version and address in n) for n in networks])
+        for network in readable:
+            if network.version == address.version and address in network:
+                return True
+        return None if unreadable else False
     return test
 
 

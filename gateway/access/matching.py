@@ -128,6 +128,20 @@ class Template:
                 out.append(part[1] or kind)
         return "".join(out)
 
+    def chunks(self) -> list[str | tuple[str, str | None]]:
+        """The regex as literal source chunks and (variable, default) holes."""
+        out: list[str | tuple[str, str | None]] = []
+        for kind, text, default in self._parts:
+            if kind == "*":
+                out.append(self._any)
+            elif kind == "?":
+                out.append(self._one)
+            elif kind == "t":
+                out.append(re.escape(text))
+            else:
+                out.append((text, default))
+        return out
+
     def regex(self, context: Context | None) -> str | None:
         """The regular expression (unanchored source) this template stands for; None if unresolved."""
         out: list[str] = []
@@ -194,9 +208,10 @@ def like(template: Template, context: Context | None, *, ignore_case: bool = Fal
 
 class ArnPattern:
     """A Resource/NotResource ARN (or an ArnLike value): six ``:`` segments, each matched on its own;
-    partition, service, region and account without regard to case, the resource part with it."""
+    partition, service, region and account without regard to case, the resource part with it. A
+    pattern with variables keeps its regex as chunks and compiles it once per set of variable values."""
 
-    __slots__ = ("text", "static", "source", "_segments", "_match_all")
+    __slots__ = ("text", "static", "source", "_segments", "_match_all", "_chunks", "_variables", "_cache")
 
     def __init__(self, text: str, *, variables: bool = True, case_insensitive_head: bool = True) -> None:
         self.text = text
@@ -210,6 +225,22 @@ class ArnPattern:
             self._segments = (*head, (Template(segments[5], variables=variables), False))
         self.static = all(t.static for t, _ in self._segments)
         self.source = self.regex(None) if self.static else None
+        # The regex as literal chunks and (variable, default) holes, for patterns with variables.
+        self._chunks: list[str | tuple[str, str | None]] = []
+        self._variables: list[tuple[str, str | None]] = []
+        self._cache: dict[tuple[str, ...], re.Pattern[str]] = {}
+        if not self.static:
+            for index, (template, fold) in enumerate(self._segments):
+                if index:
+                    self._chunks.append(":")
+                if fold:
+                    self._chunks.append("(?i:")
+                for chunk in template.chunks():
+                    self._chunks.append(chunk)
+                    if isinstance(chunk, tuple):
+                        self._variables.append(chunk)
+                if fold:
+                    self._chunks.append(")")
 
     @property
     def matches_everything(self) -> bool:
@@ -236,20 +267,50 @@ class ArnPattern:
             out.append(f"(?i:{source})" if fold else source)
         return ":".join(out)
 
+    def compiled(self, context: Context) -> re.Pattern[str] | None:
+        """The regex with this request's variable values (None if one is unresolved), compiled once."""
+        values = []
+        for name, default in self._variables:
+            value = context.get(name)
+            if not isinstance(value, str):
+                if default is None:
+                    return None
+                value = default
+            values.append(value)
+        key = tuple(values)
+        found = self._cache.get(key)
+        if found is None:
+            given = iter(key)
+            source = "".join(c if isinstance(c, str) else re.escape(next(given)) for c in self._chunks)
+            found = re.compile(source, re.DOTALL)
+            if len(self._cache) < 256:
+                self._cache[key] = found
+        return found
 
-def arn_predicate(patterns: list[ArnPattern], context: Context | None) -> Predicate:
-    """Whether a resource ARN matches any of ``patterns`` (a request resource of ``*``, an action on
-    no particular resource, is matched by ``*`` and by patterns whose resource part is ``*``)."""
-    sources = []
-    for p in patterns:
-        if p.matches_everything:
-            return always
-        source = p.source if p.static else p.regex(context)
-        if source is not None:
-            sources.append(source)
-    whole = {p.resource_part == "*" for p in patterns}
-    if not sources:
-        return never
-    pattern = _compiled("(?:" + "|".join(sources) + ")", 0)
-    star = True in whole
-    return lambda value: (pattern.fullmatch(value) is not None) if value != "*" else star
+
+class ResourceMatcher:
+    """Whether a resource ARN matches any of a statement's patterns: the static ones as one regex, those
+    with variables one by one. A request resource of ``*`` (an action on no particular resource) is
+    matched by ``*`` and by patterns whose resource part is ``*``."""
+
+    __slots__ = ("_all", "_static", "_dynamic", "_star")
+
+    def __init__(self, patterns: list[ArnPattern]) -> None:
+        self._all = any(p.matches_everything for p in patterns)
+        sources = [p.source for p in patterns if p.static and p.source is not None]
+        self._static = _compiled("(?:" + "|".join(sources) + ")", 0) if sources else None
+        self._dynamic = [p for p in patterns if not p.static]
+        self._star = any(p.resource_part == "*" for p in patterns)
+
+    def __call__(self, resource: str, context: Context) -> bool:
+        if self._all:
+            return True
+        if resource == "*":
+            return self._star
+        if self._static is not None and self._static.fullmatch(resource) is not None:
+            return True
+        for pattern in self._dynamic:
+            found = pattern.compiled(context)
+            if found is not None and found.fullmatch(resource) is not None:
+                return True
+        return False

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from gateway.access.conditions import Condition, ConditionSyntaxError, condition_values
-from gateway.access.matching import ArnPattern, Context, Predicate, Template, always, any_of, arn_predicate
+from gateway.access.matching import ArnPattern, Context, Predicate, ResourceMatcher, Template, always, any_of
 from gateway.access.s3_actions import BUCKET_ACTIONS, OBJECT_ACTIONS, S3_ACTIONS
 
 MAX_BUCKET_POLICY_BYTES = 20 * 1024
@@ -107,15 +107,13 @@ class Statement:
     not_resource: bool
     conditions: tuple[Condition, ...]
     _action: Predicate = field(repr=False)
-    _resources: list[ArnPattern] = field(repr=False)
-    _resource: Predicate | None = field(repr=False)  # None: patterns with variables, built per request
+    _resource: ResourceMatcher = field(repr=False)
 
     def matches_action(self, action: str) -> bool:
         return self._action(action) is not self.not_action
 
     def matches_resource(self, resource: str, context: Context) -> bool:
-        test = self._resource if self._resource is not None else arn_predicate(self._resources, context)
-        return test(resource) is not self.not_resource
+        return self._resource(resource, context) is not self.not_resource
 
     def principal_match(self, identity: Any) -> int:
         """As ``Principals.match``; 2 for identity statements, whose principal is the caller."""
@@ -300,14 +298,12 @@ def _statement(raw: object, kind: str, bucket: str | None, variables: bool, mess
                 raise PolicyError(f"Invalid Condition type : {operator}") from None
 
     patterns = [ArnPattern(r, variables=variables) for r in resources]
-    static = all(p.static for p in patterns)
     # Actions: "service:name" patterns, without regard to case; a vendor-less one matches nothing.
     action_test: Callable[[str], bool] = any_of([Template(a, variables=False) for a in actions], ignore_case=True)
     if "*" in actions:
         action_test = always
     return Statement(sid, effect, principals, "NotPrincipal" in raw, tuple(actions), not_action, tuple(resources),
-                     not_resource, tuple(conditions), action_test, patterns,
-                     arn_predicate(patterns, None) if static else None)
+                     not_resource, tuple(conditions), action_test, ResourceMatcher(patterns))
 
 
 def parse_policy(text: str | bytes, *, kind: Literal["identity", "resource"], bucket: str | None = None) -> Policy:
