@@ -59,8 +59,8 @@ def state(ex: Executor) -> IdentityState:
                 "ORDER BY account_id, policy_name, created_ms").fetchall():
             versions.setdefault((account, name), []).append(PolicyVersion(version_id, document, created))
         policies = tuple(
-            ManagedPolicy(account, name, policy_id, path, description, default, tuple(versions[(account, name.lower())]),
-                          created, updated)
+            ManagedPolicy(account, name, policy_id, path, description, default,
+                          tuple(versions[(account, name.lower())]), created, updated)
             for account, name, policy_id, path, description, default, created, updated in ex.execute(
                 "SELECT account_id, name, policy_id, path, description, default_version, created_ms, updated_ms "
                 "FROM iam_policies ORDER BY account_id, name").fetchall())
