@@ -72,7 +72,8 @@ def aws(endpoint: str, *args: str, access_key: str = ACCESS_KEY, secret_key: str
 def test_caller_identity_of_the_root_and_of_a_user(server):
     sts = client("sts", server.endpoint)
     me = sts.get_caller_identity()
-    assert (me["Account"], me["UserId"], me["Arn"]) == ("000000000000", "000000000000", "arn:aws:iam::000000000000:root")
+    root = "arn:aws:iam::000000000000:root"
+    assert (me["Account"], me["UserId"], me["Arn"]) == ("000000000000", "000000000000", root)
     name, key, secret = new_user(client("iam", server.endpoint))
     them = client("sts", server.endpoint, key, secret).get_caller_identity()  # needs no permission
     assert them["Arn"] == f"arn:aws:iam::000000000000:user/{name}" and them["Account"] == "000000000000"
