@@ -1,4 +1,4 @@
-"""s3gate's own endpoints under ``/_s3gate/admin/``: signed like S3 requests, root credentials only."""
+"""s3gate's own endpoints under ``/_s3gate/admin/``: signed like S3 requests, the default account's root only."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ async def run_lifecycle(ctx: Context) -> Response:
 
     Root credentials only (SigV4, like any S3 request). Answers JSON: the clock and what the pass did.
     """
-    if ctx.user.access_key != ctx.settings.access_key:
+    if not ctx.directory.is_default_root(ctx.identity):
         raise S3Error(Code.AccessDenied, "The admin endpoint needs the root credentials.")
     raw = ctx.req.query.get("advance-days", "0")
     try:

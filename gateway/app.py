@@ -2,6 +2,8 @@
 
     /_s3gate/health         -> health: 200 "ok\\n", unauthenticated (load balancers, compose)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
+    /  signed for iam/sts   -> IAM: the IAM API subset and STS GetCallerIdentity (``gateway.iam.door``);
+       (or an unsigned Query API call: ``Action=``, a form POST)
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
 
 Each door's steps are listed in ``gateway.pipeline``; website and metrics doors will join here.
@@ -14,7 +16,8 @@ import sys
 from typing import Any
 
 from gateway import pipeline, responses
-from gateway.context import Directory
+from gateway.credentials import CredentialsDirectory
+from gateway.iam.door import IamDoor, is_iam_request
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -39,13 +42,15 @@ class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None,
                  authorizer: pipeline.Authorizer = pipeline.allow_all) -> None:
         self.settings = settings
-        self.users = Directory.from_settings(settings)
-        self.backend = backend if backend is not None else \
-            load_backend(settings, owner_id=self.users.by_access_key[settings.access_key].canonical_id)
-        self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, users=self.users,
+        accounts = settings.accounts()
+        # The default account owns what an upstream lists (its canonical id is the root key's, as always).
+        self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
+        self.directory = CredentialsDirectory(accounts, lambda: self.backend.identities)
+        self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
                                 backend=self.backend, authorizer=authorizer)
-        self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings, users=self.users,
-                                   backend=self.backend, authorizer=authorizer)
+        self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
+                                   directory=self.directory, backend=self.backend, authorizer=authorizer)
+        self.iam = IamDoor(self.directory, self.backend)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -55,6 +60,8 @@ class S3App:
 
     def door_for(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
+        if path == "/" and is_iam_request(scope):
+            return self.iam
         if not path.startswith(RESERVED):
             return self.s3
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):

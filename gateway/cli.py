@@ -70,11 +70,13 @@ def banner(settings: Settings) -> str:
         f"  endpoint:   {settings.scheme}://{host}:{settings.port}",
         storage,
         f"  region:     {settings.region}",
+        f"  account:    {settings.account_id}",
         f"  access key: {settings.access_key}",
         f"  secret key: {settings.secret_key}",
     ]
     if settings.users:
-        lines.append(f"  users file: {settings.users_file} ({len(settings.users)} users)")
+        iam_users = sum(len(a.users) for a in settings.users)
+        lines.append(f"  users file: {settings.users_file} ({len(settings.users)} accounts, {iam_users} IAM users)")
     if settings.domains:
         lines.append(f"  vhost domains: {', '.join(settings.domains)}")
     return "\n".join(lines)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from gateway.access.identity import Identity
 from gateway.auth import Principal, version_action
+from gateway.credentials import CredentialsDirectory
 from gateway.payload import Receive, RequestBody, open_body
 from gateway.request import S3Request
-from gateway.settings import Settings, User
+from gateway.settings import Settings
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
@@ -33,30 +35,13 @@ class Gate(Protocol):
     async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Directory:
-    """Users by access key and by canonical id (owners are stored as canonical ids)."""
-
-    by_access_key: dict[str, User]
-    by_canonical_id: dict[str, User]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Directory:
-        table = settings.user_table()
-        return cls(table, {u.canonical_id: u for u in table.values()})
-
-    def display_name(self, canonical_id: str) -> str:
-        user = self.by_canonical_id.get(canonical_id)
-        return user.display_name if user else canonical_id[:16]
-
-
 @dataclass(slots=True)
 class Context:
     req: S3Request
     principal: Principal  # ANONYMOUS until proven otherwise (a POST form: once its fields are read)
     backend: Backend
     settings: Settings
-    users: Directory
+    directory: CredentialsDirectory  # access keys, canonical ids' display names, emails
     receive: Receive
     now: datetime
     operation: Operation
@@ -79,10 +64,11 @@ class Context:
         return self.principal
 
     @property
-    def user(self) -> User:
-        user = self.signed.user
-        assert user is not None
-        return user
+    def identity(self) -> Identity:
+        """Who signed the request (its account's canonical id owns what it creates)."""
+        identity = self.signed.identity
+        assert identity is not None
+        return identity
 
     async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
         """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 from gateway import auth, cors, operations, post_policy, responses
 from gateway.auth import ANONYMOUS, Principal, version_action
-from gateway.context import Context, Directory
+from gateway.context import Context
+from gateway.credentials import CredentialsDirectory
 from gateway.operations import EACH_OBJECT, OBJECT, Auth, Operation
 from gateway.request import S3Request, parse_request
 from gateway.responses import Response
@@ -73,11 +74,11 @@ class Door:
     """One front door: its ordered steps and the services they use (shared by all its requests)."""
 
     def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
-                 users: Directory, backend: Backend, authorizer: Authorizer) -> None:
+                 directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer) -> None:
         self.steps = steps
         self.finish = finish
         self.settings = settings
-        self.users = users
+        self.directory = directory
         self.backend = backend
         self.authorizer = authorizer
 
@@ -122,10 +123,11 @@ class Door:
 
     async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal:
         """The POST form scheme: its signature is verified once the handler has read the fields."""
-        user = post_policy.verify_signature(fields, self.users.by_access_key, ctx.now)
-        if user is None:  # an unsigned form is refused before anything else, as before
+        await self.directory.refresh()
+        credential = post_policy.verify_signature(fields, self.directory.active, ctx.now)
+        if credential is None:  # an unsigned form is refused before anything else, as before
             raise _refused_anonymous()
-        ctx.principal = Principal(user)
+        ctx.principal = Principal(credential.identity)
         return ctx.principal
 
 
@@ -165,9 +167,13 @@ async def authenticate(x: Exchange) -> None:
     assert x.req is not None and x.operation is not None
     door = x.door
     now = datetime.now(UTC)
-    principal = auth.authenticate(x.req, door.users.by_access_key, now) if x.operation.auth is _SIGNED \
-        else ANONYMOUS
-    x.ctx = Context(x.req, principal, door.backend, door.settings, door.users, x.body.receive, now, x.operation,
+    directory = door.directory
+    if x.operation.auth is _SIGNED:
+        await directory.refresh()  # a clock read; the identity store's generation at most twice a second
+        principal = auth.authenticate(x.req, directory.active, now)
+    else:
+        principal = ANONYMOUS
+    x.ctx = Context(x.req, principal, door.backend, door.settings, directory, x.body.receive, now, x.operation,
                     door)
 
 

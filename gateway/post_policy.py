@@ -13,11 +13,12 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.auth.sigv4 import MAX_SKEW
-from gateway.settings import User
+from gateway.credentials import Credential
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.sigv4 import parse_amz_date, signing_key
 
@@ -114,7 +115,7 @@ def _starts_with(c: Condition, actual: str) -> bool:
     return actual.startswith(c.value)
 
 
-def verify_signature(fields: dict[str, str], users: dict[str, User], now: datetime) -> User | None:
+def verify_signature(fields: dict[str, str], keys: Mapping[str, Credential], now: datetime) -> Credential | None:
     """SigV4 (``x-amz-signature``) or SigV2 (``signature``) over the base64 policy; ``None`` for an
     unsigned form (the anonymous caller, whom the pipeline's authorize step refuses for now)."""
     policy = fields.get("policy", "")
@@ -129,14 +130,14 @@ def verify_signature(fields: dict[str, str], users: dict[str, User], now: dateti
         when = parse_amz_date(fields.get("x-amz-date", ""))
         if when is None or when - now > MAX_SKEW:
             raise S3Error(Code.InvalidArgument, "The x-amz-date field is invalid.", ArgumentName="x-amz-date")
-        user = users.get(parts[0])
+        user = keys.get(parts[0])
         if user is None:
             raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=parts[0])
         key = signing_key(user.secret_key, parts[1], parts[2], "s3")
         expected = hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
         provided = fields["x-amz-signature"].lower()
     elif "signature" in fields and "awsaccesskeyid" in fields:
-        user = users.get(fields["awsaccesskeyid"])
+        user = keys.get(fields["awsaccesskeyid"])
         if user is None:
             raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=fields["awsaccesskeyid"])
         expected = base64.b64encode(hmac.new(user.secret_key.encode(), policy.encode(), hashlib.sha1).digest()

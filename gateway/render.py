@@ -13,4 +13,4 @@ from gateway.wire.documents import values
 
 def owner_element(ctx: Context, parent: xml.Element, canonical_id: str, tag: str = "Owner") -> None:
     """``<Owner><ID/><DisplayName/></Owner>`` (or ``tag``) under ``parent``."""
-    values.owner_element(parent, canonical_id, ctx.users.display_name(canonical_id), tag)
+    values.owner_element(parent, canonical_id, ctx.directory.display_name(canonical_id), tag)

@@ -11,72 +11,27 @@ multi-worker uvicorn (which re-imports the app in each process) sees the same va
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gateway.accounts import (
+    DEFAULT_ACCOUNT_ID,
+    Account,
+    ConfigError,
+    check_account_id,
+    check_accounts,
+    default_account,
+    load_users_file,
+)
+
+__all__ = ["DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY", "OPTIONS", "ConfigError", "Option", "Settings",
+           "settings_from_env", "settings_from_values", "settings_to_env"]
+
 DEFAULT_ACCESS_KEY = "s3gate"
 DEFAULT_SECRET_KEY = "s3gate-secret-key"
-
-
-class ConfigError(Exception):
-    """A setting that stops start-up; the message names the problem."""
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    access_key: str
-    secret_key: str
-    display_name: str
-    canonical_id: str
-
-
-def make_user(access_key: str, secret_key: str, display_name: str = "", canonical_id: str = "") -> User:
-    """A user with AWS-shaped defaults: display name = access key, 64-hex canonical id."""
-    return User(
-        access_key=access_key,
-        secret_key=secret_key,
-        display_name=display_name or access_key,
-        canonical_id=canonical_id or hashlib.sha256(b"s3gate:" + access_key.encode()).hexdigest(),
-    )
-
-
-def load_users_file(path: str) -> list[User]:
-    """Parse ``{"users": [{"access_key", "secret_key", "display_name"?, "canonical_id"?}]}``."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"users file {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"users file {path}: cannot read it ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"users file {path}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("users"), list):
-        raise ConfigError(f'users file {path}: expected an object with a "users" list')
-    users: list[User] = []
-    for i, entry in enumerate(doc["users"]):
-        where = f"users file {path}: users[{i}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where} is not an object")
-        unknown = set(entry) - {"access_key", "secret_key", "display_name", "canonical_id"}
-        if unknown:
-            raise ConfigError(f"{where} has unknown field(s): {', '.join(sorted(unknown))}")
-        for name in ("access_key", "secret_key"):
-            if not isinstance(entry.get(name), str) or not entry[name]:
-                raise ConfigError(f'{where} needs a non-empty string "{name}"')
-        for name in ("display_name", "canonical_id"):
-            if name in entry and not isinstance(entry[name], str):
-                raise ConfigError(f'{where}: "{name}" must be a string')
-        if any(u.access_key == entry["access_key"] for u in users):
-            raise ConfigError(f"{where}: access key {entry['access_key']!r} is defined twice")
-        users.append(make_user(entry["access_key"], entry["secret_key"],
-                               entry.get("display_name", ""), entry.get("canonical_id", "")))
-    return users
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +50,8 @@ class Settings:
     lifecycle_day_seconds: float = 86400.0
     restore_delay_seconds: float = 5.0
     storage_class_dirs: tuple[tuple[str, str], ...] = ()
-    users: tuple[User, ...] = field(default=(), compare=False)
+    account_id: str = DEFAULT_ACCOUNT_ID
+    users: tuple[Account, ...] = field(default=(), compare=False)  # the users file's accounts
     backend: str = "local"
     upstream_endpoint: str | None = None
     upstream_region: str = "us-east-1"
@@ -110,15 +66,9 @@ class Settings:
     def scheme(self) -> str:
         return "https" if self.certfile else "http"
 
-    def user_table(self) -> dict[str, User]:
-        """All users by access key; the root user first, users-file entries after it."""
-        table = {self.access_key: make_user(self.access_key, self.secret_key)}
-        for user in self.users:
-            if user.access_key in table:
-                raise ConfigError(f"users file {self.users_file}: access key {user.access_key!r} is also the "
-                                  "root access key (S3GATE_ACCESS_KEY)")
-            table[user.access_key] = user
-        return table
+    def accounts(self) -> tuple[Account, ...]:
+        """Every account known at start-up: the default one (the root credentials) first, then the users file's."""
+        return (default_account(self.account_id, self.access_key, self.secret_key), *self.users)
 
 
 # --- parsing one raw value (a flag or an S3GATE_* variable) ----------------------------------------
@@ -231,7 +181,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("data_dir", "S3GATE_DATA_DIR", "data-dir", "where objects and metadata are kept (default ./s3gate-data)"),
     Option("region", "S3GATE_REGION", "region", "the region this endpoint serves (default us-east-1)"),
     Option("users_file", "S3GATE_USERS", "users",
-           'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id"}]}'),
+           'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id", "account_id"}], '
+           '"accounts": [{"id", "root", "users", "groups", ...}]} (README: Users file)'),
     Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", _workers),
     Option("certfile", "S3GATE_CERTFILE", "certfile", "TLS certificate (PEM); serve HTTPS"),
     Option("keyfile", "S3GATE_KEYFILE", "keyfile", "TLS private key (PEM)"),
@@ -248,6 +199,9 @@ OPTIONS: tuple[Option, ...] = (
            "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", _class_dirs,
            _render_class_dirs),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
+    Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
+           "the default account's 12-digit id: the root credentials' account (default 000000000000)",
+           check_account_id),
     Option("secret_key", "S3GATE_SECRET_KEY", None),
     Option("backend", "S3GATE_BACKEND", "backend",
            "where objects live: local (the data dir, default) or upstream (another S3 endpoint)"),
@@ -283,7 +237,7 @@ def _check_tls(settings: Settings) -> None:
 
 
 def _check_users(settings: Settings) -> None:
-    settings.user_table()  # duplicate access keys stop start-up here
+    check_accounts(settings.users_file, settings.accounts())  # duplicate keys and ids stop start-up here
 
 
 def _upstream_options(settings: Settings) -> list[str]:

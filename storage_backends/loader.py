@@ -69,7 +69,7 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
     if settings.backend == "upstream":
         from storage_backends.upstream.backend import UpstreamBackend
 
-        return UpstreamBackend(upstream_config(settings), owner_id=owner_id)
+        return UpstreamBackend(upstream_config(settings), owner_id=owner_id, data_dir=settings.data_dir)
     from storage_backends.local.backend import LocalBackend
 
     return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},

@@ -31,6 +31,22 @@ def test_version():
     ('{"users": [{"access_key": "a", "secret_key": "b", "role": "admin"}]}', "unknown field(s): role"),
     ('{"users": [{"access_key": "a", "secret_key": "b"}, {"access_key": "a", "secret_key": "c"}]}',
      "access key 'a' is defined twice"),
+    # the accounts form, and accounts of either form side by side
+    ('{"accounts": [{"id": "123"}]}', "accounts[0]: id must be 12 digits, got '123'"),
+    ('{"accounts": [{"id": "222233334444", "users": [{"name": "app", "access_key": "k", "secret_key": "s", '
+     '"groups": ["nope"]}]}]}', "accounts[0].users[0]: unknown group 'nope'"),
+    ('{"accounts": [{"id": "222233334444", "users": [{"name": "app", "access_key": "k", "secret_key": "s", '
+     '"policies": {"p": {"Statement": []}}}]}]}',
+     "accounts[0].users[0]: policy 'p' is malformed: Could not parse the policy: Statement is empty!"),
+    ('{"accounts": [{"id": "222233334444"}, {"id": "222233334444"}]}', "account id 222233334444 is defined twice"),
+    ('{"users": [{"access_key": "k", "secret_key": "s"}], "accounts": [{"id": "222233334444", '
+     '"root": {"access_key": "k", "secret_key": "t"}}]}', "access key 'k' is defined twice"),
+    ('{"users": [{"access_key": "a", "secret_key": "b", "account_id": "000000000000"}]}',
+     "account id 000000000000 is defined twice (it is the default account's, --account-id)"),
+    ('{"users": [{"access_key": "s3gate", "secret_key": "b"}]}',
+     "access key 's3gate' is also the root access key (S3GATE_ACCESS_KEY)"),
+    ('{"accounts": [{"id": "222233334444", "groups": [{"name": "g"}, {"name": "G"}]}]}',
+     "accounts[0].groups[1]: group 'G' is defined twice in its account"),
 ])
 def test_bad_users_file_stops_startup(tmp_path, content, message):
     users = tmp_path / "users.json"
@@ -49,6 +65,7 @@ def test_missing_users_file(tmp_path):
     (["--port", "http"], "port must be a whole number"),
     (["--workers", "0"], "workers must be at least 1"),
     (["--certfile", "/nonexistent.pem"], "--certfile and --keyfile go together"),
+    (["--account-id", "12345"], "account id must be 12 digits, got '12345'"),
 ])
 def test_bad_flags(args, message):
     result = run_cli("serve", *args)

@@ -7,21 +7,23 @@ here: it is the :data:`ANONYMOUS` principal, and the pipeline's authorize step d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.access.identity import Identity
 from gateway.auth import sigv2, sigv4
 from gateway.auth.sigv4 import ChunkSigner
+from gateway.credentials import Credential
 from gateway.request import S3Request
-from gateway.settings import User
 from gateway.wire.errors import Code, S3Error
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """A caller (a user, or nobody: ``anonymous``) and how its payload was signed."""
+    """A caller (an account's root or IAM user, or nobody: ``anonymous``) and how its payload was signed."""
 
-    user: User | None
+    identity: Identity | None
     payload_hash: str = sigv4.UNSIGNED  # a hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* mode
     signer: ChunkSigner | None = None
     presigned: bool = False
@@ -31,7 +33,7 @@ class Principal:
 ANONYMOUS = Principal(None, anonymous=True)
 
 
-def authenticate(req: S3Request, users: dict[str, User], now: datetime) -> Principal:
+def authenticate(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> Principal:
     header = req.headers.get("authorization")
     q = req.query
     v4_query = "X-Amz-Algorithm" in q or "X-Amz-Signature" in q or "X-Amz-Credential" in q
@@ -42,17 +44,17 @@ def authenticate(req: S3Request, users: dict[str, User], now: datetime) -> Princ
                       "specified", ArgumentName="Authorization", ArgumentValue=header)
     if header is not None:
         if header.startswith(sigv4.ALGORITHM + " "):
-            result = sigv4.verify_header(req, users, now)
-            return Principal(result.user, result.payload_hash, result.signer)
+            result = sigv4.verify_header(req, keys, now)
+            return Principal(result.credential.identity, result.payload_hash, result.signer)
         if header.startswith("AWS "):
-            return Principal(sigv2.verify_header(req, users, now))
+            return Principal(sigv2.verify_header(req, keys, now).identity)
         raise S3Error(Code.InvalidArgument, "Unsupported Authorization Type", ArgumentName="Authorization",
                       ArgumentValue=header)
     if v4_query:
-        result = sigv4.verify_presigned(req, users, now)
-        return Principal(result.user, result.payload_hash, None, presigned=True)
+        result = sigv4.verify_presigned(req, keys, now)
+        return Principal(result.credential.identity, result.payload_hash, None, presigned=True)
     if v2_query:
-        return Principal(sigv2.verify_query(req, users, now), presigned=True)
+        return Principal(sigv2.verify_query(req, keys, now).identity, presigned=True)
     return ANONYMOUS
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from gateway.auth.sigv4 import MAX_SKEW, _iso
+from gateway.credentials import Credential
 from gateway.request import S3Request
-from gateway.settings import User
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.headers import parse_http_date
 from gateway.wire.sigv4 import parse_amz_date
@@ -47,7 +48,7 @@ def string_to_sign(req: S3Request, date_line: str) -> str:
     return "\n".join(lines)
 
 
-def _check(user: User, sts: str, provided: str) -> None:
+def _check(user: Credential, sts: str, provided: str) -> None:
     expected = base64.b64encode(hmac.new(user.secret_key.encode(), sts.encode("utf-8"), hashlib.sha1).digest())
     if not hmac.compare_digest(expected.decode(), provided):
         raise S3Error(Code.SignatureDoesNotMatch, AWSAccessKeyId=user.access_key, StringToSign=sts,
@@ -55,14 +56,14 @@ def _check(user: User, sts: str, provided: str) -> None:
                       StringToSignBytes=" ".join(f"{b:02x}" for b in sts.encode()))
 
 
-def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> User:
+def verify_header(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> Credential:
     """``Authorization: AWS AKID:base64(hmac-sha1)``."""
     credential = req.headers["authorization"][4:].strip()
     access_key, sep, signature = credential.rpartition(":")
     if not sep or not access_key:
         raise S3Error(Code.InvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
                       ArgumentName="Authorization", ArgumentValue=req.headers["authorization"])
-    user = users.get(access_key)
+    user = keys.get(access_key)
     if user is None:
         raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=access_key)
     amz_date = req.headers.get("x-amz-date")
@@ -78,10 +79,10 @@ def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> User
     return user
 
 
-def verify_query(req: S3Request, users: dict[str, User], now: datetime) -> User:
+def verify_query(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> Credential:
     """``?AWSAccessKeyId=...&Expires=<epoch>&Signature=...``."""
     q = req.query
-    user = users.get(q["AWSAccessKeyId"])
+    user = keys.get(q["AWSAccessKeyId"])
     if user is None:
         raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=q["AWSAccessKeyId"])
     try:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gateway.credentials import Credential
 from gateway.request import S3Request
-from gateway.settings import User
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.headers import parse_http_date
 from gateway.wire.sigv4 import (
@@ -61,7 +62,7 @@ class ChunkSigner:
 
 @dataclass(frozen=True, slots=True)
 class V4Result:
-    user: User
+    credential: Credential
     payload_hash: str
     signer: ChunkSigner | None
 
@@ -98,7 +99,7 @@ class _Credential:
         return f"{self.day}/{self.region}/{self.service}/aws4_request"
 
 
-def _parse_credential(value: str, error: Code) -> _Credential:
+def _parse_credential(value: str, error: Code, services: tuple[str, ...] = ("s3",)) -> _Credential:
     parts = value.split("/")
     if len(parts) != 5 or not all(parts):
         raise S3Error(error, "The authorization header is malformed; the Credential is mal-formed; "
@@ -107,22 +108,23 @@ def _parse_credential(value: str, error: Code) -> _Credential:
     if terminal != "aws4_request":
         raise S3Error(error, 'The authorization header is malformed; incorrect terminal "'
                       f'{terminal}". This endpoint uses "aws4_request".')
-    if service != "s3":
+    if service not in services:
         raise S3Error(error, f'The authorization header is malformed; incorrect service "{service}". '
-                      'This endpoint belongs to "s3".')
+                      f'This endpoint belongs to "{services[0]}".')
     if not re.fullmatch(r"\d{8}", day):
         raise S3Error(error, f"The authorization header is malformed; invalid credential date {day!r}.")
     return _Credential(access_key, day, region, service)
 
 
-def _lookup(users: dict[str, User], access_key: str) -> User:
-    user = users.get(access_key)
-    if user is None:
+def _lookup(keys: Mapping[str, Credential], access_key: str) -> Credential:
+    """The active key's credential; an unknown or Inactive key is InvalidAccessKeyId, as in S3."""
+    credential = keys.get(access_key)
+    if credential is None:
         raise S3Error(Code.InvalidAccessKeyId, AWSAccessKeyId=access_key)
-    return user
+    return credential
 
 
-def _verify(req: S3Request, user: User, cred: _Credential, amz_date: str, signed: list[str],
+def _verify(req: S3Request, user: Credential, cred: _Credential, amz_date: str, signed: list[str],
             payload_hash: str, provided: str, exclude: str | None) -> bytes:
     """Check the signature; returns the signing key (chunk signatures need it)."""
     key = signing_key(user.secret_key, cred.day, cred.region, cred.service)
@@ -177,7 +179,7 @@ def _parse_authorization(header: str) -> dict[str, str]:
     return fields
 
 
-def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> V4Result:
+def verify_header(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> V4Result:
     """``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``."""
     fields = _parse_authorization(req.headers["authorization"])
     missing = [f for f in ("Credential", "SignedHeaders", "Signature") if f not in fields]
@@ -185,7 +187,7 @@ def verify_header(req: S3Request, users: dict[str, User], now: datetime) -> V4Re
         raise S3Error(Code.AuthorizationHeaderMalformed,
                       f"The authorization header is malformed; missing {', '.join(missing)}.")
     cred = _parse_credential(fields["Credential"], Code.AuthorizationHeaderMalformed)
-    user = _lookup(users, cred.access_key)
+    user = _lookup(keys, cred.access_key)
 
     amz_date = req.headers.get("x-amz-date")
     if amz_date is not None:
@@ -221,7 +223,7 @@ _PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-
                    "X-Amz-SignedHeaders", "X-Amz-Expires")
 
 
-def verify_presigned(req: S3Request, users: dict[str, User], now: datetime) -> V4Result:
+def verify_presigned(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> V4Result:
     """``?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=...&X-Amz-Signature=...``."""
     q = req.query
     if any(p not in q for p in _PRESIGN_PARAMS):
@@ -245,7 +247,7 @@ def verify_presigned(req: S3Request, users: dict[str, User], now: datetime) -> V
     if expires > MAX_PRESIGN_EXPIRY:
         raise S3Error(Code.AuthorizationQueryParametersError,
                       "X-Amz-Expires must be less than a week (in seconds) that is 604800")
-    user = _lookup(users, cred.access_key)
+    user = _lookup(keys, cred.access_key)
     if when - now > MAX_SKEW:
         raise S3Error(Code.AccessDenied, "Request is not valid yet")
     if now > when + timedelta(seconds=expires):

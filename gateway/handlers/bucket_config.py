@@ -132,7 +132,7 @@ def _acl_document(ctx: Context, owner_id: str) -> Response:
     grantee = xml.sub(grant, "Grantee")
     grantee.set("{http://www.w3.org/2001/XMLSchema-instance}type", "CanonicalUser")
     xml.sub(grantee, "ID", owner_id)
-    xml.sub(grantee, "DisplayName", ctx.users.display_name(owner_id))
+    xml.sub(grantee, "DisplayName", ctx.directory.display_name(owner_id))
     xml.sub(grant, "Permission", "FULL_CONTROL")
     return xml_response(root)
 

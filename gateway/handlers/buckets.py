@@ -44,15 +44,15 @@ async def list_buckets(ctx: Context) -> Response:
     region = ctx.req.query.get("bucket-region")
     after = params.decode_token(token) if token else ""
     paged = "max-buckets" in ctx.req.query
-    buckets = await ctx.backend.list_buckets(ctx.user.canonical_id, prefix=prefix, start_after=after,
+    buckets = await ctx.backend.list_buckets(ctx.identity.canonical_id, prefix=prefix, start_after=after,
                                              limit=limit + 1)
     if region:
         buckets = [b for b in buckets if b.region == region]
     more = len(buckets) > limit
     buckets = buckets[:limit]
-    owner = ctx.user.canonical_id
+    owner = ctx.identity.canonical_id
     return xml_response(render_buckets(
-        buckets, owner, ctx.users.display_name(owner),
+        buckets, owner, ctx.directory.display_name(owner),
         continuation_token=params.encode_token(buckets[-1].name) if more and paged else None,
         prefix=prefix if "prefix" in ctx.req.query else None))
 
@@ -87,7 +87,7 @@ async def create_bucket(ctx: Context) -> Response:
                           "endpoint this request was sent to.")
         region = constraint
     try:
-        await ctx.backend.create_bucket(ctx.bucket, region=region, owner_id=ctx.user.canonical_id)
+        await ctx.backend.create_bucket(ctx.bucket, region=region, owner_id=ctx.identity.canonical_id)
     except S3Error as exc:
         # S3 keeps a legacy answer in us-east-1: re-creating a bucket you own there is a 200.
         if not (exc.code == Code.BucketAlreadyOwnedByYou.name and region == "us-east-1"):

@@ -18,7 +18,7 @@ def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
     replace = params.metadata_directive(ctx.req) == "REPLACE"
     replace_tags = params.tagging_directive(ctx.req) == "REPLACE"
     return NewObject(
-        owner_id=ctx.user.canonical_id,
+        owner_id=ctx.identity.canonical_id,
         content=objectmeta.content_headers(h) if replace else dict(src.content),
         metadata=objectmeta.user_metadata(h) if replace else dict(src.metadata),
         storage_class=objectmeta.storage_class(h),  # not inherited: S3 defaults a copy to STANDARD

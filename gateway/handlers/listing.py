@@ -34,7 +34,7 @@ async def list_objects(ctx: Context) -> Response:
     return _response(render_list_objects(
         bucket=ctx.bucket, prefix=prefix, marker=marker, max_keys=limit, delimiter=delimiter, encoding=encoding,
         enc=enc, objects=page.objects, prefixes=page.common_prefixes, is_truncated=page.is_truncated,
-        next_marker=page.next_marker, display_name=ctx.users.display_name))
+        next_marker=page.next_marker, display_name=ctx.directory.display_name))
 
 
 async def list_objects_v2(ctx: Context) -> Response:
@@ -53,4 +53,4 @@ async def list_objects_v2(ctx: Context) -> Response:
         max_keys=limit, delimiter=delimiter, encoding=encoding, enc=enc,
         start_after=start_after if "start-after" in q else None, objects=page.objects,
         prefixes=page.common_prefixes, is_truncated=page.is_truncated,
-        display_name=ctx.users.display_name if with_owner else None))
+        display_name=ctx.directory.display_name if with_owner else None))

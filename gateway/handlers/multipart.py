@@ -127,7 +127,7 @@ async def list_parts(ctx: Context) -> Response:
     upload = page.upload
     root = render_list_parts(
         bucket=ctx.bucket, key=ctx.key, upload_id=upload.upload_id, owner=upload.owner_id,
-        owner_name=ctx.users.display_name(upload.owner_id), storage_class=upload.storage_class,
+        owner_name=ctx.directory.display_name(upload.owner_id), storage_class=upload.storage_class,
         part_number_marker=marker, next_part_number_marker=page.next_marker, max_parts=limit,
         is_truncated=page.is_truncated, checksum_algorithm=upload.checksum_algorithm,
         checksum_type=upload.checksum_type, parts=page.parts)
@@ -147,5 +147,5 @@ async def list_multipart_uploads(ctx: Context) -> Response:
         bucket=ctx.bucket, key_marker=key_marker, upload_id_marker=id_marker, next_key_marker=page.next_key_marker,
         next_upload_id_marker=page.next_upload_id_marker, delimiter=delimiter, prefix=prefix, max_uploads=limit,
         is_truncated=page.is_truncated, encoding=encoding, enc=enc, uploads=page.uploads,
-        prefixes=page.common_prefixes, display_name=ctx.users.display_name)
+        prefixes=page.common_prefixes, display_name=ctx.directory.display_name)
     return xml_response(root)

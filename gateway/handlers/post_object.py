@@ -64,7 +64,7 @@ async def post_object(ctx: Context) -> Response:
     validate_key(key)
     params.check_canned_acl(fields.get("acl"), "acl")
     await ctx.authorize_operation(key)
-    new = NewObject(owner_id=ctx.user.canonical_id, content=objectmeta.content_headers(fields),
+    new = NewObject(owner_id=ctx.identity.canonical_id, content=objectmeta.content_headers(fields),
                     metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
                     tags=_tags(fields))
     low, high = policy.length_range or (0, MAX_PUT_SIZE)

@@ -39,5 +39,5 @@ async def list_object_versions(ctx: Context) -> Response:
         bucket=ctx.bucket, prefix=prefix, key_marker=key_marker, version_id_marker=version_marker, max_keys=limit,
         delimiter=delimiter, encoding=encoding, enc=enc, versions=page.versions, prefixes=page.common_prefixes,
         is_truncated=page.is_truncated, next_key_marker=page.next_key_marker,
-        next_version_id_marker=page.next_version_id_marker, display_name=ctx.users.display_name)
+        next_version_id_marker=page.next_version_id_marker, display_name=ctx.directory.display_name)
     return Response(200, {"content-type": "application/xml"}, body)

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import TypeVar
 
-from storage_backends.base import BucketInfo, ObjectInfo
+from storage_backends.base import BucketInfo, IdentityState, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -31,7 +31,7 @@ from storage_backends.catalog.records import (
     PartRecord,
     UploadRecord,
 )
-from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, objects, settings, uploads
+from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Event, FreedBlobs, Tx
 
 T = TypeVar("T")
@@ -356,6 +356,12 @@ class SqliteCatalog:
 
     async def setting(self, name: str) -> str | None:
         return settings.get(self._read, name)
+
+    async def iam_generation(self) -> int:
+        return iam.generation(self._read)
+
+    async def iam_state(self) -> IdentityState:
+        return iam.state(self._read)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[SqliteSnapshot]:

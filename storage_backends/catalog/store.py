@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
-from storage_backends.base import BucketInfo, ObjectInfo
+from storage_backends.base import BucketInfo, IdentityState, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -107,6 +107,11 @@ class Catalog(Protocol):
     async def parts(self, upload_id: str, marker: int, limit: int) -> list[PartRecord]: ...
     async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int
                       ) -> list[UploadRecord]: ...
+    # -- identities (writes: ``write`` with ``catalog.sql.iam``)
+    async def iam_generation(self) -> int:
+        """How many identity-store writes there have been: a cheap read, polled by every worker."""
+        ...
+    async def iam_state(self) -> IdentityState: ...
     # -- settings, leases, events
     async def setting(self, name: str) -> str | None: ...
     async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool: ...

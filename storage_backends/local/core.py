@@ -21,6 +21,7 @@ from gateway.wire.lifecycle_rules import DAY_MS, Clock, Configuration, expiratio
 from storage_backends.base import BucketInfo, ObjectInfo, Restore
 from storage_backends.catalog import records
 from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql.settings import CLOCK_OFFSET
 from storage_backends.catalog.store import Catalog
@@ -67,12 +68,20 @@ class LocalCore:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lifecycle_lock = asyncio.Lock()
         self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
+        self._identities: CatalogIdentities | None = None
+
+    @property
+    def identities(self) -> CatalogIdentities:
+        """IAM users, keys, groups and policies: tables of the same catalog."""
+        assert self._identities is not None, "LocalBackend.start() first"
+        return self._identities
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.blobs.open()
         self.catalog = open_catalog("sqlite", str(self.root / "metadata.db"), on_freed=self.blobs.delete)
+        self._identities = CatalogIdentities(self.catalog)
         await self._renew_maintenance()
         self._spawn(self._keep_maintenance())
         self._spawn(self._lifecycle_loop())

@@ -1,9 +1,9 @@
 """UpstreamBackend: the Backend protocol as requests to another S3 endpoint.
 
-Stateless: the upstream holds every byte and every piece of metadata; the gateway keeps only a
-bounded cache of multipart uploads it has seen (their checksum settings never change). What the
-upstream's account owns the gateway reports as owned by ``owner_id`` (its root user): all the
-gateway's users share that one upstream account.
+The upstream holds every byte and every piece of S3 metadata; the gateway keeps only a bounded
+cache of multipart uploads it has seen, and its identity store (IAM users, keys, policies) in a
+catalog in ``data_dir``. What the upstream's account owns the gateway reports as owned by
+``owner_id`` (the default account): all the gateway's users share that one upstream account.
 
 GET preconditions are evaluated by the gateway on the headers of the very answer it will stream
 (so they always hold for the bytes served); conditional writes are forwarded for the upstream to
@@ -50,6 +50,7 @@ from storage_backends.base import (
     VersionsPage,
     WriteConditions,
 )
+from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.s3client import errors
 from storage_backends.s3client.client import (
     UpstreamClient,
@@ -111,19 +112,29 @@ class UpstreamObjectStream:
 
 
 class UpstreamBackend:
-    def __init__(self, config: UpstreamConfig, owner_id: str) -> None:
+    def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data") -> None:
         self.config = config
         self.owner_id = owner_id
+        self.data_dir = data_dir  # only the identity store lives there
+        self._identities: CatalogIdentities | None = None
         self._client: UpstreamClient | None = None
         self._uploads: OrderedDict[tuple[str, str, str], UploadInfo] = OrderedDict()
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         self._client = UpstreamClient(self.config, credential_source(self.config))
+        self._identities = CatalogIdentities.open(self.data_dir)
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+        if self._identities is not None:
+            await self._identities.catalog.aclose()
+
+    @property
+    def identities(self) -> CatalogIdentities:
+        assert self._identities is not None, "UpstreamBackend.start() first"
+        return self._identities
 
     @property
     def up(self) -> UpstreamClient:

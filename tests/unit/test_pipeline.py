@@ -26,7 +26,8 @@ from tests.harness.clients import ACCESS_KEY, SECRET_KEY
 from tests.harness.rawhttp import sign_v4
 
 BASE = "http://127.0.0.1:9000"
-Call = tuple[str | None, str, str]  # (access key, action, resource ARN)
+Call = tuple[str | None, str, str]  # (caller ARN, action, resource ARN)
+ROOT = "arn:aws:iam::000000000000:root"  # the default account's root: the test credentials
 
 
 class Recorder:
@@ -37,7 +38,7 @@ class Recorder:
     async def __call__(self, principal: Principal, action: str, resource_arn: str) -> None:
         from gateway.wire.errors import Code, S3Error
 
-        self.calls.append((principal.user.access_key if principal.user else None, action, resource_arn))
+        self.calls.append((principal.identity.arn if principal.identity else None, action, resource_arn))
         if resource_arn in self.deny:
             raise S3Error(Code.AccessDenied)
 
@@ -88,13 +89,13 @@ def test_row_actions_on_the_request_resource(tmp_path: Path) -> None:
 
     run(tmp_path, rec, scenario)
     assert rec.calls == [
-        (ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/a/b.txt"),
-        (ACCESS_KEY, "s3:GetObject", "arn:aws:s3:::bkt/a/b.txt"),
-        (ACCESS_KEY, "s3:GetObjectVersion", "arn:aws:s3:::bkt/a/b.txt"),
-        (ACCESS_KEY, "s3:ListBucket", "arn:aws:s3:::bkt"),
-        (ACCESS_KEY, "s3:ListAllMyBuckets", "*"),
-        (ACCESS_KEY, "s3:GetObject", "arn:aws:s3:::bkt/a/b.txt"),
-        (ACCESS_KEY, "s3:GetObjectAttributes", "arn:aws:s3:::bkt/a/b.txt"),
+        (ROOT, "s3:PutObject", "arn:aws:s3:::bkt/a/b.txt"),
+        (ROOT, "s3:GetObject", "arn:aws:s3:::bkt/a/b.txt"),
+        (ROOT, "s3:GetObjectVersion", "arn:aws:s3:::bkt/a/b.txt"),
+        (ROOT, "s3:ListBucket", "arn:aws:s3:::bkt"),
+        (ROOT, "s3:ListAllMyBuckets", "*"),
+        (ROOT, "s3:GetObject", "arn:aws:s3:::bkt/a/b.txt"),
+        (ROOT, "s3:GetObjectAttributes", "arn:aws:s3:::bkt/a/b.txt"),
     ]
 
 
@@ -110,10 +111,10 @@ def test_copy_object_authorizes_its_source(tmp_path: Path) -> None:
 
     run(tmp_path, rec, scenario)
     assert rec.calls == [
-        (ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/dst"),
-        (ACCESS_KEY, "s3:GetObject", "arn:aws:s3:::bkt/src"),
-        (ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/dst2"),
-        (ACCESS_KEY, "s3:GetObjectVersion", "arn:aws:s3:::bkt/src"),
+        (ROOT, "s3:PutObject", "arn:aws:s3:::bkt/dst"),
+        (ROOT, "s3:GetObject", "arn:aws:s3:::bkt/src"),
+        (ROOT, "s3:PutObject", "arn:aws:s3:::bkt/dst2"),
+        (ROOT, "s3:GetObjectVersion", "arn:aws:s3:::bkt/src"),
     ]
 
 
@@ -144,8 +145,8 @@ def test_upload_part_copy_authorizes_its_source(tmp_path: Path) -> None:
 
     run(tmp_path, rec, scenario)
     assert rec.calls == [
-        (ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/big"),
-        (ACCESS_KEY, "s3:GetObject", "arn:aws:s3:::bkt/src"),
+        (ROOT, "s3:PutObject", "arn:aws:s3:::bkt/big"),
+        (ROOT, "s3:GetObject", "arn:aws:s3:::bkt/src"),
     ]
 
 
@@ -166,9 +167,9 @@ def test_delete_objects_authorizes_each_key(tmp_path: Path) -> None:
 
     run(tmp_path, rec, scenario)
     assert rec.calls == [
-        (ACCESS_KEY, "s3:DeleteObject", "arn:aws:s3:::bkt/gone"),
-        (ACCESS_KEY, "s3:DeleteObject", "arn:aws:s3:::bkt/kept"),
-        (ACCESS_KEY, "s3:DeleteObjectVersion", "arn:aws:s3:::bkt/old"),
+        (ROOT, "s3:DeleteObject", "arn:aws:s3:::bkt/gone"),
+        (ROOT, "s3:DeleteObject", "arn:aws:s3:::bkt/kept"),
+        (ROOT, "s3:DeleteObjectVersion", "arn:aws:s3:::bkt/old"),
     ]
 
 
@@ -202,7 +203,7 @@ def test_post_form_principal_is_authorized_before_the_file_is_stored(tmp_path: P
             assert response.status_code == 403 and b"<Code>AccessDenied</Code>" in response.content
 
     run(tmp_path, rec, scenario)
-    assert rec.calls == ([(ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/up/f.txt")] if signed else [])
+    assert rec.calls == ([(ROOT, "s3:PutObject", "arn:aws:s3:::bkt/up/f.txt")] if signed else [])
 
 
 
@@ -224,5 +225,5 @@ def test_front_doors(tmp_path: Path) -> None:
         assert put.status_code == 200
 
     run(tmp_path, rec, scenario)
-    assert rec.calls == [(ACCESS_KEY, "s3gate:RunLifecycle", "*"),
-                         (ACCESS_KEY, "s3:PutObject", "arn:aws:s3:::bkt/_s3gate/admin/lifecycle")]
+    assert rec.calls == [(ROOT, "s3gate:RunLifecycle", "*"),
+                         (ROOT, "s3:PutObject", "arn:aws:s3:::bkt/_s3gate/admin/lifecycle")]

@@ -12,7 +12,7 @@ from gateway.settings import OPTIONS, ConfigError, Settings, settings_from_env, 
 
 
 def test_every_settings_field_has_one_option():
-    fields = [f.name for f in dataclasses.fields(Settings) if f.name != "users"]  # users come from users_file
+    fields = [f.name for f in dataclasses.fields(Settings) if f.name != "users"]  # the accounts come from users_file
     assert sorted(o.field for o in OPTIONS) == sorted(fields)
     assert len({o.env for o in OPTIONS}) == len(OPTIONS)
     assert all(o.env == "S3GATE_" + (o.flag or o.field).upper().replace("-", "_")
