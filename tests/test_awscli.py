@@ -8,23 +8,11 @@ import subprocess
 import time
 from pathlib import Path
 
-AWS = "/usr/bin/aws"  # Debian's aws CLI v2; `aws` on PATH may be a pip-installed v1
+from tests.harness.awscli import AWS, aws_cli
 
 
 def aws(server, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": "s3gate",
-        "AWS_SECRET_ACCESS_KEY": "s3gate-secret-key",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-    }
-    result = subprocess.run([AWS, "--endpoint-url", server.endpoint, *args], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = aws_cli(server.endpoint, *args, home=str(tmp_path))
     assert result.returncode == 0, result.stderr
     return result
 

@@ -9,10 +9,7 @@ in the gateway's data dir on every backend (upstream ones included).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.harness.awscli import aws_cli
 from tests.harness.clients import ACCESS_KEY, SECRET_KEY, make_client, unique_bucket_name
 
 ALLOW_ALL_S3 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
@@ -60,13 +58,7 @@ def new_user(iam: Any, name: str | None = None, **policy: str) -> tuple[str, str
 
 def aws(endpoint: str, *args: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY
         ) -> subprocess.CompletedProcess[str]:
-    beside = Path(sys.executable).with_name("aws")
-    command = str(beside) if beside.exists() else shutil.which("aws") or "aws"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret_key, AWS_DEFAULT_REGION="us-east-1",
-               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-    return subprocess.run([command, "--endpoint-url", endpoint, "--output", "json", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return aws_cli(endpoint, "--output", "json", *args, access_key=access_key, secret_key=secret_key, timeout=60)
 
 
 def test_caller_identity_of_the_root_and_of_a_user(server):
