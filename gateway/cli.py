@@ -70,6 +70,9 @@ def banner(settings: Settings) -> str:
         f"  endpoint:   {settings.scheme}://{host}:{settings.port}",
         storage,
         f"  region:     {settings.region}",
+        "  new buckets: " + ("legacy defaults (ObjectWriter, no Block Public Access)"
+                             if settings.bucket_defaults == "legacy"
+                             else "AWS defaults (BucketOwnerEnforced: ACLs disabled; Block Public Access on)"),
         f"  access key: {settings.access_key}",
         f"  secret key: {settings.secret_key}",
     ]

@@ -20,11 +20,14 @@ from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
 
 if TYPE_CHECKING:
+    from gateway.controls import ResourceControls
     from gateway.operations import Operation
 
 
 class Gate(Protocol):
     """The pipeline's authenticate and authorize logic, as a handler may call it (``gateway.pipeline``)."""
+
+    controls: ResourceControls  # buckets' resource controls (owner, policy, ACL, ownership, BPA), cached
 
     async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None: ...
 
@@ -83,6 +86,10 @@ class Context:
         user = self.signed.user
         assert user is not None
         return user
+
+    @property
+    def controls(self) -> ResourceControls:
+        return self.gate.controls
 
     async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
         """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""
