@@ -49,8 +49,12 @@ def expected(canned: str, owner: str) -> set[tuple[str, str, str]]:
             "log-delivery-write": {me, ("Group", LOG_DELIVERY, "WRITE"), ("Group", LOG_DELIVERY, "READ_ACP")}}[canned]
 
 
-CANNED = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read",
-          "bucket-owner-full-control", "log-delivery-write"]
+# The upstream backend sends a write's ACL as x-amz-grant-* headers, which moto ignores on PutObject.
+MOTO_IGNORES_GRANT_HEADERS = pytest.mark.differs("upstream-moto", reason="moto ignores x-amz-grant-* headers on "
+                                                                         "PutObject (the object stays private)")
+CANNED = ["private", *(pytest.param(c, marks=MOTO_IGNORES_GRANT_HEADERS) for c in (
+    "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read")),
+    "bucket-owner-full-control", pytest.param("log-delivery-write", marks=MOTO_IGNORES_GRANT_HEADERS)]
 
 
 @pytest.mark.parametrize("canned", CANNED)
@@ -72,6 +76,7 @@ def test_canned_acl_round_trips_on_buckets(s3, acl_bucket, owner, canned):
     assert answer["Owner"]["ID"] == owner and grants(answer) == expected(canned, owner)
 
 
+@MOTO_IGNORES_GRANT_HEADERS
 def test_grant_headers_round_trip(s3, acl_bucket, owner):
     s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x", GrantFullControl=f'id="{owner}"',
                   GrantRead=f'uri="{ALL_USERS}", uri="{AUTHENTICATED}"', GrantReadACP=f"uri={LOG_DELIVERY}")
@@ -130,6 +135,8 @@ def test_acl_errors(s3, server, acl_bucket, owner):
     assert grants(s3.get_object_acl(Bucket=acl_bucket, Key="k")) == expected("private", owner)
 
 
+@pytest.mark.differs("upstream-moto", reason="moto ignores x-amz-grant-* headers on PutObject and sends no "
+                                             "x-amz-version-id with ACL answers")
 def test_object_acls_are_per_version(s3, acl_bucket, owner):
     s3.put_bucket_versioning(Bucket=acl_bucket, VersioningConfiguration={"Status": "Enabled"})
     v1 = s3.put_object(Bucket=acl_bucket, Key="k", Body=b"1", ACL="public-read")["VersionId"]

@@ -46,18 +46,19 @@ class UpstreamAcls:
     def up(self) -> UpstreamClient:
         raise NotImplementedError
 
-    async def _upstream_owner(self) -> str:
-        """The upstream account's canonical id, from its ListBuckets answer (asked once)."""
+    async def _upstream_owner(self, bucket: str) -> str:
+        """The upstream account's canonical id as its ACLs name it: the owner in a bucket's ACL (asked
+        once; not ListBuckets' owner, which some implementations spell differently)."""
         if self._upstream_owner_id is None:
-            _, body = await self.up.request("GET")
-            self._upstream_owner_id = owner_id_of(self.up.document(body, "ListAllMyBucketsResult"))
+            _, body = await self.up.request("GET", bucket, query={"acl": ""}, missing=Code.NoSuchBucket)
+            self._upstream_owner_id = owner_id_of(self.up.document(body, acl_doc.ROOT))
         return self._upstream_owner_id
 
-    async def grant_headers(self, grants: Grants | None) -> dict[str, str]:
+    async def grant_headers(self, bucket: str, grants: Grants | None) -> dict[str, str]:
         """``x-amz-grant-*`` headers for a write's ACL (none for the default, the owner's FULL_CONTROL)."""
         if grants is None:
             return {}
-        upstream = _swap(grants, self.owner_id, await self._upstream_owner())
+        upstream = _swap(grants, self.owner_id, await self._upstream_owner(bucket))
         headers: dict[str, str] = {}
         for grant in upstream:
             name = HEADER_OF[grant.permission]
@@ -70,11 +71,13 @@ class UpstreamAcls:
         headers, body = await self.up.request("GET", bucket, key, query={"acl": "", **_version(version_id)},
                                               missing=Code.NoSuchKey if key is not None else Code.NoSuchBucket)
         policy = acl_doc.parse_acl(self.up.document(body, acl_doc.ROOT))
-        upstream = policy.owner_id or await self._upstream_owner()
+        upstream = policy.owner_id or await self._upstream_owner(bucket)
+        if key is None and policy.owner_id:
+            self._upstream_owner_id = policy.owner_id
         return AccessControlPolicy(self.owner_id, _swap(policy.grants, upstream, self.owner_id)), headers
 
     async def _write_acl(self, bucket: str, key: str | None, grants: Grants, version_id: str | None) -> dict[str, str]:
-        upstream = await self._upstream_owner()
+        upstream = await self._upstream_owner(bucket)
         policy = AccessControlPolicy(upstream, _swap(grants, self.owner_id, upstream))
         content = xml.render(acl_doc.render_acl(policy, lambda _id: ""))
         md5 = base64.b64encode(hashlib.md5(content).digest()).decode("ascii")

@@ -267,7 +267,7 @@ class UpstreamBackend(UpstreamAcls):
                          conditions: WriteConditions | None = None) -> ObjectInfo:
         out = await outgoing(body)
         headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
-                   **await self.grant_headers(new.acl)}
+                   **await self.grant_headers(bucket, new.acl)}
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out)
         digests = body.digests()
@@ -303,7 +303,7 @@ class UpstreamBackend(UpstreamAcls):
                           conditions: WriteConditions | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
         headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
-                   **await self.grant_headers(new.acl),
+                   **await self.grant_headers(bucket, new.acl),
                    "x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
                    "x-amz-metadata-directive": "REPLACE"}
         headers["x-amz-tagging-directive"] = "REPLACE" if new.tags else "COPY"
@@ -343,7 +343,7 @@ class UpstreamBackend(UpstreamAcls):
 
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
-        headers = {**meta.new_object_headers(new), **await self.grant_headers(new.acl)}
+        headers = {**meta.new_object_headers(new), **await self.grant_headers(bucket, new.acl)}
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         if checksum_type is not None:
