@@ -50,8 +50,10 @@ class ResourceControls:
         hit = self._cache.get(name)
         if hit is not None and hit[0] > now:
             return hit[1]
-        info = await self.backend.get_bucket(name)
+        # The documents first: a failing upstream answers their GETs with its own error document (a
+        # HEAD, as get_bucket sends, carries none).
         documents = await asyncio.gather(*(self.backend.get_bucket_config(name, kind) for kind in KINDS))
+        info = await self.backend.get_bucket(name)
         access = bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)))
         if len(self._cache) > CACHE_SIZE:
             self._cache.clear()
