@@ -71,6 +71,9 @@ def banner(settings: Settings) -> str:
         storage,
         f"  region:     {settings.region}",
         f"  account:    {settings.account_id}",
+        "  new buckets: " + ("legacy defaults (ObjectWriter, no Block Public Access)"
+                             if settings.bucket_defaults == "legacy"
+                             else "AWS defaults (BucketOwnerEnforced: ACLs disabled; Block Public Access on)"),
         f"  access key: {settings.access_key}",
         f"  secret key: {settings.secret_key}",
     ]

@@ -22,11 +22,14 @@ from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Backend
 
 if TYPE_CHECKING:
+    from gateway.controls import ResourceControls
     from gateway.operations import Operation
 
 
 class Gate(Protocol):
     """The pipeline's authenticate and authorize logic, as a handler may call it (``gateway.pipeline``)."""
+
+    controls: ResourceControls  # buckets' resource controls (owner, policy, ACL, ownership, BPA), cached
 
     async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None: ...
 
@@ -69,6 +72,10 @@ class Context:
         identity = self.signed.identity
         assert identity is not None
         return identity
+
+    @property
+    def controls(self) -> ResourceControls:
+        return self.gate.controls
 
     async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
         """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""

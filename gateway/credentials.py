@@ -53,6 +53,14 @@ class CredentialsDirectory:
         account = self.by_canonical_id.get(canonical_id)
         return account.display_name if account else canonical_id[:16]
 
+    def account_id_of(self, canonical_id: str) -> str | None:
+        """The account a canonical id (an S3 owner) belongs to, None if no account has it."""
+        account = self.by_canonical_id.get(canonical_id)
+        return account.account_id if account else None
+
+    def knows_canonical_id(self, canonical_id: str) -> bool:
+        return canonical_id in self.by_canonical_id
+
     def canonical_id_for_email(self, email: str) -> str | None:
         """An ACL grantee by email address (``emailAddress``): the account's canonical id."""
         return self.by_email.get(email.lower())

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import quote, unquote
 
 from gateway import conditions
+from gateway.access.acl import CANNED_ACLS
 from gateway.limits import MAX_PARTS
 from gateway.request import S3Request, parse_query, validate_key
 from gateway.wire import checksums
@@ -20,8 +21,6 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.headers import unquote_etag
 from storage_backends.base import ByteRange, WriteConditions
 
-CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-               "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write")
 OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 Encode = Callable[[str], str]
 
@@ -162,7 +161,7 @@ def check_canned_acl(value: str | None, argument: str) -> str | None:
 
 
 def canned_acl(req: S3Request) -> str | None:
-    """``x-amz-acl``: validated, then ignored (every user has full access)."""
+    """``x-amz-acl``, validated (``gateway.access.acl`` turns it into grants)."""
     return check_canned_acl(req.headers.get("x-amz-acl"), "x-amz-acl")
 
 

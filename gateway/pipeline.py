@@ -21,9 +21,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from gateway import auth, cors, operations, post_policy, responses
+from gateway import auth, cors, operations, params, post_policy, responses
+from gateway.access.expected_owner import EXPECTED_OWNER, EXPECTED_SOURCE_OWNER, check_expected_owner
 from gateway.auth import ANONYMOUS, Principal, version_action
 from gateway.context import Context
+from gateway.controls import ResourceControls
 from gateway.credentials import CredentialsDirectory
 from gateway.operations import EACH_OBJECT, OBJECT, Auth, Operation
 from gateway.request import S3Request, parse_request
@@ -74,13 +76,18 @@ class Door:
     """One front door: its ordered steps and the services they use (shared by all its requests)."""
 
     def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
-                 directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer) -> None:
+                 directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer,
+                 controls: ResourceControls | None = None) -> None:
         self.steps = steps
         self.finish = finish
         self.settings = settings
         self.directory = directory
         self.backend = backend
         self.authorizer = authorizer
+        # ACL grantees (ids, e-mails) and expected owners (account ids) resolve through the directory.
+        self.controls = controls or ResourceControls(backend, known_id=directory.knows_canonical_id,
+                                                     resolve_email=directory.canonical_id_for_email,
+                                                     account_of=directory.account_id_of)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         x = Exchange(self, scope, receive, send)
@@ -184,6 +191,23 @@ async def authorize(x: Exchange) -> None:
         await x.door.authorize_operation(ctx, ctx.req.key)
 
 
+async def expected_owner(x: Exchange) -> None:
+    """``x-amz-expected-bucket-owner`` (and ``x-amz-source-expected-bucket-owner`` for a copy's source):
+    403 when the bucket belongs to another account. Costs nothing for requests without the headers."""
+    ctx = x.ctx
+    assert ctx is not None
+    h = ctx.req.headers
+    expected, source = h.get(EXPECTED_OWNER), h.get(EXPECTED_SOURCE_OWNER)
+    if expected is None and source is None:
+        return
+    controls = x.door.controls
+    if expected is not None and ctx.req.bucket is not None:
+        check_expected_owner(expected, (await controls.bucket(ctx.req.bucket)).owner_id, controls.account_of)
+    if source is not None and "x-amz-copy-source" in h:
+        src_bucket = params.copy_source(h["x-amz-copy-source"])[0]
+        check_expected_owner(source, (await controls.bucket(src_bucket)).owner_id, controls.account_of)
+
+
 async def handle(x: Exchange) -> None:
     assert x.ctx is not None
     x.response = await x.ctx.operation.handler(x.ctx)
@@ -219,7 +243,7 @@ async def send(x: Exchange) -> None:
 
 
 # -- the doors' steps, in order -----------------------------------------------------------------------
-S3_STEPS: tuple[Step, ...] = (parse, resolve, authenticate, authorize, handle)
+S3_STEPS: tuple[Step, ...] = (parse, resolve, authenticate, authorize, expected_owner, handle)
 S3_FINISH: tuple[Step, ...] = (apply_cors, send)
 # s3gate's own endpoints (/_s3gate/admin/...): signed like S3, no bucket and so no CORS.
 ADMIN_STEPS: tuple[Step, ...] = (parse, resolve_admin, authenticate, authorize, handle)

@@ -61,6 +61,7 @@ class Settings:
     upstream_ca_bundle: str | None = None
     upstream_insecure: bool = False
     upstream_timeout: float = 60.0
+    bucket_defaults: str = "aws"  # what new buckets start with: "aws" (since April 2023) or "legacy"
 
     @property
     def scheme(self) -> str:
@@ -76,6 +77,7 @@ class Settings:
 Parse = Callable[[str], object]
 Render = Callable[[Any], "str | None"]
 BACKENDS = ("local", "upstream")
+BUCKET_DEFAULTS = ("aws", "legacy")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -198,6 +200,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("storage_class_dirs", "S3GATE_STORAGE_CLASS_DIR", "storage-class-dir",
            "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", _class_dirs,
            _render_class_dirs),
+    Option("bucket_defaults", "S3GATE_BUCKET_DEFAULTS", "bucket-defaults",
+           "what new buckets start with: aws (ACLs disabled, Block Public Access on; default) or legacy "
+           "(ObjectWriter, no Block Public Access: S3 before April 2023)"),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
     Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
            "the default account's 12-digit id: the root credentials' account (default 000000000000)",
@@ -283,13 +288,19 @@ def _check_upstream_options(settings: Settings) -> None:
         raise ConfigError("--upstream-ca-bundle and --upstream-insecure contradict each other")
 
 
+def _check_bucket_defaults(settings: Settings) -> None:
+    if settings.bucket_defaults not in BUCKET_DEFAULTS:
+        raise ConfigError(f"bucket-defaults must be aws or legacy, got {settings.bucket_defaults!r}")
+
+
 def _check_upstream(settings: Settings) -> None:
     if settings.backend == "upstream":
         _check_upstream_endpoint(settings)
         _check_upstream_options(settings)
 
 
-CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream)
+CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
+                                                  _check_bucket_defaults)
 
 
 # --- entry points ----------------------------------------------------------------------------------

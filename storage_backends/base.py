@@ -8,11 +8,12 @@ verifies itself and then reports its :class:`Digests`), reads return an :class:`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from gateway.wire.checksums import Checksum as Checksum  # re-exported: storage speaks these wire types too
+from gateway.wire.documents.acl import Grants as Grants
 from gateway.wire.documents.attributes import ObjectParts as ObjectParts
 from gateway.wire.documents.multipart import CompletedPart as CompletedPart
 from gateway.wire.documents.multipart import PartInfo as PartInfo
@@ -110,6 +111,16 @@ class NewObject:
     metadata: dict[str, str] = field(default_factory=dict)
     storage_class: str = "STANDARD"
     tags: dict[str, str] = field(default_factory=dict)
+    acl: Grants | None = None  # the version's ACL grants; None: the owner's FULL_CONTROL only
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAcl:
+    """A version's owner and ACL (``grants`` None: the owner's FULL_CONTROL only)."""
+
+    owner_id: str
+    grants: Grants | None
+    version_id: str | None  # as a response shows it (None on buckets that never had versioning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +379,11 @@ class Backend(Protocol):
     # buckets
     async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
                            limit: int = 10000) -> list[BucketInfo]: ...
-    async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo: ...
+    async def create_bucket(self, name: str, *, region: str, owner_id: str,
+                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+        """Create the bucket with its initial sub-resource documents (``configs``: kind -> document,
+        None for "none"), in one step: a new bucket is never seen without them."""
+        ...
     async def get_bucket(self, name: str) -> BucketInfo: ...
     async def delete_bucket(self, name: str) -> None: ...
     async def get_bucket_config(self, name: str, kind: str) -> str | None: ...
@@ -397,6 +412,11 @@ class Backend(Protocol):
         """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE)."""
         ...
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult: ...
+    async def get_object_acl(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectAcl: ...
+    async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
+                             version_id: str | None = None) -> str | None:
+        """Replace a version's ACL in place (no new version); returns the version id shown."""
+        ...
     async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]: ...
 
     # multipart uploads

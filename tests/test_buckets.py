@@ -70,7 +70,12 @@ def test_bucket_owned_by_another_user(make_server, tmp_path):
         theirs.put_object(Bucket="shared-name", Key="k", Body=b"x")
         assert mine.get_object(Bucket="shared-name", Key="k")["Body"].read() == b"x"
         owner = mine.list_objects_v2(Bucket="shared-name", FetchOwner=True)["Contents"][0]["Owner"]
-        assert owner["DisplayName"] == "other"
+        assert owner["DisplayName"] == "s3gate"  # BucketOwnerEnforced (AWS's default): the bucket owner owns it
+        mine.put_bucket_ownership_controls(Bucket="shared-name",
+                                           OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+        theirs.put_object(Bucket="shared-name", Key="k2", Body=b"x")
+        listed = mine.list_objects_v2(Bucket="shared-name", Prefix="k2", FetchOwner=True)["Contents"]
+        assert listed[0]["Owner"]["DisplayName"] == "other"  # ObjectWriter: the writer owns it
     finally:
         srv.stop()
 
@@ -162,18 +167,24 @@ def test_unconfigured_subresources_answer_like_s3(s3, bucket):
     acl = s3.get_bucket_acl(Bucket=bucket)
     assert acl["Grants"][0]["Permission"] == "FULL_CONTROL"
     assert acl["Owner"]["DisplayName"] == "s3gate"
-    s3.put_bucket_acl(Bucket=bucket, ACL="private")
-    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="private")
+    # New buckets have ACLs disabled (BucketOwnerEnforced): only the owner-full-control ACL is accepted.
+    for refused in (lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private"),
+                    lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="private")):
+        with pytest.raises(ClientError) as exc:
+            refused()
+        assert error_code(exc) == "AccessControlListNotSupported" and status(exc) == 400
+    s3.put_bucket_acl(Bucket=bucket, ACL="bucket-owner-full-control")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
     assert s3.get_object_acl(Bucket=bucket, Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
 
 
 def test_public_access_block_and_ownership_controls_read_back(s3, server, bucket):
     """What Terraform and CDK set on every bucket they create, then read back to check."""
-    for read, missing in ((s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration"),
-                          (s3.get_bucket_ownership_controls, "OwnershipControlsNotFoundError")):
-        with pytest.raises(ClientError) as exc:
-            read(Bucket=bucket)
-        assert error_code(exc) == missing and status(exc) == 404
+    # AWS's defaults for new buckets (since April 2023): ACLs disabled, every public access block on.
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == \
+        dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == \
+        [{"ObjectOwnership": "BucketOwnerEnforced"}]
     block = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
              "RestrictPublicBuckets": False}
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
@@ -239,9 +250,6 @@ def test_bad_bucket_configuration_is_refused(s3, server, bucket, path, body, cod
 
 
 def test_unsupported_operations_are_not_implemented(s3, bucket):
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_policy(Bucket=bucket, Policy='{"Version": "2012-10-17", "Statement": []}')
-    assert error_code(exc) == "NotImplemented" and status(exc) == 501
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_analytics_configuration(Bucket=bucket, Id="x")
     assert error_code(exc) == "NotImplemented"

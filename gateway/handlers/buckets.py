@@ -5,12 +5,21 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from gateway import params
+from gateway import controls, params
+from gateway.access.resources import ACL_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND, acl_document
 from gateway.context import Context
 from gateway.limits import MAX_BUCKETS
 from gateway.responses import Response, xml_response
 from gateway.wire import xml
+from gateway.wire.documents.acl import AccessControlPolicy
 from gateway.wire.documents.buckets import parse_create_bucket, render_buckets, render_location
+from gateway.wire.documents.controls import (
+    BUCKET_OWNER_ENFORCED,
+    OBJECT_OWNERSHIP,
+    PublicAccessBlock,
+    render_ownership,
+    render_public_access_block,
+)
 from gateway.wire.errors import Code, S3Error
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -63,9 +72,35 @@ def _location_constraint(ctx: Context, body: bytes) -> str | None:
     return parse_create_bucket(xml.parse(body, "CreateBucketConfiguration"))
 
 
+def _initial_documents(ctx: Context) -> dict[str, str | None]:
+    """Ownership controls, public access block and ACL a new bucket starts with (None: none).
+
+    ``aws`` defaults (S3 since April 2023): BucketOwnerEnforced and all four BPA flags;
+    ``legacy``: no ownership controls (ObjectWriter) and no block. ``x-amz-object-ownership``
+    overrides the ownership either way; the ACL asked for must fit both.
+    """
+    aws = ctx.settings.bucket_defaults == "aws"
+    ownership = ctx.header("x-amz-object-ownership")
+    if ownership is not None and ownership not in OBJECT_OWNERSHIP:
+        raise S3Error(Code.InvalidArgument, "Invalid x-amz-object-ownership header",
+                      ArgumentName="x-amz-object-ownership", ArgumentValue=ownership)
+    ownership = ownership or (BUCKET_OWNER_ENFORCED if aws else None)
+    owner = ctx.identity.canonical_id
+    grants = controls.new_bucket_acl(ctx.controls.requested(ctx.req.headers), owner, ownership=ownership,
+                                     block_public_acls=aws)
+    documents: dict[str, str | None] = {
+        OWNERSHIP_KIND: xml.render(render_ownership(ownership)).decode("utf-8") if ownership else None,
+        PUBLIC_ACCESS_BLOCK_KIND:
+            xml.render(render_public_access_block(PublicAccessBlock.all_on())).decode("utf-8") if aws else None,
+    }
+    if grants is not None:
+        documents[ACL_KIND] = acl_document(AccessControlPolicy(owner, grants))
+    return documents
+
+
 async def create_bucket(ctx: Context) -> Response:
     validate_bucket_name(ctx.bucket)
-    params.canned_acl(ctx.req)
+    documents = _initial_documents(ctx)
     if (ctx.header("x-amz-bucket-object-lock-enabled") or "").lower() == "true":
         raise S3Error(Code.NotImplemented, "Object Lock is not supported.", Header="x-amz-bucket-object-lock-enabled")
     constraint = _location_constraint(ctx, await ctx.read_small_body())
@@ -87,11 +122,13 @@ async def create_bucket(ctx: Context) -> Response:
                           "endpoint this request was sent to.")
         region = constraint
     try:
-        await ctx.backend.create_bucket(ctx.bucket, region=region, owner_id=ctx.identity.canonical_id)
+        await ctx.backend.create_bucket(ctx.bucket, region=region, owner_id=ctx.identity.canonical_id,
+                                        configs=documents)
     except S3Error as exc:
         # S3 keeps a legacy answer in us-east-1: re-creating a bucket you own there is a 200.
         if not (exc.code == Code.BucketAlreadyOwnedByYou.name and region == "us-east-1"):
             raise
+    ctx.controls.forget(ctx.bucket)
     return Response(200, {"location": f"/{ctx.bucket}"})
 
 
@@ -102,6 +139,7 @@ async def head_bucket(ctx: Context) -> Response:
 
 async def delete_bucket(ctx: Context) -> Response:
     await ctx.backend.delete_bucket(ctx.bucket)
+    ctx.controls.forget(ctx.bucket)
     return Response(204)
 
 

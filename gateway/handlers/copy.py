@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta, params
+import dataclasses
+
+from gateway import conditions, controls, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_COPY_SIZE
@@ -27,7 +29,8 @@ def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
 
 
 async def copy_object(ctx: Context) -> Response:
-    params.canned_acl(ctx.req)
+    """The destination gets the request's ACL (default private), never the source's, as in S3."""
+    requested = ctx.controls.requested(ctx.req.headers)
     h = ctx.req.headers
     src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
     algorithm = params.checksum_algorithm(ctx.req)
@@ -42,6 +45,8 @@ async def copy_object(ctx: Context) -> Response:
         raise S3Error(Code.InvalidRequest, "The specified copy source is larger than the maximum allowable size "
                       f"for a copy source: {MAX_COPY_SIZE}")
     target = copy_target(ctx, src)
+    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.identity.canonical_id)
+    target = dataclasses.replace(target, owner_id=owner, acl=grants)
     onto_itself = (src_bucket, src_key) == (ctx.bucket, ctx.key) and src_version in (None, src.version_id)
     changes = (
         replace

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta, params
+from gateway import conditions, controls, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
@@ -44,9 +44,8 @@ def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
 
 
 async def create_multipart_upload(ctx: Context) -> Response:
-    params.canned_acl(ctx.req)
-    new = objectmeta.new_object(ctx)
     algorithm, kind = _checksum_choice(ctx)
+    new = await controls.for_new_object(ctx, objectmeta.new_object(ctx))
     upload = await ctx.backend.create_multipart_upload(ctx.bucket, ctx.key, new, checksum_algorithm=algorithm,
                                                        checksum_type=kind)
     root = render_initiate_result(ctx.bucket, ctx.key, upload.upload_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import conditions, objectmeta, params
+from gateway import conditions, controls, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
@@ -25,8 +25,7 @@ def written_headers(info: ObjectInfo) -> dict[str, str]:
 
 
 async def put_object(ctx: Context) -> Response:
-    params.canned_acl(ctx.req)
-    new = objectmeta.new_object(ctx)
+    new = await controls.for_new_object(ctx, objectmeta.new_object(ctx))
     when = params.write_conditions(ctx.req)
     body = ctx.open_body(max_size=MAX_PUT_SIZE)
     info = await ctx.backend.put_object(ctx.bucket, ctx.key, body, new, when)

@@ -10,9 +10,10 @@ soon as it crosses the limit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from gateway import forms, objectmeta, params, post_policy
+from gateway import controls, forms, objectmeta, post_policy
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
 from gateway.payload import receive_stream, verified_stream
@@ -62,11 +63,13 @@ async def post_object(ctx: Context) -> Response:
     if not key:
         raise S3Error(Code.InvalidArgument, "User key must have a length greater than 0.", ArgumentName="key")
     validate_key(key)
-    params.check_canned_acl(fields.get("acl"), "acl")
+    requested = ctx.controls.requested(fields, "acl")
     await ctx.authorize_operation(key)
     new = NewObject(owner_id=ctx.identity.canonical_id, content=objectmeta.content_headers(fields),
                     metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
                     tags=_tags(fields))
+    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.identity.canonical_id)
+    new = replace(new, owner_id=owner, acl=grants)
     low, high = policy.length_range or (0, MAX_PUT_SIZE)
     algorithm, expected = _checksum_field(fields)
     body = verified_stream(reader.file(), algorithm=algorithm, expected=expected, min_size=low,

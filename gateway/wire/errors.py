@@ -18,6 +18,7 @@ from enum import Enum
 class Code(Enum):
     """AWS S3 error codes: name -> (HTTP status, default message)."""
 
+    AccessControlListNotSupported = (400, "The bucket does not allow ACLs")
     AccessDenied = (403, "Access Denied")
     AccessForbidden = (403, "CORSResponse: This CORS request is not allowed.")
     AuthorizationHeaderMalformed = (400, "The authorization header is malformed.")
@@ -48,6 +49,10 @@ class Code(Enum):
     InternalError = (500, "We encountered an internal error. Please try again.")
     InvalidAccessKeyId = (403, "The AWS Access Key Id you provided does not exist in our records.")
     InvalidArgument = (400, "Invalid Argument")
+    InvalidBucketAclWithBlockPublicAccessError = (400, "Bucket cannot have public ACLs set with BlockPublicAccess "
+                                                  "enabled")
+    InvalidBucketAclWithObjectOwnership = (400, "Bucket cannot have ACLs set with ObjectOwnership's "
+                                           "BucketOwnerEnforced setting")
     InvalidBucketName = (400, "The specified bucket is not valid.")
     InvalidBucketState = (409, "The request is not valid with the current state of the bucket.")
     InvalidDigest = (400, "The Content-MD5 you specified was invalid.")
@@ -68,6 +73,9 @@ class Code(Enum):
     InvalidTag = (400, "The TagSet provided is not valid.")
     InvalidURI = (400, "Couldn't parse the specified URI.")
     KeyTooLongError = (400, "Your key is too long")
+    MalformedACLError = (400, "The XML you provided was not well-formed or did not validate against our "
+                         "published schema.")  # a distinct value: an equal one would make it an alias
+    MalformedPolicy = (400, "Policies must be valid JSON and the first byte must be '{'")
     MalformedXML = (
         400,
         "The XML you provided was not well-formed or did not validate against our published schema",
@@ -104,6 +112,8 @@ class Code(Enum):
         404,
         "The server side encryption configuration was not found",
     )
+    UnexpectedContent = (400, "This request does not support content")
+    UnresolvableGrantByEmailAddress = (400, "The e-mail address you provided does not match any account on record.")
     ServiceUnavailable = (503, "Please reduce your request rate.")
     SignatureDoesNotMatch = (
         403,

@@ -137,11 +137,12 @@ class ObjectRecord:
     noncurrent_since: int | None
     restore_ready: int | None
     restore_expiry: int | None
+    acl: str | None = None  # see gateway.wire.documents.acl.grants_json; None: the owner's FULL_CONTROL
 
 
 OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
                   "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
-                  "noncurrent_since, restore_ready, restore_expiry")
+                  "noncurrent_since, restore_ready, restore_expiry, acl")
 
 
 def object_record(r: Row) -> ObjectRecord:
@@ -203,10 +204,11 @@ class UploadRecord:
     tags: str
     checksum_algorithm: str | None
     checksum_type: str | None
+    acl: str | None = None  # the completed version's ACL (as ObjectRecord.acl)
 
 
 UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, owner_id, storage_class, content, metadata, tags, "
-                  "checksum_algorithm, checksum_type")
+                  "checksum_algorithm, checksum_type, acl")
 
 
 @dataclass(frozen=True, slots=True)

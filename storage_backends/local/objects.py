@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from gateway.wire import checksums
+from gateway.wire.documents.acl import Grants, grants_of
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import expiration_of
 from storage_backends.base import Body as RequestBody
@@ -18,6 +19,7 @@ from storage_backends.base import (
     DeleteResult,
     ListPage,
     NewObject,
+    ObjectAcl,
     ObjectInfo,
     ObjectParts,
     PartInfo,
@@ -95,9 +97,10 @@ class ObjectOps(LocalCore):
                            limit: int = 10000) -> list[BucketInfo]:
         return await self._cat.buckets(owner_id, prefix, start_after, limit)
 
-    async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
+    async def create_bucket(self, name: str, *, region: str, owner_id: str,
+                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
         self._forget_bucket(name)
-        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id))
+        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs))
 
     async def get_bucket(self, name: str) -> BucketInfo:
         return await self._bucket(name)
@@ -393,6 +396,15 @@ class ObjectOps(LocalCore):
                                  ) -> tuple[str | None, dict[str, str]]:
         info = await self.head_object(bucket, key, version_id=version_id)
         return info.version_id, info.tags
+
+    async def get_object_acl(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectAcl:
+        row, b = await self._row(bucket, key, version_id)
+        return ObjectAcl(row.owner_id, grants_of(row.acl), row.version_id if b.versioning else None)
+
+    async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
+                             version_id: str | None = None) -> str | None:
+        _check_version_id(version_id)
+        return await self._cat.write(lambda tx: version_rows.set_acl(tx, bucket, key, version_id, grants))
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:

@@ -12,6 +12,7 @@ import base64
 import hashlib
 
 from gateway.wire import checksums
+from gateway.wire.documents.acl import grants_of
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Checksum, CompletedPart, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
@@ -95,7 +96,7 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
         offset += row.size
     checksum = _compose_checksum(upload.checksum_algorithm, upload.checksum_type, chosen)
     new = NewObject(owner_id=upload.owner_id, content=map_of(upload.content), metadata=map_of(upload.metadata),
-                    storage_class=upload.storage_class, tags=map_of(upload.tags))
+                    storage_class=upload.storage_class, tags=map_of(upload.tags), acl=grants_of(upload.acl))
     version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id)
     info = version_rows.put_version(tx, bucket, key, new, version, conditions)
     upload_rows.release(tx, upload_id, frozenset(r.part_number for r in chosen))

@@ -16,7 +16,7 @@ import base64
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import httpx
 
@@ -61,6 +61,7 @@ from storage_backends.s3client.client import (
 )
 from storage_backends.upstream import documents
 from storage_backends.upstream import metadata_headers as meta
+from storage_backends.upstream.acls import UpstreamAcls
 from storage_backends.upstream.bodies import Outgoing, outgoing
 
 UPLOAD_CACHE = 4096
@@ -111,7 +112,7 @@ class UpstreamObjectStream:
         await self._response.aclose()
 
 
-class UpstreamBackend:
+class UpstreamBackend(UpstreamAcls):
     def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data") -> None:
         self.config = config
         self.owner_id = owner_id
@@ -152,9 +153,13 @@ class UpstreamBackend:
         chosen = [b for b in listed if b.name.startswith(prefix) and b.name > start_after][:limit]
         return [BucketInfo(b.name, b.region or self.config.region, self.owner_id, b.created_ms) for b in chosen]
 
-    async def create_bucket(self, name: str, *, region: str, owner_id: str) -> BucketInfo:
+    async def create_bucket(self, name: str, *, region: str, owner_id: str,
+                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+        """The upstream's CreateBucket, then the initial documents (None deletes the upstream's default)."""
         content = xml.render(buckets_doc.render_create_bucket(region)) if region != "us-east-1" else b""
         await self.up.request("PUT", name, content=content, missing=Code.NoSuchBucket)
+        for kind, document in (configs or {}).items():
+            await self.put_bucket_config(name, kind, document)
         return BucketInfo(name, region, owner_id, _now_ms())
 
     async def get_bucket(self, name: str) -> BucketInfo:
@@ -170,6 +175,8 @@ class UpstreamBackend:
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
         """The upstream's ``?<kind>`` document; None where it answers "not configured"."""
+        if kind == "acl":
+            return await self.get_bucket_acl_document(name)
         try:
             _, body = await self.up.request("GET", name, query={kind: ""}, missing=Code.NoSuchBucket)
         except S3Error as exc:
@@ -179,6 +186,8 @@ class UpstreamBackend:
         return body.decode("utf-8")
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
+        if kind == "acl":
+            return await self.put_bucket_acl_document(name, document)
         if document is None:
             await self.up.request("DELETE", name, query={kind: ""}, missing=Code.NoSuchBucket)
             return
@@ -268,7 +277,8 @@ class UpstreamBackend:
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo:
         out = await outgoing(body)
-        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions)}
+        headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
+                   **await self.grant_headers(bucket, new.acl)}
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out)
         digests = body.digests()
@@ -304,6 +314,7 @@ class UpstreamBackend:
                           conditions: WriteConditions | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
         headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
+                   **await self.grant_headers(bucket, new.acl),
                    "x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
                    "x-amz-metadata-directive": "REPLACE"}
         headers["x-amz-tagging-directive"] = "REPLACE" if new.tags else "COPY"
@@ -343,7 +354,7 @@ class UpstreamBackend:
 
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
-        headers = meta.new_object_headers(new)
+        headers = {**meta.new_object_headers(new), **await self.grant_headers(bucket, new.acl)}
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         if checksum_type is not None:

@@ -229,3 +229,60 @@ def test_checksum_tagging_and_range_headers() -> None:
     assert content_range(0, 9, 10) == "bytes 0-9/10"
     assert parse_content_range("bytes 0-9/10") == (0, 9, 10)
     assert parse_content_range("bytes */10") is None
+
+
+# -- resource controls: ACLs, ownership controls, public access block, policy status ------------------
+def test_access_control_policy() -> None:
+    from gateway.wire.documents import acl
+    from tests.unit.document_fixtures import NAMES, OTHER, OWNER
+
+    policy = acl.AccessControlPolicy(OWNER, (acl.Grant.user(OWNER), acl.Grant.user(OTHER, "READ_ACP"),
+                                             acl.Grant.group(acl.ALL_USERS, "READ"),
+                                             acl.Grant.group(acl.LOG_DELIVERY, "WRITE")))
+    rendered = acl.render_acl(policy, lambda cid: NAMES.get(cid, cid[:16]))
+    assert xml.render(rendered) == golden("access-control-policy.xml")
+    assert acl.parse_acl(parsed("access-control-policy.xml", "AccessControlPolicy")) == policy
+    assert acl.grants_of(acl.grants_json(policy.grants)) == policy.grants
+    assert acl.grants_json(None) is None and acl.grants_of(None) is None
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (b"<AccessControlPolicy/>", "MalformedACLError"),
+    (b"<AccessControlPolicy><AccessControlList><Grant><Permission>READ</Permission></Grant></AccessControlList>"
+     b"</AccessControlPolicy>", "MalformedACLError"),
+    (b"<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'"
+     b" xsi:type='CanonicalUser'><ID>x</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList>"
+     b"</AccessControlPolicy>", "MalformedACLError"),
+    (b"<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'"
+     b" xsi:type='Bogus'/><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+     "MalformedACLError"),
+    (b"<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'"
+     b" xsi:type='Group'><URI>http://example.com/everyone</URI></Grantee><Permission>READ</Permission></Grant>"
+     b"</AccessControlList></AccessControlPolicy>", "InvalidArgument"),
+])
+def test_bad_access_control_policies(body: bytes, code: str) -> None:
+    from gateway.wire.documents import acl
+
+    with pytest.raises(S3Error) as caught:
+        acl.parse_acl(xml.parse(body))
+    assert caught.value.code == code
+
+
+def test_resource_control_documents() -> None:
+    from gateway.wire.documents import controls
+
+    assert xml.render(controls.render_ownership("BucketOwnerPreferred")) == golden("ownership-controls.xml")
+    assert controls.parse_ownership(parsed("ownership-controls.xml", "OwnershipControls")) == "BucketOwnerPreferred"
+    block = controls.PublicAccessBlock(True, False, True, False)
+    assert xml.render(controls.render_public_access_block(block)) == golden("public-access-block.xml")
+    assert controls.parse_public_access_block(parsed("public-access-block.xml",
+                                                     "PublicAccessBlockConfiguration")) == block
+    assert controls.parse_public_access_block(xml.parse(
+        b"<PublicAccessBlockConfiguration><IgnorePublicAcls>TRUE</IgnorePublicAcls>"
+        b"</PublicAccessBlockConfiguration>")) == controls.PublicAccessBlock(ignore_public_acls=True)
+    assert xml.render(controls.render_policy_status(True)) == golden("policy-status.xml")
+    assert controls.parse_policy_status(parsed("policy-status.xml", "PolicyStatus")) is True
+    for bad in (b"<OwnershipControls/>", b"<OwnershipControls><Rule><ObjectOwnership>Me</ObjectOwnership></Rule>"
+                b"</OwnershipControls>"):
+        with pytest.raises(S3Error):
+            controls.parse_ownership(xml.parse(bad))

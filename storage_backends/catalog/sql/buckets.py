@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import BucketInfo
 from storage_backends.catalog.records import BUCKET_COLUMNS, bucket_info
@@ -43,7 +45,9 @@ def configs_of_kind(ex: Executor, kind: str) -> list[tuple[str, str]]:
                                              (kind,)).fetchall()]
 
 
-def create(tx: Tx, name: str, region: str, owner_id: str) -> BucketInfo:
+def create(tx: Tx, name: str, region: str, owner_id: str, configs: Mapping[str, str | None] | None = None
+           ) -> BucketInfo:
+    """A new bucket and its initial documents (ownership controls, public access block, ACL) at once."""
     existing = tx.execute("SELECT owner_id FROM buckets WHERE name = ?", (name,)).fetchone()
     if existing is not None:
         code = Code.BucketAlreadyOwnedByYou if existing[0] == owner_id else Code.BucketAlreadyExists
@@ -51,6 +55,9 @@ def create(tx: Tx, name: str, region: str, owner_id: str) -> BucketInfo:
     created = settings.now_ms(tx)
     tx.execute("INSERT INTO buckets (name, region, owner_id, created_ms) VALUES (?, ?, ?, ?)",
                (name, region, owner_id, created))
+    for kind, document in (configs or {}).items():
+        if document is not None:
+            tx.execute("INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?)", (name, kind, document))
     return BucketInfo(name, region, owner_id, created)
 
 

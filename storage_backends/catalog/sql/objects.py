@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gateway.wire.documents.acl import Grants, grants_json
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import BucketInfo, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
@@ -167,11 +168,12 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
     at = version.placement
     cur = tx.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline) "
-        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline, acl) "
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          map_json(new.content), map_json(new.metadata), map_json(new.tags),
-         checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline))
+         checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline,
+         grants_json(new.acl)))
     object_id = cur.lastrowid
     for e in version.extents:
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
@@ -235,6 +237,14 @@ def put_tags(tx: Tx, bucket: str, key: str, version_id: str | None, tags: dict[s
     b = buckets.require(tx, bucket)
     row = source(tx, bucket, key, version_id)
     tx.execute("UPDATE objects SET tags = ? WHERE id = ?", (map_json(tags), row.id))
+    return row.version_id if b.versioning else None
+
+
+def set_acl(tx: Tx, bucket: str, key: str, version_id: str | None, grants: Grants | None) -> str | None:
+    """Replace a version's ACL in place (PutObjectAcl never creates a version). Returns the version id shown."""
+    b = buckets.require(tx, bucket)
+    row = source(tx, bucket, key, version_id)
+    tx.execute("UPDATE objects SET acl = ? WHERE id = ?", (grants_json(grants), row.id))
     return row.version_id if b.versioning else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.wire.documents.acl import grants_json
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Checksum, NewObject, PartInfo, UploadInfo
 from storage_backends.catalog.records import (
@@ -63,9 +64,9 @@ def create(tx: Tx, bucket: str, key: str, new: NewObject, algorithm: str | None,
     buckets.require(tx, bucket)
     upload_id = new_upload_id()
     started = settings.now_ms(tx)
-    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (upload_id, bucket, key, started, new.owner_id, new.storage_class, map_json(new.content),
-                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type))
+                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl)))
     return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type)
 
 
