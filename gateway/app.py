@@ -40,7 +40,7 @@ async def health(scope: Scope, receive: Any, send: Any) -> None:
 
 class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None,
-                 authorizer: pipeline.Authorizer = pipeline.allow_all) -> None:
+                 authorizer: pipeline.Authorizer | None = None) -> None:
         self.settings = settings
         accounts = settings.accounts()
         # The default account owns what an upstream lists (its canonical id is the root key's, as always).
@@ -49,7 +49,8 @@ class S3App:
         self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
                                 backend=self.backend, authorizer=authorizer)
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
-                                   directory=self.directory, backend=self.backend, authorizer=authorizer)
+                                   directory=self.directory, backend=self.backend,
+                                   authorizer=authorizer or pipeline.allow_all)
         self.iam = IamDoor(self.directory, self.backend)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

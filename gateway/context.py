@@ -31,7 +31,8 @@ class Gate(Protocol):
 
     controls: ResourceControls  # buckets' resource controls (owner, policy, ACL, ownership, BPA), cached
 
-    async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None: ...
+    async def authorize(self, ctx: Context, action: str, resource_arn: str, *,
+                        version_id: str | None = None) -> None: ...
 
     async def authorize_operation(self, ctx: Context, key: str | None) -> None: ...
 
@@ -62,9 +63,16 @@ class Context:
 
     @property
     def signed(self) -> Principal:
-        """The caller of an operation authenticated by header or query signature."""
-        assert not self.principal.anonymous, "an authenticated operation"
+        """The caller, as its payload was signed (an anonymous caller the authorize step let through
+        sends an unsigned payload)."""
         return self.principal
+
+    @property
+    def writer_id(self) -> str:
+        """The canonical id of the account writing (``""`` for an anonymous writer: the bucket owner's
+        then, see ``controls.new_object``)."""
+        identity = self.principal.identity
+        return identity.canonical_id if identity is not None else ""
 
     @property
     def identity(self) -> Identity:
@@ -79,7 +87,7 @@ class Context:
 
     async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
         """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""
-        await self.gate.authorize(self, version_action(action, version_id), resource_arn)
+        await self.gate.authorize(self, version_action(action, version_id), resource_arn, version_id=version_id)
 
     async def authorize_operation(self, key: str | None) -> None:
         """The authorize step for this operation's own actions, once the handler knows the key (PostObject)."""

@@ -108,9 +108,9 @@ def _compact(grants: Grants, owner_id: str) -> Grants | None:
 
 async def for_new_object(ctx: Context, new: NewObject) -> NewObject:
     """``new`` with the owner and ACL S3 gives an object this request writes (its ACL headers), after
-    the API-level refusals; the caller's account (``ctx.identity.canonical_id``) is the writer."""
+    the API-level refusals; the caller's account (``ctx.writer_id``) is the writer."""
     requested = ctx.controls.requested(ctx.req.headers)
-    owner, grants = new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.identity.canonical_id)
+    owner, grants = new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     return replace(new, owner_id=owner, acl=grants)
 
 
@@ -125,7 +125,7 @@ def new_object(access: BucketAccess, requested: RequestedAcl | None, writer_id: 
         _refuse_if_acls_disabled(access, requested)
     if access.ownership == BUCKET_OWNER_ENFORCED:
         return access.owner_id, None
-    owner = writer_id
+    owner = writer_id or access.owner_id  # an anonymous writer's objects are the bucket owner's
     if access.ownership == BUCKET_OWNER_PREFERRED and requested is not None and requested.canned == OWNER_FULL_CONTROL:
         owner = access.owner_id
     if requested is None:

@@ -75,7 +75,7 @@ def tagging_header(headers: dict[str, str]) -> dict[str, str]:
 def new_object(ctx: Context) -> NewObject:
     """What a PUT/POST/multipart-create asks to store, from its headers."""
     h = ctx.req.headers
-    return NewObject(owner_id=ctx.identity.canonical_id, content=content_headers(h), metadata=user_metadata(h),
+    return NewObject(owner_id=ctx.writer_id, content=content_headers(h), metadata=user_metadata(h),
                      storage_class=storage_class(h), tags=tagging_header(h))
 
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from gateway import auth, cors, operations, params, post_policy, responses
 from gateway.access.expected_owner import EXPECTED_OWNER, EXPECTED_SOURCE_OWNER, check_expected_owner
 from gateway.auth import ANONYMOUS, Principal, version_action
+from gateway.authorization import S3Authorizer
 from gateway.context import Context
 from gateway.controls import ResourceControls
 from gateway.credentials import CredentialsDirectory
@@ -32,7 +33,7 @@ from gateway.request import S3Request, parse_request
 from gateway.responses import Response
 from gateway.settings import Settings
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import Backend
+from storage_backends.base import UNSIGNED_CALLER, Backend
 
 log = logging.getLogger("s3gate")
 
@@ -40,13 +41,14 @@ Scope = dict[str, Any]
 
 
 class Authorizer(Protocol):
-    """Decides whether ``principal`` may do ``action`` on ``resource_arn``: returns, or raises AccessDenied."""
+    """An injected decision (tests record what is asked): returns, or raises AccessDenied. Without one,
+    the S3 door evaluates policies and ACLs (``gateway.authorization``)."""
 
     async def __call__(self, principal: Principal, action: str, resource_arn: str) -> None: ...
 
 
 async def allow_all(principal: Principal, action: str, resource_arn: str) -> None:
-    """Every authenticated caller may do everything (until the authorization issue brings policies)."""
+    """Every authenticated caller may go on (the admin door: its handlers check for the root themselves)."""
 
 
 class Exchange:
@@ -76,7 +78,7 @@ class Door:
     """One front door: its ordered steps and the services they use (shared by all its requests)."""
 
     def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
-                 directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer,
+                 directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer | None,
                  controls: ResourceControls | None = None) -> None:
         self.steps = steps
         self.finish = finish
@@ -88,6 +90,8 @@ class Door:
         self.controls = controls or ResourceControls(backend, known_id=directory.knows_canonical_id,
                                                      resolve_email=directory.canonical_id_for_email,
                                                      account_of=directory.account_id_of)
+        self.evaluator = None if authorizer is not None else S3Authorizer(
+            backend, self.controls, directory.account_id_of, upstream=settings.backend == "upstream")
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         x = Exchange(self, scope, receive, send)
@@ -109,24 +113,45 @@ class Door:
         """The operation's own actions on its resource (``key`` names the object, if any)."""
         op = ctx.operation
         principal = ctx.principal
-        if principal.anonymous and op.auth is not _ANONYMOUS_ROW:
+        evaluator = self.evaluator
+        if evaluator is None and principal.anonymous and op.auth is not _ANONYMOUS_ROW:
             raise _refused_anonymous()
-        if op.resource == _EACH_OBJECT:  # the handler authorizes each key its body names
+        if op.resource == _EACH_OBJECT or op.auth is _ANONYMOUS_ROW:  # each key: the handler; preflight: none
             return
         req = ctx.req
         if op.resource == _OBJECT and req.bucket is not None and key is not None:
             arn = f"arn:aws:s3:::{req.bucket}/{key}"  # auth.object_arn, inlined: this runs on every request
         else:
             arn = operations.resource_arn(op.resource, req.bucket, key)
+            key = None
         version_id = req.query.get("versionId")
         for action in op.actions:
-            await self.authorizer(principal, version_action(action, version_id), arn)
+            if evaluator is None:
+                assert self.authorizer is not None
+                await self.authorizer(principal, version_action(action, version_id), arn)
+            else:
+                await evaluator.check(ctx, version_action(action, version_id), arn, bucket=req.bucket, key=key,
+                                      version_id=version_id, form=op.auth is _POST_FORM)
 
-    async def authorize(self, ctx: Context, action: str, resource_arn: str) -> None:
+    async def authorize(self, ctx: Context, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
         """A secondary resource: a copy's source, one key of DeleteObjects."""
-        if ctx.principal.anonymous and ctx.operation.auth is not _ANONYMOUS_ROW:
-            raise _refused_anonymous()
-        await self.authorizer(ctx.principal, action, resource_arn)
+        if self.evaluator is None:
+            if ctx.principal.anonymous and ctx.operation.auth is not _ANONYMOUS_ROW:
+                raise _refused_anonymous()
+            assert self.authorizer is not None
+            await self.authorizer(ctx.principal, action, resource_arn)
+            return
+        bucket, _, key = resource_arn.removeprefix("arn:aws:s3:::").partition("/")
+        await self.evaluator.check(ctx, action, resource_arn, bucket=bucket, key=key or None, version_id=version_id)
+
+    async def hides_missing_key(self, ctx: Context) -> bool:
+        """A read of a missing key answers 403, not 404, to a caller who may not list the bucket (so
+        that keys cannot be probed)."""
+        bucket = ctx.req.bucket
+        if self.evaluator is None or bucket is None:
+            return False
+        return not await self.evaluator.allows(ctx, "s3:ListBucket", f"arn:aws:s3:::{bucket}", bucket=bucket,
+                                               key=None, version_id=None)
 
     async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal:
         """The POST form scheme: its signature is verified once the handler has read the fields."""
@@ -135,18 +160,19 @@ class Door:
         if credential is None:  # an unsigned form is refused before anything else, as before
             raise _refused_anonymous()
         ctx.principal = Principal(credential.identity)
+        UNSIGNED_CALLER.set(False)
         return ctx.principal
 
 
 def _refused_anonymous() -> S3Error:
-    # Until policies exist, nobody without credentials may do anything but a preflight. The
-    # authorization issue replaces this with policy evaluation for the anonymous principal.
+    # An unsigned POST form (and, with an injected authorizer, any unsigned request but a preflight).
     return S3Error(Code.AccessDenied)
 
 
 # Looked up once: enum and module attribute lookups are not free on the hot path.
 _SIGNED, _POST_FORM, _ANONYMOUS_ROW = Auth.SIGNED, Auth.POST_FORM, Auth.ANONYMOUS
 _OBJECT, _EACH_OBJECT = OBJECT, EACH_OBJECT
+_NO_SUCH_KEY = Code.NoSuchKey.name
 
 
 # -- the steps ---------------------------------------------------------------------------------------
@@ -180,6 +206,8 @@ async def authenticate(x: Exchange) -> None:
         principal = auth.authenticate(x.req, directory.active, now)
     else:
         principal = ANONYMOUS
+    # An anonymous caller's backend calls go out unsigned on an upstream (the upstream decides).
+    UNSIGNED_CALLER.set(principal.anonymous and x.operation.auth is _SIGNED)
     x.ctx = Context(x.req, principal, door.backend, door.settings, directory, x.body.receive, now, x.operation,
                     door)
 
@@ -208,9 +236,19 @@ async def expected_owner(x: Exchange) -> None:
         check_expected_owner(source, (await controls.bucket(src_bucket)).owner_id, controls.account_of)
 
 
+# Reads whose missing key is hidden from callers who may not list the bucket.
+_KEY_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes", "GetObjectTagging", "GetObjectAcl"})
+
+
 async def handle(x: Exchange) -> None:
-    assert x.ctx is not None
-    x.response = await x.ctx.operation.handler(x.ctx)
+    ctx = x.ctx
+    assert ctx is not None
+    try:
+        x.response = await ctx.operation.handler(ctx)
+    except S3Error as err:
+        if err.code == _NO_SUCH_KEY and ctx.operation.name in _KEY_READS and await x.door.hides_missing_key(ctx):
+            raise S3Error(Code.AccessDenied) from None
+        raise
 
 
 async def apply_cors(x: Exchange) -> None:

@@ -9,6 +9,7 @@ verifies itself and then reports its :class:`Digests`), reads return an :class:`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +22,10 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
+# Set (for one request's task) when the gateway serves an anonymous caller: a backend that forwards to
+# another S3 sends that request's calls unsigned, so the upstream decides as for any anonymous reader.
+UNSIGNED_CALLER: ContextVar[bool] = ContextVar("s3gate_unsigned_caller", default=False)
+
 CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language",
                    "cache-control", "expires", "x-amz-website-redirect-location")
 

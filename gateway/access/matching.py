@@ -25,6 +25,19 @@ _TOKEN = re.compile(r"\$\{([^}]*)\}|[*?]")
 _LITERAL_VARIABLES = {"*": "*", "?": "?", "$": "$"}
 
 
+class LazyKeys(Mapping[str, Value]):
+    """Request keys computed on demand: ``Context`` asks ``lookup`` (lower-cased key) instead of copying
+    them all (``gateway.request_keys``); the identity-derived keys still come from the identity."""
+
+    __slots__ = ()
+
+    def lookup(self, key: str) -> Value | None:
+        raise NotImplementedError
+
+
+_DERIVED = frozenset({"aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount", "aws:principaltype"})
+
+
 class Context:
     """The condition context of one request: the caller's keys plus those derived from the identity,
     looked up by lower-cased key, built on first use (most requests never read it)."""
@@ -38,13 +51,17 @@ class Context:
 
     def get(self, key: str) -> Value | None:
         """The value of ``key`` (already lower-cased), None when absent."""
+        keys = self._keys
+        if isinstance(keys, LazyKeys) and key not in _DERIVED:
+            return keys.lookup(key)
         found = self._map
         if found is None:
             found = self._map = self._build()
         return found.get(key)
 
     def _build(self) -> dict[str, Value]:
-        built = {key.lower(): value for key, value in self._keys.items()}
+        keys = self._keys
+        built = {} if isinstance(keys, LazyKeys) else {key.lower(): value for key, value in keys.items()}
         identity = self._identity
         # Derived from who signed: the caller cannot set or spoof these.
         for key in ("aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount", "aws:principaltype"):

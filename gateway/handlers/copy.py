@@ -20,7 +20,7 @@ def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
     replace = params.metadata_directive(ctx.req) == "REPLACE"
     replace_tags = params.tagging_directive(ctx.req) == "REPLACE"
     return NewObject(
-        owner_id=ctx.identity.canonical_id,
+        owner_id=ctx.writer_id,
         content=objectmeta.content_headers(h) if replace else dict(src.content),
         metadata=objectmeta.user_metadata(h) if replace else dict(src.metadata),
         storage_class=objectmeta.storage_class(h),  # not inherited: S3 defaults a copy to STANDARD
@@ -45,7 +45,7 @@ async def copy_object(ctx: Context) -> Response:
         raise S3Error(Code.InvalidRequest, "The specified copy source is larger than the maximum allowable size "
                       f"for a copy source: {MAX_COPY_SIZE}")
     target = copy_target(ctx, src)
-    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.identity.canonical_id)
+    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     target = dataclasses.replace(target, owner_id=owner, acl=grants)
     onto_itself = (src_bucket, src_key) == (ctx.bucket, ctx.key) and src_version in (None, src.version_id)
     changes = (

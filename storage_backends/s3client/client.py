@@ -2,7 +2,8 @@
 
 The gateway's users never sign anything that goes upstream: every request is re-signed here
 with the upstream credentials (given, or from the AWS credential chain), using the same SigV4
-helpers the gateway verifies with. Requests and responses stream; every non-2xx answer becomes
+helpers the gateway verifies with, except an anonymous caller's (``UNSIGNED_CALLER``), which
+goes out unsigned. Requests and responses stream; every non-2xx answer becomes
 an ``S3Error`` and every transport failure a 503 that names the upstream.
 """
 
@@ -28,6 +29,7 @@ from gateway.wire.sigv4 import (
     signing_key,
     string_to_sign,
 )
+from storage_backends.base import UNSIGNED_CALLER
 from storage_backends.s3client import errors
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -185,7 +187,10 @@ class UpstreamClient:
             payload_hash = payload_hash or UNSIGNED_PAYLOAD
             if length is not None:
                 out["content-length"] = str(length)
-        self._sign(method, raw_path, qs, out, payload_hash)
+        if UNSIGNED_CALLER.get():  # an anonymous caller's request: the upstream judges it as anonymous
+            out["x-amz-content-sha256"] = payload_hash
+        else:
+            self._sign(method, raw_path, qs, out, payload_hash)
         url = httpx.URL(f"{self._scheme}://{self._netloc}").copy_with(
             raw_path=(raw_path + ("?" + qs if qs else "")).encode())
         request = self._http.build_request(method, url, headers=[(k.encode(), _latin1(v)) for k, v in out.items()],
