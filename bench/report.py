@@ -49,6 +49,10 @@ def rows(sizes: dict[str, int]) -> dict[str, list[Row]]:
     return {
         "4 KiB objects (ops/s; p50 / p99 latency in ms)": [
             Row(f"{m} c={c}", f"{m.lower()}_c{c}", "ops_s", True, latency=True) for m, c in SMALL],
+        "Authorization: 4 KiB at c=16 by an IAM user with an identity policy (ops/s; p50 / p99 ms)": [
+            Row(f"{m} c=16, {where}", f"authz_{m.lower()}_{label}", "ops_s", True, latency=True, chart=False)
+            for m in ("GET", "PUT") for label, where in (("free", "no bucket policy"),
+                                                        ("policy", "10-statement bucket policy"))],
         "Listing (ListObjectsV2, pages of 1,000)": [
             Row(f"{keys} keys: first page (ms)", "list", "first_page_ms", False),
             Row(f"{keys} keys: full walk (ms)", "list", "walk_s", False, scale=1000),

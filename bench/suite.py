@@ -29,7 +29,7 @@ from bench.peers import Peer, Running
 from bench.workloads import Bench, Metrics, Sizes, is_s3gate
 
 SMALL = (("GET", 1), ("GET", 16), ("HEAD", 1), ("HEAD", 16), ("PUT", 1), ("PUT", 16))
-WORKLOADS = ("hash", "cold", "small", "generator", "list", "single", "multipart", "profile")
+WORKLOADS = ("hash", "cold", "small", "generator", "list", "single", "multipart", "authz", "profile")
 Results = dict[str, Any]
 
 
@@ -128,6 +128,13 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], rec: Recorder, r: i
     if "multipart" in plan.workloads:
         for s in s3:
             rec.run("multipart", s.name, r, partial(workloads.multipart, bench, s, r))
+    if "authz" in plan.workloads and bench.authz is not None:
+        for method in ("GET", "PUT"):
+            for label in ("free", "policy"):
+                for s in order:
+                    if is_s3gate(s) and s.name in bench.authz.presigners:
+                        rec.run(f"authz_{method.lower()}_{label}", s.name, r,
+                                partial(bench.authz.run, s, method, label, r, str(bench.workroot)))
 
 
 def run(plan: Plan) -> Results:
@@ -160,6 +167,10 @@ def run(plan: Plan) -> Results:
                 started = time.perf_counter()
                 try:
                     bench.prepare(s, listing="list" in plan.workloads)
+                    if "authz" in plan.workloads and is_s3gate(s):
+                        if bench.authz is None:
+                            bench.authz = workloads.AuthzBench(plan.sizes.small_objects, plan.sizes.duration_s)
+                        bench.authz.prepare(s)
                 except Exception as exc:  # noqa: BLE001 - measure the others
                     rec.errors.append({"workload": "prepare", "server": s.name, "round": 0, "error": repr(exc),
                                        "trace": traceback.format_exc(limit=3), "log": s.log_tail()})

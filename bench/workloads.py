@@ -18,6 +18,7 @@ from pathlib import Path
 from boto3.s3.transfer import TransferConfig
 
 from bench import bigbucket, rawload
+from bench.authz_load import AuthzBench
 from bench.load import run_wrk
 from bench.peers import Peer, RssSampler, Running
 from bench.s3 import boto_client, connection, put_many, request, stream_get, stream_put
@@ -64,6 +65,7 @@ class Bench:
     small_paths: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (server, method)
     put_rates: dict[tuple[str, int], float] = field(default_factory=dict)  # (server, concurrency)
     files: dict[int, Path] = field(default_factory=dict)
+    authz: AuthzBench | None = None  # the authz workload's IAM user and buckets (s3gate only)
 
     def data_file(self, size: int) -> Path:
         """Random bytes (a 16 MiB block repeated; no server here dedups or compresses)."""

@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, error_code_of, status
 from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.iam import grant_account
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
 
@@ -66,7 +67,8 @@ def test_bucket_owned_by_another_user(make_server, tmp_path):
         assert [b["Name"] for b in mine.list_buckets()["Buckets"]] == ["shared-name"]
         assert [b["Name"] for b in theirs.list_buckets()["Buckets"]] == ["their-bucket"]
         assert theirs.list_buckets()["Owner"]["DisplayName"] == "other"
-        # every user has full access for now
+        # another account writes once the bucket policy lets it
+        grant_account(mine, "shared-name", srv.endpoint, "other", "other-secret")
         theirs.put_object(Bucket="shared-name", Key="k", Body=b"x")
         assert mine.get_object(Bucket="shared-name", Key="k")["Body"].read() == b"x"
         owner = mine.list_objects_v2(Bucket="shared-name", FetchOwner=True)["Contents"][0]["Owner"]

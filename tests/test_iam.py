@@ -90,7 +90,7 @@ def test_a_new_users_keys_sign_s3_requests(server):
 
 def test_inactive_and_deleted_keys_are_refused(server):
     iam = client("iam", server.endpoint)
-    name, key, secret = new_user(iam)
+    name, key, secret = new_user(iam, s3=allow("s3:ListAllMyBuckets"))
     s3 = make_client(server.endpoint, access_key=key, secret_key=secret)
     s3.list_buckets()
     iam.update_access_key(UserName=name, AccessKeyId=key, Status="Inactive")
@@ -116,7 +116,7 @@ def test_changes_reach_every_worker_within_a_second(make_server):
             assert time.monotonic() < deadline
             time.sleep(0.2)
     time.sleep(1)
-    name, key, secret = new_user(iam)
+    name, key, secret = new_user(iam, s3=allow("s3:ListAllMyBuckets"))
     time.sleep(1.0)
     for _ in range(9):  # fresh connections, spread over the workers by the kernel
         fresh = make_client(srv.endpoint, access_key=key, secret_key=secret)
@@ -327,7 +327,8 @@ def test_list_buckets_lists_the_callers_account(make_server, tmp_path):
     users = write_users(tmp_path, {"accounts": [{"id": PARTNER, "root": {"access_key": "p-root",
                                                                           "secret_key": "p-root-secret"}}]})
     srv = make_server(fresh_upstream=True, args=["--users", users]).start()
-    _, key, secret = new_user(client("iam", srv.endpoint, "p-root", "p-root-secret"))
+    _, key, secret = new_user(client("iam", srv.endpoint, "p-root", "p-root-secret"),
+                            s3=allow("s3:CreateBucket", "s3:ListAllMyBuckets"))
     partner_user = make_client(srv.endpoint, access_key=key, secret_key=secret)
     partner_user.create_bucket(Bucket="partners")
     make_client(srv.endpoint).create_bucket(Bucket="defaults")

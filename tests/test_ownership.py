@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, status
 from tests.harness.clients import make_client, unique_bucket_name
+from tests.harness.iam import grant_account
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -123,6 +124,7 @@ def test_who_owns_what_others_write(make_server, tmp_path):
                                       ("ObjectWriter", "other", "other")):
         name = unique_bucket_name(mode.lower())
         mine.create_bucket(Bucket=name, ObjectOwnership=mode)
+        grant_account(mine, name, srv.endpoint, "other", "other-secret")
         theirs.put_object(Bucket=name, Key="plain", Body=b"x")
         theirs.put_object(Bucket=name, Key="full", Body=b"x", ACL="bucket-owner-full-control")
         assert (owner_of(name, "plain"), owner_of(name, "full")) == (plain, full_control), mode

@@ -51,3 +51,11 @@ def new_user(endpoint: str, *statements: dict[str, Any], access_key: str = ACCES
     key = iam.create_access_key(UserName=name)["AccessKey"]
     time.sleep(SETTLE_S)
     return name, make_client(endpoint, access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+
+
+def grant_account(owner: Any, bucket: str, endpoint: str, access_key: str, secret_key: str,
+                  actions: str | list[str] = "s3:PutObject") -> None:
+    """A bucket policy (put by ``owner``) granting the signer's account ``actions`` on the bucket's objects."""
+    account = client("sts", endpoint, access_key, secret_key).get_caller_identity()["Account"]
+    owner.put_bucket_policy(Bucket=bucket, Policy=document(allow(
+        actions, f"arn:aws:s3:::{bucket}/*", Principal={"AWS": f"arn:aws:iam::{account}:root"})))
