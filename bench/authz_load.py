@@ -27,9 +27,12 @@ Metrics = dict[str, float]
 
 
 def _policy(bucket: str) -> str:
-    """bench.authz's 10-statement policy, on this bucket."""
-    return _bucket_policy(10).replace("arn:aws:s3:::b", f"arn:aws:s3:::{bucket}").replace(
-        "111111111111", "000000000000")
+    """bench.authz's 10-statement policy, on this bucket; its plain-HTTP Deny spares loopback (the bench
+    runs over http://127.0.0.1), so every statement is read and none refuses the user."""
+    doc = json.loads(_bucket_policy(10).replace("arn:aws:s3:::b", f"arn:aws:s3:::{bucket}").replace(
+        "111111111111", "000000000000"))
+    doc["Statement"][0]["Condition"]["NotIpAddress"] = {"aws:SourceIp": "127.0.0.0/8"}
+    return json.dumps(doc)
 
 
 class AuthzBench:
@@ -57,9 +60,10 @@ class AuthzBench:
         conn = connection(endpoint)
         for bucket in BUCKETS.values():
             request(conn, "PUT", server.presigner.path("PUT", bucket))
-        request(conn, "DELETE", server.presigner.path("DELETE", POLICED, params={"publicAccessBlock": ""}))
+        request(conn, "DELETE", server.presigner.path("DELETE", POLICED, params={"publicAccessBlock": ""}),
+                expect=(204,))
         body = _policy(POLICED).encode()
-        request(conn, "PUT", server.presigner.path("PUT", POLICED, params={"policy": ""}), body)
+        request(conn, "PUT", server.presigner.path("PUT", POLICED, params={"policy": ""}), body, expect=(204,))
         conn.close()
         time.sleep(1.0)  # the user's key reaches every worker
         keys = [f"obj/{i:06d}" for i in range(self.objects)]
