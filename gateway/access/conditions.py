@@ -19,6 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from gateway.access.matching import ArnPattern, Context, Template, Value, _compiled, any_of
 
@@ -40,6 +41,7 @@ def parse_number(text: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def parse_date(text: str) -> float | None:
     """Seconds since the epoch, from an epoch number or an ISO 8601 date/time (UTC when unzoned)."""
     if _EPOCH.fullmatch(text):
@@ -150,15 +152,23 @@ def _ip(values: list[str]) -> Test:
     unreadable = len(readable) < len(networks)
 
     def test(x: str, _ctx: Context) -> bool | None:
-        try:
-            address = ipaddress.ip_address(x)
-        except ValueError:
+        address = _address(x)
+        if address is None:
             return None
         for network in readable:
             if network.version == address.version and address in network:
                 return True
         return None if unreadable else False
     return test
+
+
+@lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Client addresses repeat request after request: parsed once each."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def _arn(values: list[str], variables: bool) -> Test:
