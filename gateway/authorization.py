@@ -56,6 +56,7 @@ class S3Authorizer:
         self.controls = controls
         self.account_of = account_of
         self.upstream = upstream
+        self._decisions = DecisionCache()
 
     async def check(self, ctx: Context, action: str, arn: str, *, bucket: str | None, key: str | None,
                     version_id: str | None, form: bool = False) -> None:
@@ -90,7 +91,7 @@ class S3Authorizer:
         restricted = (policy is not None and access.block.restrict_public_buckets and access.policy_is_public
                       and (identity is None or identity.account_id != owner_account))
         acl_ok = grants_allow(access.effective_acl(), BUCKET_ACL_ACTIONS.get(lower), identity, owner_account)
-        decision = _decide(request, owner_account, policy, acl_ok, restricted)
+        decision = self._decisions.decide(request, owner_account, policy, acl_ok, restricted)
         if decision.allowed or decision.explicit_deny:
             return decision.allowed
         permission = OBJECT_ACL_ACTIONS.get(lower)
@@ -123,6 +124,39 @@ def _tags_wanted(policy: Policy | None, identity: object) -> bool:
         return True
     policies = getattr(identity, "policies", ())
     return any(_wants_tags(p) for p in policies)
+
+
+class DecisionCache:
+    """The last decision for each (caller, action, resource, bucket policy, ACL answer, restriction).
+
+    ``authorize_s3`` is a pure function of those and of the request keys it reads, and it reads them
+    in an order fixed by their values; so a cached decision holds for another request exactly when
+    every key the evaluation read has the same value again (``RequestKeys.consulted``). Keys that
+    change every request (aws:CurrentTime, aws:EpochTime, s3:signatureAge) simply never hit. A
+    changed identity or bucket policy is a new object, hence a new entry (objects are compared by
+    identity, and the entry keeps them alive, so an id is never reused for another while cached).
+    """
+
+    MAX = 4096
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[object, ...], tuple[object, object, tuple[tuple[str, object], ...], Decision]] = {}
+
+    def decide(self, request: Request, owner_account: str | None, policy: Policy | None, acl_ok: bool,
+               restricted: bool) -> Decision:
+        identity = request.identity
+        keys = request.keys
+        slot = (id(identity), request.action, request.resource, id(policy), acl_ok, restricted, owner_account)
+        entry = self._entries.get(slot)
+        if entry is not None and entry[0] is identity and entry[1] is policy and isinstance(keys, RequestKeys) \
+                and all(keys.value(name) == value for name, value in entry[2]):
+            return entry[3]
+        decision = _decide(request, owner_account, policy, acl_ok, restricted)
+        if isinstance(keys, RequestKeys):
+            if len(self._entries) >= self.MAX:
+                self._entries.clear()
+            self._entries[slot] = (identity, policy, tuple(keys.consulted), decision)
+        return decision
 
 
 def _decide(request: Request, owner_account: str | None, policy: Policy | None, acl_ok: bool,

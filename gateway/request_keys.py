@@ -40,7 +40,7 @@ def auth_type(req: S3Request, *, form: bool, anonymous: bool) -> str | None:
 class RequestKeys(LazyKeys):
     """The request context of one authorization question (``action``), each key computed on demand."""
 
-    __slots__ = ("req", "action", "now", "owner_account", "auth", "tags", "_tagging")
+    __slots__ = ("req", "action", "now", "owner_account", "auth", "tags", "_tagging", "consulted")
 
     def __init__(self, req: S3Request, action: str, now: datetime, *, owner_account: str | None,
                  auth: str | None, tags: dict[str, str] | None = None) -> None:
@@ -51,8 +51,17 @@ class RequestKeys(LazyKeys):
         self.auth = auth
         self.tags = tags
         self._tagging: dict[str, str] | None = None
+        self.consulted: list[tuple[str, Value | None]] = []  # what an evaluation read, in order
 
     def lookup(self, key: str) -> Value | None:
+        """The key's value; every answer is recorded in ``consulted`` (the authorizer's decision cache
+        is valid for another request only while these same keys have these same values)."""
+        value = self.value(key)
+        self.consulted.append((key, value))
+        return value
+
+    def value(self, key: str) -> Value | None:
+        """The key's value, unrecorded."""
         computed = _COMPUTED.get(key)
         if computed is not None:
             return computed(self)
@@ -75,7 +84,7 @@ class RequestKeys(LazyKeys):
 
     # Mapping, for completeness (the evaluator only calls ``lookup``): the keys this request has.
     def __getitem__(self, key: str) -> Value:
-        found = self.lookup(key.lower())
+        found = self.value(key.lower())
         if found is None:
             raise KeyError(key)
         return found
@@ -84,7 +93,7 @@ class RequestKeys(LazyKeys):
         names = [*_COMPUTED, *(f"s3:{n}" for n in _HEADER_KEYS), *_LISTING_KEYS]
         names += [REQUEST_TAG + k for k in (self.request_tags() if "x-amz-tagging" in self.req.headers else {})]
         names += [EXISTING_TAG + k for k in (self.tags or {})]
-        return iter([n for n in names if self.lookup(n) is not None])
+        return iter([n for n in names if self.value(n) is not None])
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
