@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from gateway.access.matching import LazyKeys, Value
@@ -40,7 +41,7 @@ def auth_type(req: S3Request, *, form: bool, anonymous: bool) -> str | None:
 class RequestKeys(LazyKeys):
     """The request context of one authorization question (``action``), each key computed on demand."""
 
-    __slots__ = ("req", "action", "now", "owner_account", "auth", "tags", "_tagging", "consulted")
+    __slots__ = ("req", "action", "now", "owner_account", "auth", "tags", "_tagging", "consulted", "_memo")
 
     def __init__(self, req: S3Request, action: str, now: datetime, *, owner_account: str | None,
                  auth: str | None, tags: dict[str, str] | None = None) -> None:
@@ -52,6 +53,7 @@ class RequestKeys(LazyKeys):
         self.tags = tags
         self._tagging: dict[str, str] | None = None
         self.consulted: list[tuple[str, Value | None]] = []  # what an evaluation read, in order
+        self._memo: dict[str, Value | None] = {}  # several statements often read the same key
 
     def lookup(self, key: str) -> Value | None:
         """The key's value; every answer is recorded in ``consulted`` (the authorizer's decision cache
@@ -61,7 +63,14 @@ class RequestKeys(LazyKeys):
         return value
 
     def value(self, key: str) -> Value | None:
-        """The key's value, unrecorded."""
+        """The key's value, unrecorded (each computed once per request)."""
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        found = memo[key] = self._compute(key)
+        return found
+
+    def _compute(self, key: str) -> Value | None:
         computed = _COMPUTED.get(key)
         if computed is not None:
             return computed(self)
@@ -148,6 +157,12 @@ def _signature_age(k: RequestKeys) -> str | None:
     return None if signed is None else str(max(0, int((k.now - signed).total_seconds() * 1000)))
 
 
+@lru_cache(maxsize=4)
+def _iso_second(epoch: int) -> str:
+    """aws:CurrentTime; the requests of one second share one formatting."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _tls_version(k: RequestKeys) -> str | None:
     tls = k.req.scope.get("extensions", {}).get("tls")
     version = tls.get("tls_version") if isinstance(tls, dict) else None
@@ -161,7 +176,7 @@ def _tag_keys(k: RequestKeys) -> Value | None:
 _COMPUTED: dict[str, Callable[[RequestKeys], Value | None]] = {
     "aws:sourceip": _source_ip,
     "aws:securetransport": lambda k: "true" if k.req.is_tls else "false",
-    "aws:currenttime": lambda k: k.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "aws:currenttime": lambda k: _iso_second(int(k.now.timestamp())),
     "aws:epochtime": lambda k: str(int(k.now.timestamp())),
     "aws:useragent": lambda k: k.req.headers.get("user-agent"),
     "aws:referer": lambda k: k.req.headers.get("referer"),

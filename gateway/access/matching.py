@@ -42,18 +42,20 @@ class Context:
     """The condition context of one request: the caller's keys plus those derived from the identity,
     looked up by lower-cased key, built on first use (most requests never read it)."""
 
-    __slots__ = ("_keys", "_identity", "_map")
+    __slots__ = ("_keys", "_identity", "_map", "_lookup")
 
     def __init__(self, keys: Mapping[str, Value], identity: Identity | None) -> None:
         self._keys = keys
         self._identity = identity
         self._map: dict[str, Value] | None = None
+        # Checked once here: an isinstance against an ABC costs more than the lookup itself.
+        self._lookup = keys.lookup if isinstance(keys, LazyKeys) else None
 
     def get(self, key: str) -> Value | None:
         """The value of ``key`` (already lower-cased), None when absent."""
-        keys = self._keys
-        if isinstance(keys, LazyKeys) and key not in _DERIVED:
-            return keys.lookup(key)
+        lookup = self._lookup
+        if lookup is not None and key not in _DERIVED:
+            return lookup(key)
         found = self._map
         if found is None:
             found = self._map = self._build()
@@ -61,7 +63,7 @@ class Context:
 
     def _build(self) -> dict[str, Value]:
         keys = self._keys
-        built = {} if isinstance(keys, LazyKeys) else {key.lower(): value for key, value in keys.items()}
+        built = {} if self._lookup is not None else {key.lower(): value for key, value in keys.items()}
         identity = self._identity
         # Derived from who signed: the caller cannot set or spoof these.
         for key in ("aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount", "aws:principaltype"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.access.policy import Policy, PolicyError, parse_policy
 from gateway.access.public import is_public_acl, is_public_policy
@@ -43,6 +43,20 @@ class BucketAccess:
     ownership: str  # BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter (also when unset)
     ownership_configured: bool
     block: PublicAccessBlock
+    # Derived once, when the record is built (every request's authorization reads them).
+    _public_policy: bool = field(init=False, repr=False, compare=False)
+    _effective_acl: Grants = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        public = self.policy_text is not None and (self.policy is None or is_public_policy(self.policy))
+        object.__setattr__(self, "_public_policy", public)
+        if self.ownership == BUCKET_OWNER_ENFORCED:
+            effective = owner_full_control(self.owner_id)
+        elif self.block.ignore_public_acls:
+            effective = tuple(g for g in self.acl if not is_public_acl((g,)))
+        else:
+            effective = self.acl
+        object.__setattr__(self, "_effective_acl", effective)
 
     @property
     def acls_enabled(self) -> bool:
@@ -52,9 +66,7 @@ class BucketAccess:
     @property
     def policy_is_public(self) -> bool:
         """S3 presumes a policy public until it proves otherwise (an unreadable one stays public)."""
-        if self.policy_text is None:
-            return False
-        return self.policy is None or is_public_policy(self.policy)
+        return self._public_policy
 
     @property
     def acl_is_public(self) -> bool:
@@ -63,11 +75,7 @@ class BucketAccess:
     def effective_acl(self) -> Grants:
         """The bucket ACL evaluation should use: none but the owner's under BucketOwnerEnforced, and
         no public grants under IgnorePublicAcls."""
-        if not self.acls_enabled:
-            return owner_full_control(self.owner_id)
-        if self.block.ignore_public_acls:
-            return tuple(g for g in self.acl if not is_public_acl((g,)))
-        return self.acl
+        return self._effective_acl
 
 
 def cached_policy(bucket: str, text: str) -> Policy | None:
