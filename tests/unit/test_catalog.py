@@ -17,7 +17,7 @@ from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.records import NewVersion, Placement
-from storage_backends.catalog.sql import blobs, buckets, objects, settings, uploads
+from storage_backends.catalog.sql import blobs, buckets, leases, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
 
@@ -324,22 +324,28 @@ def test_clock_offset_setting(make: Callable[[], Catalog]) -> None:
 
 
 def test_leases_take_refuse_renew_and_expire(make: Callable[[], Catalog]) -> None:
+    """On an explicit clock (the leases table's own rule), then once on the real one with wide margins:
+    a loaded machine must not turn "still held" into "expired"."""
     async def body(cat: Catalog) -> None:
-        other = make()  # another worker process's handle
+        def take(holder: str, now_ms: int, ttl_ms: int = 300, name: str = "maintenance") -> Callable[[Tx], bool]:
+            return lambda tx: leases.take(tx, name, holder, now_ms, ttl_ms)
+
+        assert await cat.write(take("w1", 1_000))
+        assert not await cat.write(take("w2", 1_100))  # held by w1 until 1,300
+        assert await cat.write(take("w1", 1_200))  # renewed: now until 1,500
+        assert not await cat.write(take("w2", 1_400))  # the renewal pushed the expiry on
+        assert await cat.write(take("w2", 1_500))  # w1 stopped renewing: expired, taken over
+        assert not await cat.write(take("w1", 1_600))
+        assert await cat.write(take("w1", 1_600, name="other-job"))  # leases are per name
+        other = make()  # another worker process's handle, on the real clock
         try:
-            assert await cat.lease("maintenance", "w1", 0.3)
-            assert not await other.lease("maintenance", "w2", 0.3)  # held by w1
-            assert await cat.lease("maintenance", "w1", 0.3)  # renewed
-            await asyncio.sleep(0.2)
-            assert await cat.lease("maintenance", "w1", 0.3)  # renewal pushed the expiry on
-            await asyncio.sleep(0.2)
-            assert not await other.lease("maintenance", "w2", 0.3)
-            await asyncio.sleep(0.35)  # w1 stopped renewing: its lease expires
-            assert await other.lease("maintenance", "w2", 0.3)
-            assert not await cat.lease("maintenance", "w1", 0.3)
-            assert await cat.lease("other-job", "w1", 5)  # leases are per name
             await other.release("maintenance", "w2")
-            assert await cat.lease("maintenance", "w1", 5)  # released: taken at once
+            assert await cat.lease("maintenance", "w1", 60)  # released: taken at once
+            assert not await other.lease("maintenance", "w2", 60)
+            assert await cat.lease("maintenance", "w1", 0.05)  # renewed with a short life...
+            await asyncio.sleep(0.3)
+            assert await other.lease("maintenance", "w2", 60)  # ...which ran out
+            assert not await cat.lease("maintenance", "w1", 60)
         finally:
             await other.aclose()
     scenario(make)(body)
