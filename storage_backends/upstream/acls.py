@@ -18,6 +18,7 @@ from gateway.wire.documents.acl import AccessControlPolicy, Grant, Grants
 from gateway.wire.documents.values import owner_id as owner_id_of
 from gateway.wire.errors import Code
 from storage_backends.base import ObjectAcl
+from storage_backends.upstream.subresources import version_query
 
 if TYPE_CHECKING:
     from storage_backends.s3client.client import UpstreamClient
@@ -31,9 +32,6 @@ def _swap(grants: Grants, old: str, new: str) -> Grants:
     return tuple(Grant(g.type, new, g.permission) if g.type == acl_doc.CANONICAL_USER and g.grantee == old else g
                  for g in grants)
 
-
-def _version(version_id: str | None) -> dict[str, str]:
-    return {"versionId": version_id} if version_id is not None else {}
 
 
 class UpstreamAcls:
@@ -68,7 +66,7 @@ class UpstreamAcls:
 
     async def _read_acl(self, bucket: str, key: str | None, version_id: str | None
                         ) -> tuple[AccessControlPolicy, dict[str, str]]:
-        headers, body = await self.up.request("GET", bucket, key, query={"acl": "", **_version(version_id)},
+        headers, body = await self.up.request("GET", bucket, key, query={"acl": "", **version_query(version_id)},
                                               missing=Code.NoSuchKey if key is not None else Code.NoSuchBucket)
         policy = acl_doc.parse_acl(self.up.document(body, acl_doc.ROOT))
         upstream = policy.owner_id or await self._upstream_owner(bucket)
@@ -81,7 +79,7 @@ class UpstreamAcls:
         policy = AccessControlPolicy(upstream, _swap(grants, self.owner_id, upstream))
         content = xml.render(acl_doc.render_acl(policy, lambda _id: ""))
         md5 = base64.b64encode(hashlib.md5(content).digest()).decode("ascii")
-        headers, _ = await self.up.request("PUT", bucket, key, query={"acl": "", **_version(version_id)},
+        headers, _ = await self.up.request("PUT", bucket, key, query={"acl": "", **version_query(version_id)},
                                            content=content, headers={"content-md5": md5},
                                            missing=Code.NoSuchKey if key is not None else Code.NoSuchBucket)
         return headers

@@ -12,8 +12,6 @@ check atomically.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -27,11 +25,7 @@ from gateway.wire.documents import buckets as buckets_doc
 from gateway.wire.documents import copy as copy_doc
 from gateway.wire.documents import delete as delete_doc
 from gateway.wire.documents import multipart as multipart_doc
-from gateway.wire.documents import restore as restore_doc
-from gateway.wire.documents import tagging as tagging_doc
-from gateway.wire.documents import versioning as versioning_doc
 from gateway.wire.errors import Code, S3Error
-from gateway.wire.lifecycle_rules import Configuration
 from storage_backends.base import (
     Body,
     BucketInfo,
@@ -47,7 +41,6 @@ from storage_backends.base import (
     PartsPage,
     UploadInfo,
     UploadsPage,
-    VersionsPage,
     WriteConditions,
 )
 from storage_backends.catalog.identities import CatalogIdentities
@@ -63,16 +56,13 @@ from storage_backends.upstream import documents
 from storage_backends.upstream import metadata_headers as meta
 from storage_backends.upstream.acls import UpstreamAcls
 from storage_backends.upstream.bodies import Outgoing, outgoing
+from storage_backends.upstream.subresources import UpstreamSubresources, content_md5_header, version_query
 
 UPLOAD_CACHE = 4096
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _version(version_id: str | None) -> dict[str, str]:
-    return {"versionId": version_id} if version_id is not None else {}
 
 
 def _copy_source(bucket: str, key: str, version_id: str | None) -> str:
@@ -112,7 +102,7 @@ class UpstreamObjectStream:
         await self._response.aclose()
 
 
-class UpstreamBackend(UpstreamAcls):
+class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
     def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data") -> None:
         self.config = config
         self.owner_id = owner_id
@@ -192,7 +182,7 @@ class UpstreamBackend(UpstreamAcls):
             await self.up.request("DELETE", name, query={kind: ""}, missing=Code.NoSuchBucket)
             return
         content = document.encode("utf-8")
-        await self.up.request("PUT", name, query={kind: ""}, content=content, headers=_content_md5(content),
+        await self.up.request("PUT", name, query={kind: ""}, content=content, headers=content_md5_header(content),
                               missing=Code.NoSuchBucket)
 
     # -- listing --------------------------------------------------------------------------------
@@ -223,7 +213,7 @@ class UpstreamBackend(UpstreamAcls):
     # -- objects --------------------------------------------------------------------------------
     async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
         try:
-            headers, _ = await self.up.request("HEAD", bucket, key, query=_version(version_id),
+            headers, _ = await self.up.request("HEAD", bucket, key, query=version_query(version_id),
                                                headers={"x-amz-checksum-mode": "ENABLED"},
                                                missing=Code.NoSuchVersion if version_id else Code.NoSuchKey)
         except S3Error as exc:
@@ -237,7 +227,7 @@ class UpstreamBackend(UpstreamAcls):
         headers = {"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": str(limit)}
         if marker:
             headers["x-amz-part-number-marker"] = str(marker)
-        _, body = await self.up.request("GET", bucket, key, query={"attributes": "", **_version(info.version_id)},
+        _, body = await self.up.request("GET", bucket, key, query={"attributes": "", **version_query(info.version_id)},
                                         headers=headers, missing=Code.NoSuchKey)
         return info, attributes_doc.parse_object_parts(self.up.document(body, "GetObjectAttributesResponse"))
 
@@ -253,7 +243,7 @@ class UpstreamBackend(UpstreamAcls):
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
                          precondition: Callable[[ObjectInfo], None] | None = None) -> UpstreamObjectStream:
-        query = _version(version_id)
+        query = version_query(version_id)
         if part_number is not None:
             query["partNumber"] = str(part_number)
         headers = {"x-amz-checksum-mode": "ENABLED"}
@@ -328,7 +318,7 @@ class UpstreamBackend(UpstreamAcls):
                           dict(new.metadata), result.checksum)
 
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
-        answer, _ = await self.up.request("DELETE", bucket, key, query=_version(version_id),
+        answer, _ = await self.up.request("DELETE", bucket, key, query=version_query(version_id),
                                           missing=Code.NoSuchBucket)
         return DeleteResult(key, answer.get("x-amz-version-id"), answer.get("x-amz-delete-marker") == "true")
 
@@ -337,7 +327,7 @@ class UpstreamBackend(UpstreamAcls):
             return []
         content = xml.render(delete_doc.render_delete(delete_doc.DeleteRequest(items)))
         _, body = await self.up.request("POST", bucket, query={"delete": ""}, content=content,
-                                        headers=_content_md5(content), missing=Code.NoSuchBucket)
+                                        headers=content_md5_header(content), missing=Code.NoSuchBucket)
         results = documents.delete_results(self.up.document(body, "DeleteResult"))
         # An item the upstream does not mention was deleted (S3 leaves them out in quiet mode).
         return [results.get((key, version_id)) or DeleteResult(key, version_id) for key, version_id in items]
@@ -434,81 +424,6 @@ class UpstreamBackend(UpstreamAcls):
         return documents.uploads(self.up.document(body, "ListMultipartUploadsResult"), bucket, self.owner_id)
 
 
-    # -- versions, tags, lifecycle, restores --------------------------------------------------------
-    async def get_bucket_versioning(self, bucket: str) -> str | None:
-        _, body = await self.up.request("GET", bucket, query={"versioning": ""}, missing=Code.NoSuchBucket)
-        return versioning_doc.parse_versioning(self.up.document(body, "VersioningConfiguration")).status
-
-    async def put_bucket_versioning(self, bucket: str, status: str) -> None:
-        content = xml.render(versioning_doc.render_versioning(versioning_doc.Versioning(status)))
-        await self.up.request("PUT", bucket, query={"versioning": ""}, content=content,
-                              headers=_content_md5(content), missing=Code.NoSuchBucket)
-
-    async def list_object_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
-                                   version_id_marker: str = "", limit: int = 1000) -> VersionsPage:
-        query = {"versions": "", "encoding-type": "url", "max-keys": str(limit)}
-        for name, value in (("prefix", prefix), ("delimiter", delimiter), ("key-marker", key_marker),
-                            ("version-id-marker", version_id_marker)):
-            if value:
-                query[name] = value
-        _, body = await self.up.request("GET", bucket, query=query, missing=Code.NoSuchBucket)
-        return documents.versions(self.up.document(body, "ListVersionsResult"), bucket, self.owner_id)
-
-    async def get_object_tagging(self, bucket: str, key: str, *, version_id: str | None = None
-                                 ) -> tuple[str | None, dict[str, str]]:
-        headers, body = await self.up.request("GET", bucket, key, query={"tagging": "", **_version(version_id)},
-                                              missing=Code.NoSuchKey)
-        tags = tagging_doc.parse_tagging(self.up.document(body, "Tagging"), strict=False)
-        return headers.get("x-amz-version-id"), dict(tags)
-
-    async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
-                                 version_id: str | None = None) -> str | None:
-        query = {"tagging": "", **_version(version_id)}
-        if not tags:
-            headers, _ = await self.up.request("DELETE", bucket, key, query=query, missing=Code.NoSuchKey)
-        else:
-            content = xml.render(tagging_doc.render_tagging(tags))
-            headers, _ = await self.up.request("PUT", bucket, key, query=query, content=content,
-                                               headers=_content_md5(content), missing=Code.NoSuchKey)
-        return headers.get("x-amz-version-id")
-
-    async def get_bucket_lifecycle(self, bucket: str) -> Configuration | None:
-        """The upstream's rules, read through the gateway's own LifecycleConfiguration parser."""
-        from gateway.wire.lifecycle_xml import parse_configuration
-
-        try:
-            headers, body = await self.up.request("GET", bucket, query={"lifecycle": ""}, missing=Code.NoSuchBucket)
-        except S3Error as exc:
-            if exc.code == Code.NoSuchLifecycleConfiguration.name:
-                return None
-            raise
-        return parse_configuration(self.up.document(body, "LifecycleConfiguration"),
-                                   headers.get("x-amz-transition-default-minimum-object-size"))
-
-    async def put_bucket_lifecycle(self, bucket: str, config: Configuration | None) -> None:
-        from gateway.wire.lifecycle_xml import render_configuration
-
-        if config is None:
-            await self.up.request("DELETE", bucket, query={"lifecycle": ""}, missing=Code.NoSuchBucket)
-            return
-        content = xml.render(render_configuration(config))
-        await self.up.request("PUT", bucket, query={"lifecycle": ""}, content=content,
-                              headers={**_content_md5(content),
-                                       "x-amz-transition-default-minimum-object-size": config.min_transition_size},
-                              missing=Code.NoSuchBucket)
-
-    async def restore_object(self, bucket: str, key: str, *, version_id: str | None, days: int) -> bool:
-        content = xml.render(restore_doc.render_restore_request(restore_doc.RestoreRequest(days)))
-        response = await self.up.send("POST", bucket, key, query={"restore": "", **_version(version_id)},
-                                      content=content, headers=_content_md5(content), missing=Code.NoSuchKey)
-        await response.aclose()
-        return response.status_code == 202
-
-    async def run_lifecycle(self, *, advance_days: float = 0) -> dict[str, object]:
-        raise S3Error(Code.NotImplemented, "The upstream applies its own lifecycle rules; the gateway has no clock "
-                      "to advance.")
-
-
 def _merge_body_headers(headers: dict[str, str], body_headers: dict[str, str]) -> None:
     """Add a body's framing/checksum headers; ``aws-chunked`` goes in front of a stored Content-Encoding."""
     for name, value in body_headers.items():
@@ -516,7 +431,3 @@ def _merge_body_headers(headers: dict[str, str], body_headers: dict[str, str]) -
             value = f"{value},{headers[name]}"
         headers[name] = value
 
-
-def _content_md5(content: bytes) -> dict[str, str]:
-    """S3 wants Content-MD5 on DeleteObjects and on bucket configuration documents."""
-    return {"content-md5": base64.b64encode(hashlib.md5(content).digest()).decode("ascii")}
