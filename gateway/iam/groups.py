@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from gateway.iam.call import Call, encoded, entity_element, new_id, now_ms, result, truncation
+from gateway.iam import entity_policies as shared
+from gateway.iam.call import Call, entity_element, new_id, now_ms, result
+from gateway.iam.entity_policies import entity_page
 from gateway.iam.errors import IamError, no_such_group
 from gateway.iam.view import Entity
 from gateway.wire import xml
-from storage_backends.base import Attachment, IamGroup, InlinePolicy
+from storage_backends.base import IamGroup
 
 Result = xml.Element | None
 
@@ -39,27 +41,15 @@ async def create_group(call: Call) -> Result:
 
 async def get_group(call: Call) -> Result:
     group = _named(call)
-    users, marker = call.page(call.view.members(group), lambda u: u.name.lower())
     out = result()
     entity_element(out, "Group", group)
-    listed = xml.sub(out, "Users")
-    for user in users:
-        entity_element(listed, "member", user)
-    truncation(out, marker)
-    return out
+    return entity_page(call, out, "Users", call.view.members(group))
 
 
 async def list_groups(call: Call) -> Result:
     call.authorize("*")
     prefix = call.path("PathPrefix")
-    groups, marker = call.page([g for g in call.view.entities("group") if g.path.startswith(prefix)],
-                               lambda g: g.name.lower())
-    out = result()
-    listed = xml.sub(out, "Groups")
-    for group in groups:
-        entity_element(listed, "member", group)
-    truncation(out, marker)
-    return out
+    return entity_page(call, result(), "Groups", [g for g in call.view.entities("group") if g.path.startswith(prefix)])
 
 
 async def delete_group(call: Call) -> Result:
@@ -88,63 +78,30 @@ async def remove_user_from_group(call: Call) -> Result:
 async def put_group_policy(call: Call) -> Result:
     policy_name = call.name("PolicyName", 128)
     document = call.document(max_length=5120)
-    group = call.modifiable(_named(call))
-    await call.store.put_inline_policy(InlinePolicy(call.account_id, "group", group.name, policy_name, document))
-    await call.changed()
-    return None
+    return await shared.put_inline(call, _named(call), policy_name, document)
 
 
 async def get_group_policy(call: Call) -> Result:
     policy_name = call.name("PolicyName", 128)
-    group = _named(call)
-    policies = {k.lower(): (k, v) for k, v in call.view.inline_policies(group).items()}
-    if policy_name.lower() not in policies:
-        raise IamError("NoSuchEntity", f"The group policy with name {policy_name} cannot be found.")
-    stored_name, document = policies[policy_name.lower()]
-    out = result()
-    xml.subs(out, [("GroupName", group.name), ("PolicyName", stored_name), ("PolicyDocument", encoded(document))])
-    return out
+    return shared.get_inline(call, _named(call), policy_name)
 
 
 async def list_group_policies(call: Call) -> Result:
-    group = _named(call)
-    names, marker = call.page(sorted(call.view.inline_policies(group), key=str.lower), str.lower)
-    out = result()
-    listed = xml.sub(out, "PolicyNames")
-    for policy_name in names:
-        xml.sub(listed, "member", policy_name)
-    truncation(out, marker)
-    return out
+    return shared.list_inline(call, _named(call))
 
 
 async def delete_group_policy(call: Call) -> Result:
     policy_name = call.name("PolicyName", 128)
-    group = call.modifiable(_named(call))
-    await call.store.delete_inline_policy(call.account_id, "group", group.name, policy_name)
-    await call.changed()
-    return None
+    return await shared.delete_inline(call, _named(call), policy_name)
 
 
 async def attach_group_policy(call: Call) -> Result:
-    group = call.modifiable(_named(call))
-    await call.store.attach(Attachment(call.account_id, "group", group.name, call.policy().arn))
-    await call.changed()
-    return None
+    return await shared.attach(call, _named(call))
 
 
 async def detach_group_policy(call: Call) -> Result:
-    group = call.modifiable(_named(call))
-    await call.store.detach(Attachment(call.account_id, "group", group.name, call.policy().arn))
-    await call.changed()
-    return None
+    return await shared.attach(call, _named(call), detach=True)
 
 
 async def list_attached_group_policies(call: Call) -> Result:
-    group = _named(call)
-    policies, marker = call.page(call.view.attached(group), lambda p: p.name.lower())
-    out = result()
-    listed = xml.sub(out, "AttachedPolicies")
-    for policy in policies:
-        xml.subs(xml.sub(listed, "member"), [("PolicyName", policy.name), ("PolicyArn", policy.arn)])
-    truncation(out, marker)
-    return out
+    return shared.list_attached(call, _named(call))

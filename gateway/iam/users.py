@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gateway.iam import entity_policies as shared
 from gateway.iam.call import (
     Call,
-    encoded,
     entity_element,
     iso,
     new_id,
@@ -13,9 +13,11 @@ from gateway.iam.call import (
     result,
     truncation,
 )
+from gateway.iam.entity_policies import entity_page
 from gateway.iam.errors import IamError
+from gateway.iam.view import Entity
 from gateway.wire import xml
-from storage_backends.base import Attachment, IamAccessKey, IamUser, InlinePolicy
+from storage_backends.base import IamAccessKey, IamUser
 
 Result = xml.Element | None
 STATUSES = ("Active", "Inactive")
@@ -49,14 +51,7 @@ async def get_user(call: Call) -> Result:
 async def list_users(call: Call) -> Result:
     call.authorize("*")
     prefix = call.path("PathPrefix")
-    users, marker = call.page([u for u in call.view.entities("user") if u.path.startswith(prefix)],
-                              lambda u: u.name.lower())
-    out = result()
-    listed = xml.sub(out, "Users")
-    for user in users:
-        entity_element(listed, "member", user)
-    truncation(out, marker)
-    return out
+    return entity_page(call, result(), "Users", [u for u in call.view.entities("user") if u.path.startswith(prefix)])
 
 
 async def delete_user(call: Call) -> Result:
@@ -132,90 +127,47 @@ async def delete_access_key(call: Call) -> Result:
 
 
 # -- inline and attached policies ------------------------------------------------------------------------
+def _authorized_user(call: Call, name: str) -> Entity:
+    """The user ``name``, once the caller may act on it."""
+    call.authorize(call.entity_arn("user", name))
+    return call.user(name)
+
+
 async def put_user_policy(call: Call) -> Result:
     name, policy_name = call.name("UserName"), call.name("PolicyName", 128)
     document = call.document(max_length=2048)
-    call.authorize(call.entity_arn("user", name))
-    user = call.modifiable(call.user(name))
-    await call.store.put_inline_policy(InlinePolicy(call.account_id, "user", user.name, policy_name, document))
-    await call.changed()
-    return None
+    return await shared.put_inline(call, _authorized_user(call, name), policy_name, document)
 
 
 async def get_user_policy(call: Call) -> Result:
     name, policy_name = call.name("UserName"), call.name("PolicyName", 128)
-    call.authorize(call.entity_arn("user", name))
-    user = call.user(name)
-    policies = {k.lower(): (k, v) for k, v in call.view.inline_policies(user).items()}
-    if policy_name.lower() not in policies:
-        raise IamError("NoSuchEntity", f"The user policy with name {policy_name} cannot be found.")
-    stored_name, document = policies[policy_name.lower()]
-    out = result()
-    xml.subs(out, [("UserName", user.name), ("PolicyName", stored_name), ("PolicyDocument", encoded(document))])
-    return out
+    return shared.get_inline(call, _authorized_user(call, name), policy_name)
 
 
 async def list_user_policies(call: Call) -> Result:
-    name = call.name("UserName")
-    call.authorize(call.entity_arn("user", name))
-    names, marker = call.page(sorted(call.view.inline_policies(call.user(name)), key=str.lower), str.lower)
-    out = result()
-    listed = xml.sub(out, "PolicyNames")
-    for policy_name in names:
-        xml.sub(listed, "member", policy_name)
-    truncation(out, marker)
-    return out
+    return shared.list_inline(call, _authorized_user(call, call.name("UserName")))
 
 
 async def delete_user_policy(call: Call) -> Result:
     name, policy_name = call.name("UserName"), call.name("PolicyName", 128)
-    call.authorize(call.entity_arn("user", name))
-    user = call.modifiable(call.user(name))
-    await call.store.delete_inline_policy(call.account_id, "user", user.name, policy_name)
-    await call.changed()
-    return None
+    return await shared.delete_inline(call, _authorized_user(call, name), policy_name)
 
 
 async def attach_user_policy(call: Call) -> Result:
-    name = call.name("UserName")
-    call.authorize(call.entity_arn("user", name))
-    user = call.modifiable(call.user(name))
-    await call.store.attach(Attachment(call.account_id, "user", user.name, call.policy().arn))
-    await call.changed()
-    return None
+    return await shared.attach(call, _authorized_user(call, call.name("UserName")))
 
 
 async def detach_user_policy(call: Call) -> Result:
-    name = call.name("UserName")
-    call.authorize(call.entity_arn("user", name))
-    user = call.modifiable(call.user(name))
-    await call.store.detach(Attachment(call.account_id, "user", user.name, call.policy().arn))
-    await call.changed()
-    return None
+    return await shared.attach(call, _authorized_user(call, call.name("UserName")), detach=True)
 
 
 async def list_attached_user_policies(call: Call) -> Result:
-    name = call.name("UserName")
-    call.authorize(call.entity_arn("user", name))
-    policies, marker = call.page(call.view.attached(call.user(name)), lambda p: p.name.lower())
-    out = result()
-    listed = xml.sub(out, "AttachedPolicies")
-    for policy in policies:
-        xml.subs(xml.sub(listed, "member"), [("PolicyName", policy.name), ("PolicyArn", policy.arn)])
-    truncation(out, marker)
-    return out
+    return shared.list_attached(call, _authorized_user(call, call.name("UserName")))
 
 
 async def list_groups_for_user(call: Call) -> Result:
-    name = call.name("UserName")
-    call.authorize(call.entity_arn("user", name))
-    groups, marker = call.page(call.view.groups_of(call.user(name)), lambda g: g.name.lower())
-    out = result()
-    listed = xml.sub(out, "Groups")
-    for group in groups:
-        entity_element(listed, "member", group)
-    truncation(out, marker)
-    return out
+    user = _authorized_user(call, call.name("UserName"))
+    return entity_page(call, result(), "Groups", call.view.groups_of(user))
 
 
 # -- STS --------------------------------------------------------------------------------------------
