@@ -169,7 +169,8 @@ def check_payload_hash(value: str) -> str:
                   ArgumentName="x-amz-content-sha256", ArgumentValue=value)
 
 
-def _parse_authorization(header: str) -> dict[str, str]:
+def authorization_fields(header: str) -> dict[str, str]:
+    """``AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`` -> its named fields."""
     _, _, rest = header.partition(" ")
     fields: dict[str, str] = {}
     for part in rest.split(","):
@@ -181,7 +182,7 @@ def _parse_authorization(header: str) -> dict[str, str]:
 
 def verify_header(req: S3Request, keys: Mapping[str, Credential], now: datetime) -> V4Result:
     """``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``."""
-    fields = _parse_authorization(req.headers["authorization"])
+    fields = authorization_fields(req.headers["authorization"])
     missing = [f for f in ("Credential", "SignedHeaders", "Signature") if f not in fields]
     if missing:
         raise S3Error(Code.AuthorizationHeaderMalformed,

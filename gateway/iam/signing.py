@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from gateway.auth.sigv4 import MAX_SKEW, authorization_fields
 from gateway.credentials import Credential
 from gateway.iam.errors import IamError
 from gateway.wire.sigv4 import (
@@ -28,7 +29,6 @@ from gateway.wire.sigv4 import (
 )
 
 SERVICES = ("iam", "sts")
-MAX_SKEW = timedelta(minutes=15)
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([a-z0-9-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"(?:^|&)X-Amz-Credential=[^&]*?(?:/|%2F)([a-z0-9-]+)(?:/|%2F)aws4_request", re.IGNORECASE)
 _BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your AWS "
@@ -46,15 +46,6 @@ def scope_service(authorization: str | None, query_string: str) -> str | None:
     return None
 
 
-def _fields(header: str) -> dict[str, str]:
-    _, _, rest = header.partition(" ")
-    fields = {}
-    for part in rest.split(","):
-        name, eq, value = part.strip().partition("=")
-        if eq:
-            fields[name.strip()] = value.strip()
-    return fields
-
 
 def verify(method: str, raw_path: str, query_string: str, query: Mapping[str, str], headers: Mapping[str, str],
            body: bytes, keys: Mapping[str, Credential], now: datetime) -> Credential | None:
@@ -63,7 +54,7 @@ def verify(method: str, raw_path: str, query_string: str, query: Mapping[str, st
     if header is not None:
         if not header.startswith(ALGORITHM + " "):
             raise IamError("IncompleteSignature", "Only AWS4-HMAC-SHA256 signatures are accepted here.")
-        fields = _fields(header)
+        fields = authorization_fields(header)
         if any(f not in fields for f in ("Credential", "SignedHeaders", "Signature")):
             raise IamError("IncompleteSignature", "Authorization header requires 'Credential', 'Signature' and "
                            "'SignedHeaders' parameters.")
