@@ -88,6 +88,17 @@ def require_group(tx: Tx, account_id: str, name: str) -> None:
     _require(tx, "iam_groups", "group", account_id, name)
 
 
+def _refuse_in_use(tx: Tx, account_id: str, name: str, kind: str, members: tuple[tuple[str, str, str], ...],
+                   where: str) -> None:
+    """DeleteConflict while the user or group still has keys/memberships (``members``: table, column,
+    what to remove), attached policies or inline policies, checked in that order."""
+    for table, column, what in (*members, ("iam_attachments", "owner", "attached policies"),
+                                ("iam_inline_policies", "owner", "policies")):
+        extra = f" AND kind = '{kind}'" if table in ("iam_attachments", "iam_inline_policies") else ""
+        if one(tx, f"SELECT 1 FROM {table} WHERE account_id = ? AND {column} = ?{extra}", (account_id, name)):
+            raise IdentityError("DeleteConflict", f"Cannot delete entity, must remove {what}{where} first.")
+
+
 # -- users and keys ---------------------------------------------------------------------------------
 def create_user(tx: Tx, user: IamUser) -> None:
     if _exists(tx, "iam_users", user.account_id, user.name):
@@ -99,13 +110,8 @@ def create_user(tx: Tx, user: IamUser) -> None:
 
 def delete_user(tx: Tx, account_id: str, name: str) -> None:
     require_user(tx, account_id, name)
-    for table, column, what in (("iam_access_keys", "user_name", "access keys"),
-                                ("iam_group_members", "user_name", "groups"),
-                                ("iam_attachments", "owner", "attached policies"),
-                                ("iam_inline_policies", "owner", "policies")):
-        extra = " AND kind = 'user'" if table in ("iam_attachments", "iam_inline_policies") else ""
-        if one(tx, f"SELECT 1 FROM {table} WHERE account_id = ? AND {column} = ?{extra}", (account_id, name)):
-            raise IdentityError("DeleteConflict", f"Cannot delete entity, must remove {what} first.")
+    _refuse_in_use(tx, account_id, name, "user", (("iam_access_keys", "user_name", "access keys"),
+                                                  ("iam_group_members", "user_name", "groups")), "")
     tx.execute("DELETE FROM iam_users WHERE account_id = ? AND name = ?", (account_id, name))
     _bump(tx)
 
@@ -152,12 +158,7 @@ def create_group(tx: Tx, group: IamGroup) -> None:
 
 def delete_group(tx: Tx, account_id: str, name: str) -> None:
     require_group(tx, account_id, name)
-    for table, column, what in (("iam_group_members", "group_name", "users"),
-                                ("iam_attachments", "owner", "attached policies"),
-                                ("iam_inline_policies", "owner", "policies")):
-        extra = " AND kind = 'group'" if table != "iam_group_members" else ""
-        if one(tx, f"SELECT 1 FROM {table} WHERE account_id = ? AND {column} = ?{extra}", (account_id, name)):
-            raise IdentityError("DeleteConflict", f"Cannot delete entity, must remove {what} from group first.")
+    _refuse_in_use(tx, account_id, name, "group", (("iam_group_members", "group_name", "users"),), " from group")
     tx.execute("DELETE FROM iam_groups WHERE account_id = ? AND name = ?", (account_id, name))
     _bump(tx)
 
