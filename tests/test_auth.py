@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import time
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, error_code_of, status
-from tests.harness.clients import make_client
+from tests.harness.clients import make_client, unique_bucket_name
 from tests.harness.rawhttp import presign_v2, presign_v4, read_reply, send, sign_v2, sign_v4, signed
 
 
@@ -179,12 +180,31 @@ def test_presigned_expiry(s3, v4, server, bucket):
     assert b"Request has expired" in response.content
 
 
-def test_presigned_expiry_limit(server, bucket):
-    url = presign_v4("GET", f"{server.endpoint}/{bucket}/k", expires=604801)
+@pytest.mark.parametrize("expires,message", [
+    # AWS's words, as its answers are quoted in aws/aws-cli#5464, fog/fog#3528 and
+    # kitware-resonant/cookiecutter-resonant#369.
+    ("604801", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be "
+               "less than 604800 seconds"),
+    ("-1", "X-Amz-Expires must be non-negative"),
+    ("21600.0", "X-Amz-Expires should be a number"),
+    ("1_0", "X-Amz-Expires should be a number"),
+    (str(2**63), "X-Amz-Expires should be a number"),  # beyond a 64-bit number
+])
+def test_presigned_expiry_limit(server, bucket, expires, message):
+    url = presign_v4("GET", f"{server.endpoint}/{bucket}/k").replace("X-Amz-Expires=3600", f"X-Amz-Expires={expires}")
     response = httpx.get(url)
     assert response.status_code == 400 and error_code_of(response) == "AuthorizationQueryParametersError"
+    assert f"<Message>{message}</Message>".encode() in response.content
     url = presign_v4("GET", f"{server.endpoint}/{bucket}/k", expires=604800)
     assert httpx.get(url).status_code == 404  # a week is allowed; the key just does not exist
+
+
+def test_presigned_not_yet_valid(server, bucket, monkeypatch):
+    _shift_clock(monkeypatch, 20)
+    url = presign_v4("GET", f"{server.endpoint}/{bucket}/k")
+    response = httpx.get(url)
+    assert response.status_code == 403 and error_code_of(response) == "AccessDenied"
+    assert b"<Message>Request is not yet valid</Message>" in response.content  # minio/minio#2638 quotes AWS
 
 
 def test_presigned_with_wrong_secret(server, bucket):
@@ -239,6 +259,74 @@ def test_sigv2_presigned_query(server, s3, bucket):
     expired = presign_v2("GET", f"{server.endpoint}/{bucket}/signurl", expires=-10)
     response = httpx.get(expired)
     assert response.status_code == 403 and error_code_of(response) == "AccessDenied"
+    assert b"<Message>Request has expired</Message>" in response.content and b"<ServerTime>" in response.content
+
+
+@pytest.mark.parametrize("expires", ["soon", str(2**31)])
+def test_sigv2_presigned_expires_must_be_an_epoch_second(server, bucket, expires):
+    """AWS: "Invalid date (should be seconds since epoch)" (transloadit/uppy#1130, a millisecond Expires)."""
+    url = presign_v2("GET", f"{server.endpoint}/{bucket}/k")
+    response = httpx.get(re.sub(r"Expires=\d+", f"Expires={expires}", url))
+    assert response.status_code == 403 and error_code_of(response) == "AccessDenied"
+    assert f"<Message>Invalid date (should be seconds since epoch): {expires}</Message>".encode() in response.content
+
+
+def test_sigv2_boto3_client_at_bucket_level(server):
+    """botocore signs a bucket as ``/bucket/`` whatever the URL (its comment: servers need the slash)."""
+    v2 = server.client(signature_version="s3")
+    name = unique_bucket_name()
+    v2.create_bucket(Bucket=name)
+    v2.head_bucket(Bucket=name)
+    v2.put_object(Bucket=name, Key="k", Body=b"v2")
+    assert [o["Key"] for o in v2.list_objects(Bucket=name)["Contents"]] == ["k"]
+    assert "Status" not in v2.get_bucket_versioning(Bucket=name)
+    assert httpx.get(v2.generate_presigned_url("list_objects", Params={"Bucket": name})).status_code == 200
+    v2.delete_object(Bucket=name, Key="k")
+    v2.delete_bucket(Bucket=name)
+
+
+@pytest.mark.parametrize("slash", ["/", ""])
+def test_sigv2_bucket_resource_with_or_without_slash(server, bucket, slash):
+    """S3 takes ``/bucket`` and ``/bucket/`` alike as a bucket's resource, path- or virtual-host-style."""
+    auth_path = f"/{bucket}{slash}"
+    for url, connect_to in ((f"{server.endpoint}/{bucket}?versioning", None),
+                            (f"http://{bucket}.localhost:{server.port}/?versioning", f"127.0.0.1:{server.port}")):
+        response = send("GET", url, headers=sign_v2("GET", url, auth_path=auth_path),
+                        connect_to=connect_to)
+        assert response.status_code == 200, response.content
+        presigned = presign_v2("GET", url, auth_path=auth_path)
+        assert send("GET", presigned, connect_to=connect_to).status_code == 200
+
+
+@pytest.mark.parametrize("amz_date,date,code", [
+    # As ceph/s3-tests' *_aws2 header tests expect of S3: an x-amz-date that is present rules,
+    # even empty; an unreadable or pre-1970 time stamp is invalid, a readable one skewed.
+    ("", None, "AccessDenied"),
+    ("Bad Date", None, "AccessDenied"),
+    ("Tue, 07 Jul 1950 21:53:04 GMT", None, "AccessDenied"),
+    (None, "Tue, 07 Jul 1950 21:53:04 GMT", "AccessDenied"),
+    ("Tue, 07 Jul 2010 21:53:04 GMT", None, "RequestTimeTooSkewed"),
+    ("Tue, 07 Jul 9999 21:53:04 GMT", None, "RequestTimeTooSkewed"),
+])
+def test_sigv2_request_time(server, bucket, amz_date, date, code):
+    url = f"{server.endpoint}/{bucket}/k"
+    headers = sign_v2("PUT", url, headers={} if amz_date is None else {"x-amz-date": amz_date}, date=date)
+    response = send("PUT", url, headers=headers, body=b"x")
+    assert response.status_code == 403 and error_code_of(response) == code
+
+
+@pytest.mark.parametrize("amz_date,code", [
+    ("", "AccessDenied"),
+    ("Bad Date", "AccessDenied"),  # AWS's answer to an unreadable one: hubrick/vertx-s3-client#5
+    ("19500707T215304Z", "AccessDenied"),
+    ("20100707T215304Z", "RequestTimeTooSkewed"),
+])
+def test_sigv4_request_time(server, bucket, amz_date, code):
+    url = f"{server.endpoint}/{bucket}"
+    headers = sign_v4("GET", url)
+    headers["X-Amz-Date"] = amz_date
+    response = send("GET", url, headers=headers)
+    assert response.status_code == 403 and error_code_of(response) == code
 
 
 # -- addressing ---------------------------------------------------------------------------------------

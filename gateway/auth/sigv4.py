@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gateway.credentials import Credential
 from gateway.request import S3Request
@@ -36,7 +36,9 @@ from gateway.wire.sigv4 import (
 
 MAX_SKEW = timedelta(minutes=15)
 MAX_PRESIGN_EXPIRY = 7 * 24 * 3600
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 __all__ = ["ALGORITHM", "STREAMING_MODES", "STREAMING_SIGNED", "STREAMING_SIGNED_TRAILER",
            "STREAMING_UNSIGNED_TRAILER", "UNSIGNED", "ChunkSigner", "verify_header", "verify_presigned"]
@@ -85,6 +87,16 @@ def _host_variants(req: S3Request) -> list[str]:
 
 def _iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_request_time(when: datetime | None, sent: str, now: datetime) -> None:
+    """A header-signed request's time stamp (SigV2 and SigV4 alike). S3 answers one it cannot
+    read, or one before 1970, as invalid (403 AccessDenied) and only a readable one as skewed."""
+    if when is None or when < _EPOCH:
+        raise S3Error(Code.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+    if abs(now - when) > MAX_SKEW:
+        raise S3Error(Code.RequestTimeTooSkewed, RequestTime=sent, ServerTime=_iso(now),
+                      MaxAllowedSkewMilliseconds="900000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +208,7 @@ def verify_header(req: S3Request, keys: Mapping[str, Credential], now: datetime)
     else:
         when = parse_http_date(req.headers.get("date", ""))
         amz_date = when.strftime("%Y%m%dT%H%M%SZ") if when else ""
-    if when is None:
-        raise S3Error(Code.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
-    if abs(now - when) > MAX_SKEW:
-        raise S3Error(Code.RequestTimeTooSkewed, RequestTime=amz_date, ServerTime=_iso(now),
-                      MaxAllowedSkewMilliseconds="900000")
+    check_request_time(when, amz_date, now)
     if amz_date[:8] != cred.day:
         raise S3Error(Code.AuthorizationHeaderMalformed, "The authorization header is malformed; Invalid "
                       f"credential date \"{cred.day}\". This date is not the same as X-Amz-Date: \"{amz_date[:8]}\".")
@@ -218,6 +226,19 @@ def verify_header(req: S3Request, keys: Mapping[str, Credential], now: datetime)
     if payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256"):
         signer = ChunkSigner(key, amz_date, cred.scope, fields["Signature"].lower())
     return V4Result(user, payload_hash, signer)
+
+
+def _presign_expiry(value: str) -> int:
+    """``X-Amz-Expires``: AWS reads it as a 64-bit integer (not ``21600.0``, nor Python's ``1_0``)."""
+    expires = int(value) if _INTEGER.fullmatch(value) else None
+    if expires is None or not -(2**63) <= expires < 2**63:
+        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires should be a number")
+    if expires < 0:
+        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative")
+    if expires > MAX_PRESIGN_EXPIRY:
+        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds); "
+                      f"that is, the given X-Amz-Expires must be less than {MAX_PRESIGN_EXPIRY} seconds")
+    return expires
 
 
 _PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
@@ -239,18 +260,13 @@ def verify_presigned(req: S3Request, keys: Mapping[str, Credential], now: dateti
     if when is None:
         raise S3Error(Code.AuthorizationQueryParametersError,
                       "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
-    try:
-        expires = int(q["X-Amz-Expires"])
-    except ValueError:
-        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires should be a number") from None
-    if expires < 0:
-        raise S3Error(Code.AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative")
-    if expires > MAX_PRESIGN_EXPIRY:
-        raise S3Error(Code.AuthorizationQueryParametersError,
-                      "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+    expires = _presign_expiry(q["X-Amz-Expires"])
     user = _lookup(keys, cred.access_key)
     if when - now > MAX_SKEW:
-        raise S3Error(Code.AccessDenied, "Request is not valid yet")
+        # AWS's fields as quoted in minio/minio#2638, X-Amz-Date in epoch milliseconds included.
+        raise S3Error(Code.AccessDenied, "Request is not yet valid", fields={
+            "X-Amz-Date": str(int(when.timestamp()) * 1000), "Expires": _iso(when + timedelta(seconds=expires)),
+            "ServerTime": _iso(now)})
     if now > when + timedelta(seconds=expires):
         raise S3Error(Code.AccessDenied, "Request has expired", fields={
             "X-Amz-Expires": str(expires), "Expires": _iso(when + timedelta(seconds=expires)),

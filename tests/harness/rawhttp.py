@@ -47,15 +47,28 @@ def presign_v4(method: str, url: str, *, expires: int = 3600, headers: dict[str,
     return str(req.url)
 
 
-def sign_v2(method: str, url: str, *, headers: dict[str, str] | None = None,
-            secret_key: str = SECRET_KEY) -> dict[str, str]:
-    req = AWSRequest(method=method, url=url, headers=dict(headers or {}))
-    HmacV1Auth(Credentials(ACCESS_KEY, secret_key)).add_auth(req)
+class _V2(HmacV1Auth):
+    """botocore's SigV2 header signer, with a ``Date`` of the caller's choosing."""
+
+    def __init__(self, credentials: Credentials, date: str | None) -> None:
+        super().__init__(credentials)
+        self._date = date
+
+    def _get_date(self) -> str:
+        return self._date if self._date is not None else super()._get_date()
+
+
+def sign_v2(method: str, url: str, *, headers: dict[str, str] | None = None, secret_key: str = SECRET_KEY,
+            date: str | None = None, auth_path: str | None = None) -> dict[str, str]:
+    """``auth_path`` is the resource signed when it is not the URL's path (botocore's own
+    clients sign ``/bucket/`` for a bucket, whatever the addressing style)."""
+    req = AWSRequest(method=method, url=url, headers=dict(headers or {}), auth_path=auth_path)
+    _V2(Credentials(ACCESS_KEY, secret_key), date).add_auth(req)
     return dict(req.headers.items())
 
 
-def presign_v2(method: str, url: str, *, expires: int = 3600) -> str:
-    req = AWSRequest(method=method, url=url)
+def presign_v2(method: str, url: str, *, expires: int = 3600, auth_path: str | None = None) -> str:
+    req = AWSRequest(method=method, url=url, auth_path=auth_path)
     HmacV1QueryAuth(Credentials(ACCESS_KEY, SECRET_KEY), expires=expires).add_auth(req)
     return str(req.url)
 
