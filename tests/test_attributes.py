@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, error_code_of, status
 from tests.harness.clients import upload
-from tests.harness.payloads import MiB
+from tests.harness.payloads import DIGESTS, MiB, checksum, checksum_args
 from tests.harness.rawhttp import signed
 
 ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
@@ -55,6 +55,28 @@ def test_multipart_object_lists_its_parts_a_page_at_a_time(s3, bucket):
                                     MaxParts=2, PartNumberMarker=2)
     assert rest["ObjectParts"]["IsTruncated"] is False
     assert [p["PartNumber"] for p in rest["ObjectParts"]["Parts"]] == [3]
+
+
+@pytest.mark.parametrize("algorithm", ["SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"])
+def test_new_algorithms_single_part(s3, bucket, algorithm):
+    body = b"newer checksums" * 100
+    s3.put_object(Bucket=bucket, Key="k", Body=body, **checksum_args(algorithm, body))
+    got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["Checksum"])
+    assert got["Checksum"] == {f"Checksum{algorithm}": checksum(algorithm, body), "ChecksumType": "FULL_OBJECT"}
+
+
+@pytest.mark.differs("upstream-moto", reason="moto returns no ObjectParts from GetObjectAttributes and computes no "
+                     "checksum of a completed multipart upload")
+@pytest.mark.parametrize("algorithm", ["MD5", "XXHASH3"])
+def test_new_algorithms_multipart(s3, bucket, algorithm):
+    parts = [b"a" * (5 * MiB), b"b" * 10]
+    upload_id, done = upload(s3, bucket, "mp", parts, ChecksumAlgorithm=algorithm)
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id, MultipartUpload={"Parts": done})
+    got = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["Checksum", "ObjectParts"])
+    raw = DIGESTS[algorithm]
+    composite = base64.b64encode(raw(b"".join(raw(p) for p in parts))).decode()
+    assert got["Checksum"] == {f"Checksum{algorithm}": composite, "ChecksumType": "COMPOSITE"}
+    assert [p[f"Checksum{algorithm}"] for p in got["ObjectParts"]["Parts"]] == [checksum(algorithm, p) for p in parts]
 
 
 def test_versions_and_delete_markers(s3, bucket):

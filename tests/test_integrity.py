@@ -11,8 +11,10 @@ from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, error_code_of
-from tests.harness.payloads import b64, content_md5, crc32
+from tests.harness.payloads import DIGESTS, b64, checksum, checksum_args, content_md5, crc32
 from tests.harness.rawhttp import read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
+
+NEW_ALGORITHMS = ("SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")  # S3 added these in April 2026
 
 
 def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]
@@ -41,23 +43,36 @@ def test_payload_sha256_mismatch_stores_nothing(server, s3, bucket):
     assert_absent(s3, bucket, "sha")
 
 
-@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
+@pytest.mark.parametrize("algorithm", DIGESTS)
 def test_checksum_algorithms_round_trip(s3, bucket, algorithm):
     body = b"checksummed body " * 100
-    put = s3.put_object(Bucket=bucket, Key=algorithm, Body=body, ChecksumAlgorithm=algorithm)
-    expected = {
-        "CRC32": crc32(body),
-        "CRC32C": b64(crt.crc32c(body).to_bytes(4, "big")),
-        "CRC64NVME": b64(crt.crc64nvme(body).to_bytes(8, "big")),
-        "SHA1": b64(hashlib.sha1(body).digest()),
-        "SHA256": b64(hashlib.sha256(body).digest()),
-    }[algorithm]
+    expected = checksum(algorithm, body)
+    put = s3.put_object(Bucket=bucket, Key=algorithm, Body=body, **checksum_args(algorithm, body))
     assert put[f"Checksum{algorithm}"] == expected
     got = s3.get_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
     assert got[f"Checksum{algorithm}"] == expected and got["ChecksumType"] == "FULL_OBJECT"
-    assert got["Body"].read() == body  # boto3 validates the checksum while reading
+    assert got["Body"].read() == body  # boto3 validates the checksum while reading (MD5 it only passes on)
     head = s3.head_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
     assert head[f"Checksum{algorithm}"] == expected
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=algorithm)["Contents"][0]
+    assert listed["ChecksumAlgorithm"] == [algorithm]
+
+
+@pytest.mark.parametrize("algorithm", NEW_ALGORITHMS)
+def test_new_algorithm_mismatch_and_bad_values(server, s3, bucket, algorithm):
+    """A wrong value is BadDigest (S3 stores nothing); a value of the wrong length or not base64 is InvalidRequest."""
+    name = f"x-amz-checksum-{algorithm.lower()}"
+    response = signed(server, "PUT", f"/{bucket}/bad", body=b"data", headers={name: checksum(algorithm, b"other")})
+    assert response.status_code == 400 and error_code_of(response) == "BadDigest"
+    assert f"The {algorithm} you specified did not match the calculated checksum.".encode() in response.content
+    assert_absent(s3, bucket, "bad")
+    for value in (b64(b"short"), "not base64!"):
+        response = signed(server, "PUT", f"/{bucket}/bad", body=b"data", headers={name: value})
+        assert response.status_code == 400 and error_code_of(response) == "InvalidRequest"
+        assert f"Value for {name} header is invalid.".encode() in response.content
+    response = signed(server, "PUT", f"/{bucket}/bad", body=b"data", headers={
+        name: checksum(algorithm, b"data"), "x-amz-sdk-checksum-algorithm": algorithm})
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.differs("upstream-moto", reason="moto computes no checksum when the client sends none (S3 "
@@ -104,6 +119,10 @@ def test_https_upload_uses_aws_chunked_trailer(s3_tls, tls_server):
     assert got["Body"].read() == body  # framing was stripped, nothing extra stored
     assert got["ChecksumCRC32"] == crc32(body)
     assert got["ContentLength"] == len(body)
+    s3_tls.put_object(Bucket="tls-bucket", Key="xx", Body=body, ChecksumAlgorithm="XXHASH3")
+    assert seen["x-amz-trailer"] == b"x-amz-checksum-xxhash3"
+    assert s3_tls.head_object(Bucket="tls-bucket", Key="xx", ChecksumMode="ENABLED")["ChecksumXXHASH3"] == \
+        checksum("XXHASH3", body)
 
 
 def _streaming_put(server, bucket, key, chunks, *, mode, trailer=None, tamper=None, decoded=None,
@@ -172,6 +191,23 @@ def test_unsigned_trailer_over_plain_http_crc64nvme(server, s3, bucket):
                          trailer=("x-amz-checksum-crc64nvme", b64(bytes(8))))
     assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
     assert_absent(s3, bucket, "arrow-bad")
+
+
+@pytest.mark.parametrize("algorithm", NEW_ALGORITHMS)
+def test_new_algorithms_in_trailers(server, s3, bucket, algorithm):
+    """What SDKs send over HTTPS: the checksum in an aws-chunked trailer."""
+    chunks = [b"z" * 70000, b"end"]
+    data = b"".join(chunks)
+    trailer = f"x-amz-checksum-{algorithm.lower()}"
+    response = _streaming_put(server, bucket, "trailed", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                              trailer=(trailer, checksum(algorithm, data)))
+    assert response.status_code == 200, response.content
+    got = s3.get_object(Bucket=bucket, Key="trailed", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data and got[f"Checksum{algorithm}"] == checksum(algorithm, data)
+    bad = _streaming_put(server, bucket, "trailed-bad", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                         trailer=(trailer, checksum(algorithm, b"wrong")))
+    assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
+    assert_absent(s3, bucket, "trailed-bad")
 
 
 def test_decoded_length_mismatch(server, s3, bucket):

@@ -7,14 +7,13 @@ import os
 import zlib
 
 import pytest
-from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from tests.harness.assertions import assert_same_bytes, error_code, error_code_of, status
 from tests.harness.clients import make_client, upload
 from tests.harness.files import blob_files
-from tests.harness.payloads import MiB, b64
+from tests.harness.payloads import DIGESTS, MiB, b64, checksum
 from tests.harness.rawhttp import signed
 
 
@@ -149,21 +148,22 @@ def test_unlisted_parts_are_freed_on_complete(s3, bucket, server):
 
 
 @pytest.mark.differs("upstream-moto", reason="moto computes no checksum of a completed multipart upload")
-@pytest.mark.parametrize("algorithm,kind", [("CRC32", "COMPOSITE"), ("CRC32C", "COMPOSITE"), ("SHA256", "COMPOSITE"),
-                                             ("SHA1", "COMPOSITE"), ("CRC32", "FULL_OBJECT"),
-                                             ("CRC64NVME", "FULL_OBJECT")])
+@pytest.mark.parametrize("algorithm,kind", [
+    ("CRC32", "COMPOSITE"), ("CRC32C", "COMPOSITE"), ("SHA256", "COMPOSITE"), ("SHA1", "COMPOSITE"),
+    ("CRC32", "FULL_OBJECT"), ("CRC64NVME", "FULL_OBJECT"), ("SHA512", "COMPOSITE"), ("MD5", "COMPOSITE"),
+    ("XXHASH64", "COMPOSITE"), ("XXHASH3", None), ("XXHASH128", "COMPOSITE")])
 def test_multipart_checksums(s3, bucket, algorithm, kind):
+    """No ChecksumType: S3's default for the algorithm (COMPOSITE for all but CRC64NVME)."""
     parts = [os.urandom(5 * MiB), os.urandom(1000)]
-    upload_id, done = upload(s3, bucket, "ck", parts, ChecksumAlgorithm=algorithm, ChecksumType=kind)
+    chosen = {"ChecksumType": kind} if kind else {}
+    upload_id, done = upload(s3, bucket, "ck", parts, ChecksumAlgorithm=algorithm, **chosen)
+    kind = kind or "COMPOSITE"
+    listed = s3.list_parts(Bucket=bucket, Key="ck", UploadId=upload_id)
+    assert (listed["ChecksumAlgorithm"], listed["ChecksumType"]) == (algorithm, kind)
+    assert [p[f"Checksum{algorithm}"] for p in listed["Parts"]] == [checksum(algorithm, p) for p in parts]
     result = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=upload_id, MultipartUpload={"Parts": done})
     whole = b"".join(parts)
-    raw = {
-        "CRC32": lambda d: zlib.crc32(d).to_bytes(4, "big"),
-        "CRC32C": lambda d: crt.crc32c(d).to_bytes(4, "big"),
-        "CRC64NVME": lambda d: crt.crc64nvme(d).to_bytes(8, "big"),
-        "SHA1": lambda d: hashlib.sha1(d).digest(),
-        "SHA256": lambda d: hashlib.sha256(d).digest(),
-    }[algorithm]
+    raw = DIGESTS[algorithm]
     if kind == "FULL_OBJECT":
         expected = b64(raw(whole))
     else:
@@ -180,10 +180,15 @@ def test_multipart_checksums(s3, bucket, algorithm, kind):
 
 
 def test_invalid_checksum_type_combinations(s3, bucket):
-    for algorithm, kind in (("SHA256", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE")):
+    """Only CRCs combine into a full-object checksum; CRC64NVME has no composite one."""
+    for algorithm, kind in (("SHA256", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE"), ("SHA512", "FULL_OBJECT"),
+                            ("MD5", "FULL_OBJECT"), ("XXHASH64", "FULL_OBJECT"), ("XXHASH3", "FULL_OBJECT"),
+                            ("XXHASH128", "FULL_OBJECT")):
         with pytest.raises(ClientError) as exc:
             s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm=algorithm, ChecksumType=kind)
         assert error_code(exc) == "InvalidRequest"
+        assert exc.value.response["Error"]["Message"] == \
+            f"The {kind} checksum type cannot be used with the {algorithm.lower()} checksum algorithm."
 
 
 def test_part_checksum_must_match_upload_algorithm(s3, bucket):
@@ -254,6 +259,20 @@ def test_upload_part_copy(s3, bucket):
             Bucket=bucket, Key="dst2")["UploadId"], PartNumber=1, CopySource={"Bucket": bucket, "Key": "src"},
             CopySourceRange=f"bytes=0-{6 * MiB}")
     assert error_code(exc) == "InvalidArgument"
+
+
+@pytest.mark.differs("upstream-moto", reason="moto's UploadPartCopy returns no part checksum")
+@pytest.mark.parametrize("algorithm", ["SHA512", "XXHASH128"])
+def test_upload_part_copy_with_checksum_algorithm(s3, bucket, algorithm):
+    """A copied part gets the upload's algorithm, computed from the copied bytes."""
+    source = os.urandom(6 * MiB)
+    s3.put_object(Bucket=bucket, Key="src", Body=source)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst", ChecksumAlgorithm=algorithm)["UploadId"]
+    copied = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload_id, PartNumber=1,
+                                 CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange="bytes=0-99")
+    assert copied["CopyPartResult"][f"Checksum{algorithm}"] == checksum(algorithm, source[:100])
+    listed = s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload_id)["Parts"]
+    assert listed[0][f"Checksum{algorithm}"] == checksum(algorithm, source[:100])
 
 
 def test_upload_part_copy_conditions(s3, bucket):

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code_of
-from tests.harness.payloads import crc32
+from tests.harness.payloads import checksum
 
 
 def post(server, presigned, data: bytes = b"file body", filename: str = "photo.jpg", extra=None,
@@ -129,13 +129,15 @@ def test_malformed_policy_and_form(s3, s3v4, server, bucket):
     assert anonymous.status_code == 403 and error_code_of(anonymous) == "AccessDenied"
 
 
-def test_checksum_field_is_verified(s3, s3v4, server, bucket):
-    presigned = s3v4.generate_presigned_post(bucket, "ck", Fields={"x-amz-checksum-crc32": crc32(b"expected")},
-                                           Conditions=[{"x-amz-checksum-crc32": crc32(b"expected")}])
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"])
+def test_checksum_field_is_verified(s3, s3v4, server, bucket, algorithm):
+    field = f"x-amz-checksum-{algorithm.lower()}"
+    expected = checksum(algorithm, b"expected")
+    presigned = s3v4.generate_presigned_post(bucket, "ck", Fields={field: expected}, Conditions=[{field: expected}])
     bad = post(server, presigned, b"different")
     assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
     assert post(server, presigned, b"expected").status_code == 204
-    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["ChecksumCRC32"] == crc32(b"expected")
+    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")[f"Checksum{algorithm}"] == expected
 
 
 def test_large_file_streams(s3, s3v4, server, bucket):

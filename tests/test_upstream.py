@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from tests.harness.assertions import error_code, error_code_of, status
 from tests.harness.cli import run_cli
 from tests.harness.clients import ACCESS_KEY, SECRET_KEY, UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
-from tests.harness.payloads import MiB, b64, content_md5, crc32
+from tests.harness.payloads import MiB, b64, checksum, content_md5, crc32
 from tests.harness.rawhttp import send, sign_v4, signed, unsigned_chunks
 from tests.harness.servers import Server, Stack, free_port, upstream_args, upstream_env
 
@@ -208,17 +208,19 @@ def test_part_failing_verification_stores_no_part_upstream(server, s3, stack: St
 
 
 @FORWARDING
-def test_trailer_checksum_is_what_the_upstream_stores(server, stack: Stack, bucket):
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA512", "XXHASH128"])
+def test_trailer_checksum_is_what_the_upstream_stores(server, stack: Stack, bucket, algorithm):
     """A checksum sent in a trailer is verified by the gateway and stored upstream as the client's."""
     data = os.urandom(2 * MiB + 5)
     url = f"{server.endpoint}/{bucket}/trailed"
+    trailer, value = f"x-amz-checksum-{algorithm.lower()}", checksum(algorithm, data)
     headers = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(data)),
-               "x-amz-trailer": "x-amz-checksum-crc32"}
+               "x-amz-trailer": trailer}
     headers = sign_v4("PUT", url, headers=headers, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-    response = _send(url, headers, unsigned_chunks([data[:MiB], data[MiB:]], ("x-amz-checksum-crc32", crc32(data))))
+    response = _send(url, headers, unsigned_chunks([data[:MiB], data[MiB:]], (trailer, value)))
     assert response.status_code == 200, response.content
     head = stack.upstream_client().head_object(Bucket=bucket, Key="trailed", ChecksumMode="ENABLED")
-    assert head["ChecksumCRC32"] == crc32(data) and head["ContentLength"] == len(data)
+    assert head[f"Checksum{algorithm}"] == value and head["ContentLength"] == len(data)
     assert "ContentEncoding" not in head  # aws-chunked is transport only, on both hops
 
 

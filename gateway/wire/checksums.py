@@ -1,7 +1,10 @@
 """The checksum algorithms S3 knows, behind one small incremental interface.
 
-CRC32 comes from zlib; CRC32C and CRC64NVME from awscrt (C, ~10 GB/s); SHA-1/SHA-256 from
-hashlib. Values travel as base64 of the big-endian digest, as in ``x-amz-checksum-*`` headers.
+CRC32 comes from zlib; CRC32C and CRC64NVME from awscrt (C, ~10 GB/s); SHA-1/SHA-256/SHA-512 and
+MD5 from hashlib; XXHASH64, XXHASH3 (the 64-bit XXH3) and XXHASH128 (XXH3-128) from the reference
+xxHash library. Values travel as base64 of the big-endian (xxHash's canonical) digest, as in
+``x-amz-checksum-*`` headers. Only the CRCs can be combined from part checksums into a checksum of a
+whole multipart object (FULL_OBJECT); the others make COMPOSITE ones (a checksum of the part checksums).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import hashlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
+import xxhash
 from awscrt import checksums as crt
 
-ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")
 CRC_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME")
 DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 stores when the client sends no checksum
 
@@ -50,18 +54,25 @@ class _Crc:
         return self._value.to_bytes(self._width, "big")
 
 
+_HASHERS: dict[str, Callable[[], Hasher]] = {
+    "CRC32": lambda: _Crc(zlib.crc32, 4),
+    "CRC32C": lambda: _Crc(crt.crc32c, 4),
+    "CRC64NVME": lambda: _Crc(crt.crc64nvme, 8),
+    "SHA1": hashlib.sha1,
+    "SHA256": hashlib.sha256,
+    "SHA512": hashlib.sha512,
+    "MD5": hashlib.md5,
+    "XXHASH64": xxhash.xxh64,
+    "XXHASH3": xxhash.xxh3_64,
+    "XXHASH128": xxhash.xxh3_128,
+}
+
+
 def new_hasher(algorithm: str) -> Hasher:
-    if algorithm == "CRC32":
-        return _Crc(zlib.crc32, 4)
-    if algorithm == "CRC32C":
-        return _Crc(crt.crc32c, 4)
-    if algorithm == "CRC64NVME":
-        return _Crc(crt.crc64nvme, 8)
-    if algorithm == "SHA1":
-        return cast(Hasher, hashlib.sha1())
-    if algorithm == "SHA256":
-        return cast(Hasher, hashlib.sha256())
-    raise ValueError(algorithm)
+    try:
+        return _HASHERS[algorithm]()
+    except KeyError:
+        raise ValueError(algorithm) from None
 
 
 def header_name(algorithm: str) -> str:
@@ -77,7 +88,8 @@ def algorithm_of_header(name: str) -> str | None:
     return None
 
 
-DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
+DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32, "SHA512": 64, "MD5": 16,
+                "XXHASH64": 8, "XXHASH3": 8, "XXHASH128": 16}
 
 
 def is_valid_value(algorithm: str, value: str) -> bool:

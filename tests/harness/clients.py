@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from tests.harness.payloads import DIGESTS, checksum_args
+
 ACCESS_KEY = "s3gate"
 SECRET_KEY = "s3gate-secret-key"
 # The upstream's own credentials: the gateway's users cannot use them, nor it theirs.
@@ -32,13 +34,15 @@ def unique_bucket_name(prefix: str = "b") -> str:
 
 
 def upload(s3, bucket, key, parts, **create):  # type: ignore[no-untyped-def]
+    """Create an upload and send its parts (with the upload's checksum algorithm); the parts to complete it with."""
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
     done = []
-    extra = {"ChecksumAlgorithm": create["ChecksumAlgorithm"]} if "ChecksumAlgorithm" in create else {}
+    algorithm = create.get("ChecksumAlgorithm")
     for i, data in enumerate(parts, start=1):
+        extra = checksum_args(algorithm, data) if algorithm else {}
         r = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=i, Body=data, **extra)
         entry = {"PartNumber": i, "ETag": r["ETag"]}
-        for algo in ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"):
+        for algo in DIGESTS:
             if f"Checksum{algo}" in r:
                 entry[f"Checksum{algo}"] = r[f"Checksum{algo}"]
         done.append(entry)
