@@ -103,6 +103,15 @@ def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
     return headers
 
 
+def written_version(info: ObjectInfo) -> dict[str, str]:
+    """``x-amz-version-id`` for a write that made a version (PUT, POST, copy, multipart completion).
+
+    A write to a versioning-suspended bucket makes the null version and S3 answers it without the
+    header (PutObject's suspended-bucket example); reads of the null version, copies from it and
+    the null delete marker of a DeleteObject do name it ``null``."""
+    return {"x-amz-version-id": info.version_id} if info.version_id not in (None, "null") else {}
+
+
 def lifecycle_headers(info: ObjectInfo) -> dict[str, str]:
     """``x-amz-expiration`` (a lifecycle rule will expire this version) and ``x-amz-restore``."""
     headers = {}

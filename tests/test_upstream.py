@@ -158,6 +158,26 @@ def test_silent_upstream_times_out_with_503(gateway_to):
         listener.close()
 
 
+# -- listings ---------------------------------------------------------------------------------------
+def test_url_encoded_listing_decodes_a_plus_as_a_space(gateway_to):
+    """S3's ``encoding-type=url`` writes a space in a key as ``+`` (boto decodes with unquote_plus for it);
+    a literal ``+`` always comes encoded, as ``%2B``."""
+    listing = (b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bucket</Name>'
+               b"<Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><EncodingType>url</EncodingType>"
+               b"<IsTruncated>false</IsTruncated>"
+               + b"".join(b"<Contents><Key>%s</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                          b"<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size>"
+                          b"<StorageClass>STANDARD</StorageClass></Contents>" % key for key in (b"a+b", b"c%2Bd"))
+               + b"</ListBucketResult>")
+    fake = FakeUpstream(lambda method, path: (200, {"content-type": "application/xml"}, listing))
+    try:
+        srv = gateway_to(fake.endpoint)
+        keys = [o["Key"] for o in make_client(srv.endpoint).list_objects_v2(Bucket="bucket")["Contents"]]
+        assert keys == ["a b", "c+d"]
+    finally:
+        fake.stop()
+
+
 # -- nothing unverified lands upstream ----------------------------------------------------------------
 def assert_not_upstream(stack: Stack, bucket: str, key: str) -> None:
     with pytest.raises(ClientError) as exc:

@@ -61,9 +61,7 @@ async def copy_object(ctx: Context) -> Response:
     info = await ctx.backend.copy_object(src_bucket, src_key, src.version_id, ctx.bucket, ctx.key, target,
                                          checksum_algorithm=algorithm, conditions=params.write_conditions(ctx.req))
     root = render_copy_result(info.etag, info.last_modified_ms, info.checksum)
-    headers = {}
-    if info.version_id is not None:
-        headers["x-amz-version-id"] = info.version_id
+    headers = objectmeta.written_version(info)
     if src.version_id is not None:
         headers["x-amz-copy-source-version-id"] = src.version_id
     return xml_response(root, headers=headers)

@@ -42,8 +42,8 @@ async def list_objects_v2(ctx: Context) -> Response:
     encoding, enc = params.encoding(ctx.req)
     limit = params.query_int(ctx.req, "max-keys", MAX_KEYS, low=0, high=MAX_KEYS, clamp=True)
     token = params.continuation_token(ctx.req)
-    start_after = q.get("start-after", "")
-    after = params.decode_token(token) if token else start_after
+    start_after = q.get("start-after") if token is None else None  # a token displaces it, echo included (S3)
+    after = params.decode_token(token) if token else start_after or ""
     page, prefix, delimiter = await _page(ctx, after, limit)
     next_token = params.encode_token(page.next_marker) \
         if page.is_truncated and page.next_marker is not None else None
@@ -51,6 +51,6 @@ async def list_objects_v2(ctx: Context) -> Response:
     return _response(render_list_objects_v2(
         bucket=ctx.bucket, prefix=prefix, continuation_token=token, next_continuation_token=next_token,
         max_keys=limit, delimiter=delimiter, encoding=encoding, enc=enc,
-        start_after=start_after if "start-after" in q else None, objects=page.objects,
+        start_after=start_after, objects=page.objects,
         prefixes=page.common_prefixes, is_truncated=page.is_truncated,
         display_name=ctx.directory.display_name if with_owner else None))

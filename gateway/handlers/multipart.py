@@ -109,8 +109,7 @@ async def complete_multipart_upload(ctx: Context) -> Response:
     scheme = "https" if ctx.req.is_tls else "http"
     root = render_complete_result(f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}", ctx.bucket, ctx.key,
                                   info.etag, info.checksum)
-    headers = {"x-amz-version-id": info.version_id} if info.version_id is not None else {}
-    return xml_response(root, headers=headers)
+    return xml_response(root, headers=objectmeta.written_version(info))
 
 
 async def abort_multipart_upload(ctx: Context) -> Response:

@@ -16,9 +16,7 @@ from storage_backends.base import ObjectInfo, ObjectStream
 
 def written_headers(info: ObjectInfo) -> dict[str, str]:
     """What S3 answers a successful write with."""
-    headers = {"etag": quote_etag(info.etag), **objectmeta.lifecycle_headers(info)}
-    if info.version_id is not None:
-        headers["x-amz-version-id"] = info.version_id
+    headers = {"etag": quote_etag(info.etag), **objectmeta.lifecycle_headers(info), **objectmeta.written_version(info)}
     if info.checksum is not None:
         headers.update(checksum_headers(info.checksum))
     return headers

@@ -77,9 +77,7 @@ async def post_object(ctx: Context) -> Response:
     info = await ctx.backend.put_object(ctx.bucket, key, body, new)
     scheme = "https" if ctx.req.is_tls else "http"
     location = f"{scheme}://{ctx.req.host}/{ctx.bucket}/{quote(key, safe='/')}"
-    headers = {"etag": quote_etag(info.etag), "location": location}
-    if info.version_id is not None:
-        headers["x-amz-version-id"] = info.version_id
+    headers = {"etag": quote_etag(info.etag), "location": location, **objectmeta.written_version(info)}
     redirect = fields.get("success_action_redirect") or fields.get("redirect")
     if redirect:
         query = urlencode({"bucket": ctx.bucket, "key": key, "etag": quote_etag(info.etag)})

@@ -20,9 +20,32 @@ Row = Sequence[object]
 
 
 # -- codecs --------------------------------------------------------------------------------------
-def new_version_id() -> str:
-    """Opaque and unique, like AWS's: 32 URL-safe characters, never the literal ``null``."""
-    return base64.urlsafe_b64encode(os.urandom(24)).decode("ascii")
+_POSITION_BITS = (1 << 63) - 1  # row ids are signed 64-bit integers
+
+
+def new_version_id(position: int) -> str:
+    """Unique and opaque-looking, like AWS's: 32 URL-safe characters, never the literal ``null``.
+
+    It carries ``position``, a lower bound of the version's row id that no older row reaches, so
+    a ListObjectVersions marker whose version was deleted since still has a place in the order
+    (:func:`position_of`), as AWS's do. The position is masked by the random part, not secret.
+    """
+    tail = os.urandom(16)
+    masked = position ^ int.from_bytes(tail[:8], "big")
+    return base64.urlsafe_b64encode(tail + masked.to_bytes(8, "big")).decode("ascii")
+
+
+def position_of(version_id: str) -> int | None:
+    """The position a well-formed id carries (None for ``null``).
+
+    Ids made before positions were added are random: theirs decodes to a number past any row id
+    (all but surely), which places a deleted marker before every version of its key, so a listing
+    repeats what is left of that key rather than skipping any of it.
+    """
+    if version_id == "null":
+        return None
+    raw = base64.urlsafe_b64decode(version_id.encode("ascii"))
+    return (int.from_bytes(raw[16:], "big") ^ int.from_bytes(raw[:8], "big")) & _POSITION_BITS
 
 
 def is_version_id(value: str) -> bool:

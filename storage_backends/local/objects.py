@@ -155,11 +155,12 @@ class ObjectOps(LocalCore):
         upper = successor(prefix) if prefix else None
         start: tuple[str, int, bool]
         if key_marker and version_id_marker:
-            position = await cat.version_position(bucket, key_marker, version_id_marker)
-            if position is None:
+            if not rec.is_version_id(version_id_marker):
                 raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="version-id-marker",
                               ArgumentValue=version_id_marker)
-            start = (key_marker, position, False)
+            # a marker deleted since keeps its place in the order (a cleanup job pages while it deletes)
+            position = await cat.version_position(bucket, key_marker, version_id_marker)
+            start = (key_marker, position, False) if position is not None else (key_marker, 0, True)
         elif key_marker:
             start = (key_marker, -1, False)  # past every version of the marker key
         else:

@@ -6,6 +6,8 @@ Adding a dialect is one more entry in ``DIALECTS`` plus a way to open a fresh ca
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -215,6 +217,25 @@ def test_listing_order_and_pagination(make: Callable[[], Catalog]) -> None:
         assert await cat.version_position("b", "a", a_old.version_id) == a_old.id
         after = await cat.list_versions("b", ("a", versions[0].id, False), None, 1)
         assert after[0].version_id == a_old.version_id
+    scenario(make)(body)
+
+
+def test_a_deleted_version_keeps_its_place_as_a_listing_marker(make: Callable[[], Catalog]) -> None:
+    async def body(cat: Catalog) -> None:
+        await bucket(cat, versioning="Enabled")
+        ids = [(await put(cat, "b", "k")).version_id for _ in range(3)]
+        await put(cat, "b", "other")  # a later row of another key: ids keep growing across keys
+        middle = await cat.object_row("b", "k", ids[1])
+        assert middle is not None
+        await cat.write(lambda tx: objects.delete(tx, "b", "k", ids[1]))
+        position = await cat.version_position("b", "k", ids[1])
+        assert position is not None and middle.id - 1 < position <= middle.id  # nothing older reaches it
+        after = await cat.list_versions("b", ("k", position, False), None, 10)
+        assert [(v.key, v.version_id) for v in after] == [("k", ids[0]), ("other", after[1].version_id)]
+        assert await cat.version_position("b", "k", "null") is None  # a null version gone has no place
+        # ids from before positions are random bytes: theirs reads as a huge number, before every version
+        legacy = base64.urlsafe_b64encode(bytes(8) + os.urandom(8) + b"\xa5" * 8).decode()
+        assert (await cat.version_position("b", "k", legacy) or 0) > middle.id
     scenario(make)(body)
 
 

@@ -72,6 +72,7 @@ def test_list_objects() -> None:
     assert found.objects[1].checksum == Checksum("CRC32", "", "FULL_OBJECT")
     assert found.objects[0].last_modified_ms == fx.T1 // 1000 * 1000  # listings say seconds
     assert _v1(list(found.objects)) == golden("list-objects.xml")  # what was parsed renders the same
+    assert b"<Prefix>a b&amp;\n</Prefix><Marker>a%20b</Marker>" in _v1(prefix="a b&\n")  # V1 echoes Prefix as sent
 
 
 def test_list_objects_v2() -> None:

@@ -126,10 +126,13 @@ def _contents(doc: xml.Writer, objects: Sequence[Entry], prefixes: Sequence[str]
 def render_list_objects(*, bucket: str, prefix: str, marker: str, max_keys: int, delimiter: str,
                         encoding: str | None, enc: Encode, objects: Sequence[Entry], prefixes: Sequence[str],
                         is_truncated: bool, next_marker: str | None, display_name: DisplayName) -> bytes:
-    """ListObjects (v1), owners included; NextMarker only when truncated with a delimiter."""
+    """ListObjects (v1), owners included; NextMarker only when truncated with a delimiter.
+
+    Prefix is echoed as sent even with ``encoding-type=url``: S3 encodes V1's Delimiter, Marker,
+    NextMarker, keys and common prefixes only (what boto3, which always asks for it, decodes)."""
     doc = xml.Writer(OBJECTS_ROOT)
     doc.element("Name", bucket)
-    doc.element("Prefix", enc(prefix))
+    doc.element("Prefix", prefix)
     doc.element("Marker", enc(marker))
     if is_truncated and delimiter and next_marker is not None:
         doc.element("NextMarker", enc(next_marker))

@@ -7,7 +7,7 @@ knows no users, so an owner's display name is resolved by the caller and passed 
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from gateway.wire import checksums, xml
 from gateway.wire.checksums import Checksum
@@ -72,8 +72,10 @@ def owner_id(el: xml.Element, tag: str = "Owner") -> str:
 
 
 def decoded(doc: xml.Element, value: str) -> str:
-    """A key-like value of a listing asked with ``encoding-type=url``, decoded only if the answer says it is encoded."""
-    return unquote(value) if (xml.text(doc, "EncodingType") or "").lower() == "url" else value
+    """A key-like value of a listing asked with ``encoding-type=url``, decoded only if the answer says it is encoded.
+
+    As a form value: S3 writes a space as ``+`` there (and a ``+`` as ``%2B``), which is why boto decodes so."""
+    return unquote_plus(value) if (xml.text(doc, "EncodingType") or "").lower() == "url" else value
 
 
 def common_prefixes(doc: xml.Element) -> list[str]:

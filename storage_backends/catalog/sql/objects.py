@@ -28,6 +28,7 @@ from storage_backends.catalog.records import (
     map_json,
     new_version_id,
     object_record,
+    position_of,
 )
 from storage_backends.catalog.sql import blobs, buckets, marks, one, settings
 from storage_backends.catalog.store import Executor, Tx
@@ -83,8 +84,10 @@ def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], uppe
 
 
 def version_position(ex: Executor, bucket: str, key: str, version_id: str) -> int | None:
+    """Where a ListObjectVersions marker stands: its version's row id, or for a version deleted since, the
+    position its id carries; None for a ``null`` version gone (its place is unknown: before the key's first)."""
     row = one(ex, "SELECT id FROM objects WHERE bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id))
-    return int(row[0]) if row else None
+    return int(row[0]) if row else position_of(version_id)
 
 
 def count(ex: Executor, bucket: str) -> int:
@@ -139,12 +142,18 @@ def promote_newest(tx: Tx, bucket: str, key: str) -> None:
                "WHERE bucket = ? AND key = ?)", (bucket, key))
 
 
+def _next_position(tx: Tx) -> int:
+    """A bound for the next row's id: ids only grow (AUTOINCREMENT, one writer), so every row older
+    than the next one has a smaller id and none in between survives."""
+    return int(one(tx, "SELECT COALESCE(MAX(id), 0) + 1 FROM objects", ())[0])
+
+
 def _make_room(tx: Tx, bucket: BucketInfo, key: str, current: ObjectRecord | None) -> str:
     """Retire what a new latest version replaces; returns the new version's id."""
     if bucket.versioning == "Enabled":
         if current is not None:
             demote(tx, current.id)
-        return new_version_id()
+        return new_version_id(_next_position(tx))
     if bucket.versioning is None:  # every version is the null version: the current one, if any
         null = current
     else:
