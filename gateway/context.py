@@ -97,8 +97,10 @@ class Context:
         """A POST form's credentials: verified, recorded as this request's principal, and returned."""
         return await self.gate.authenticate_form(self, fields)
 
-    def open_body(self, *, max_size: int, store_algorithm: str | None = None) -> RequestBody:
-        return open_body(self.req, self.signed, self.receive, max_size=max_size, store_algorithm=store_algorithm)
+    def open_body(self, *, max_size: int, store_algorithm: str | None = None,
+                  checksum_headers: bool = True) -> RequestBody:
+        return open_body(self.req, self.signed, self.receive, max_size=max_size, store_algorithm=store_algorithm,
+                         checksum_headers=checksum_headers)
 
     def header(self, name: str) -> str | None:
         return self.req.headers.get(name)
@@ -110,14 +112,15 @@ class Context:
             return
         raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
 
-    async def read_small_body(self, limit: int = xml.MAX_DOCUMENT) -> bytes:
-        """A control-plane body (an XML document), verified like any upload, capped at ``limit``."""
+    async def read_small_body(self, limit: int = xml.MAX_DOCUMENT, *, checksum_headers: bool = True) -> bytes:
+        """A control-plane body (an XML document), verified like any upload, capped at ``limit``
+        (``checksum_headers=False``: the x-amz-checksum-* headers are not this body's, see ``open_body``)."""
         h = self.req.headers
         if "content-length" not in h and "transfer-encoding" not in h \
                 and "x-amz-decoded-content-length" not in h:
             return b""
         try:
-            body = self.open_body(max_size=limit)
+            body = self.open_body(max_size=limit, checksum_headers=checksum_headers)
         except S3Error as exc:
             if exc.code == Code.EntityTooLarge.name:
                 raise S3Error(Code.MalformedXML, "The XML you provided was larger than the maximum allowed.") \
@@ -130,5 +133,5 @@ class Context:
                 raise S3Error(Code.MalformedXML, "The XML you provided was larger than the maximum allowed.")
         return bytes(data)
 
-    async def read_xml(self, root: str) -> xml.Element:
-        return xml.parse(await self.read_small_body(), root)
+    async def read_xml(self, root: str, *, checksum_headers: bool = True) -> xml.Element:
+        return xml.parse(await self.read_small_body(checksum_headers=checksum_headers), root)

@@ -218,11 +218,17 @@ class RequestBody:
         return self._digests
 
 
-def client_checksum(req: S3Request, principal: Principal) -> tuple[str | None, str | None, str | None]:
-    """(algorithm, expected value from a header/query, trailer name) as the client asked for them."""
+def client_checksum(req: S3Request, principal: Principal, *, checksum_headers: bool = True
+                    ) -> tuple[str | None, str | None, str | None]:
+    """(algorithm, expected value from a header/query, trailer name) as the client asked for them.
+
+    ``checksum_headers=False``: the request's ``x-amz-checksum-*`` (and SDK algorithm) headers are
+    about something else than this body (CompleteMultipartUpload's: the object), only a trailer counts.
+    """
     headers = req.headers
-    found = [(algo, headers[name]) for name in headers if (algo := checksums.algorithm_of_header(name))]
-    if principal.presigned:
+    found = [(algo, headers[name]) for name in headers if (algo := checksums.algorithm_of_header(name))] \
+        if checksum_headers else []
+    if principal.presigned and checksum_headers:
         for name, value in req.query.items():
             algo = checksums.algorithm_of_header(name.lower())
             if algo and not any(a == algo for a, _ in found):
@@ -231,7 +237,7 @@ def client_checksum(req: S3Request, principal: Principal) -> tuple[str | None, s
         raise S3Error(Code.InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types "
                       "are not allowed.")
     trailer = headers.get("x-amz-trailer", "").strip().lower() or None
-    sdk = headers.get("x-amz-sdk-checksum-algorithm", "").upper() or None
+    sdk = (headers.get("x-amz-sdk-checksum-algorithm", "").upper() or None) if checksum_headers else None
     if sdk is not None and sdk not in checksums.ALGORITHMS:
         raise S3Error(Code.InvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.")
     if trailer is not None:
@@ -290,11 +296,12 @@ def declared_size(req: S3Request, principal: Principal) -> int | None:
 
 
 def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_size: int,
-              store_algorithm: str | None = None) -> RequestBody:
+              store_algorithm: str | None = None, checksum_headers: bool = True) -> RequestBody:
     """Validate the body's headers and return the verifying stream (nothing is read yet).
 
-    The checksum the client sent is verified; ``store_algorithm`` (default: the client's, else
-    CRC64NVME as S3 does) is the one ``digests()`` reports for storing.
+    The checksum the client sent is verified (see ``client_checksum`` for ``checksum_headers``);
+    ``store_algorithm`` (default: the client's, else CRC64NVME as S3 does) is the one ``digests()``
+    reports for storing.
     """
     mode = principal.payload_hash
     headers = req.headers
@@ -303,7 +310,7 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
         raise S3Error(Code.MissingContentLength)
     if size is not None and size > max_size:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(max_size))
-    algorithm, expected, trailer = client_checksum(req, principal)
+    algorithm, expected, trailer = client_checksum(req, principal, checksum_headers=checksum_headers)
     source = receive_stream(receive)
     decoder = None
     if mode in STREAMING_MODES:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gateway.wire.checksums import Checksum as Checksum  # re-exported: storage speaks these wire types too
+from gateway.wire.completion import CompletionChecks as CompletionChecks
 from gateway.wire.documents.acl import Grants as Grants
 from gateway.wire.documents.attributes import ObjectParts as ObjectParts
 from gateway.wire.documents.multipart import CompletedPart as CompletedPart
@@ -433,7 +434,10 @@ class Backend(Protocol):
                                src_key: str, src_version_id: str | None, byte_range: ByteRange | None
                                ) -> PartInfo: ...
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
-                                        conditions: WriteConditions | None = None) -> ObjectInfo: ...
+                                        conditions: WriteConditions | None = None,
+                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+        """Make the object, once ``checks`` (what the request asserts about it) and the parts hold."""
+        ...
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
     async def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0,
                          limit: int = 1000) -> PartsPage: ...

@@ -8,7 +8,7 @@ from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
 from gateway.payload import client_checksum
 from gateway.responses import Response, quote_etag, xml_response
-from gateway.wire import checksums
+from gateway.wire import checksums, completion
 from gateway.wire.documents.copy import render_copy_part_result
 from gateway.wire.documents.multipart import (
     parse_complete,
@@ -23,14 +23,10 @@ from storage_backends.base import UploadInfo
 
 def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
     algorithm = params.checksum_algorithm(ctx.req)
-    kind = ctx.header("x-amz-checksum-type")
-    if kind is not None:
-        kind = kind.upper()
-        if kind not in ("COMPOSITE", "FULL_OBJECT"):
-            raise S3Error(Code.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
-        if algorithm is None:
-            raise S3Error(Code.InvalidRequest, "The x-amz-checksum-type header can only be used with the "
-                          "x-amz-checksum-algorithm header.")
+    kind = completion.checksum_type(ctx.header("x-amz-checksum-type"))
+    if kind is not None and algorithm is None:
+        raise S3Error(Code.InvalidRequest, "The x-amz-checksum-type header can only be used with the "
+                      "x-amz-checksum-algorithm header.")
     if algorithm is None:
         return None, None
     kind = kind or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")
@@ -64,9 +60,10 @@ async def upload_part(ctx: Context) -> Response:
     upload = await _upload(ctx)
     sent, _, _ = client_checksum(ctx.req, ctx.signed)
     expected = upload.checksum_algorithm
-    if expected is not None and sent is not None and sent != expected:
+    # A COMPOSITE checksum is made of the client's part checksums: each part must bring its own.
+    if expected is not None and sent != expected and (sent is not None or upload.checksum_type == "COMPOSITE"):
         raise S3Error(Code.InvalidRequest, f"Checksum Type mismatch occurred, expected checksum Type: "
-                      f"{expected.lower()}, actual checksum Type: {sent.lower()}")
+                      f"{expected.lower()}, actual checksum Type: {(sent or 'null').lower()}")
     body = ctx.open_body(max_size=MAX_PART_SIZE, store_algorithm=expected)
     part = await ctx.backend.upload_part(ctx.bucket, ctx.key, upload.upload_id, number, body)
     headers = {"etag": quote_etag(part.etag)}
@@ -103,9 +100,10 @@ async def upload_part_copy(ctx: Context) -> Response:
 
 async def complete_multipart_upload(ctx: Context) -> Response:
     upload_id = params.upload_id(ctx.req)
-    parts = parse_complete(await ctx.read_xml("CompleteMultipartUpload"))
+    checks = completion.parse_headers(ctx.req.headers)  # the object's checksum: not the XML body's
+    parts = parse_complete(await ctx.read_xml("CompleteMultipartUpload", checksum_headers=False))
     info = await ctx.backend.complete_multipart_upload(ctx.bucket, ctx.key, upload_id, parts,
-                                                       params.write_conditions(ctx.req))
+                                                       params.write_conditions(ctx.req), checks)
     scheme = "https" if ctx.req.is_tls else "http"
     root = render_complete_result(f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}", ctx.bucket, ctx.key,
                                   info.etag, info.checksum)

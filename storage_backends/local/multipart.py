@@ -8,6 +8,7 @@ from storage_backends.base import (
     ByteRange,
     Checksum,
     CompletedPart,
+    CompletionChecks,
     NewObject,
     ObjectInfo,
     PartInfo,
@@ -77,8 +78,9 @@ class MultipartOps(ObjectOps):
                                       Checksum(algorithm, value, "PART"), volume)
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
-                                        conditions: WriteConditions | None = None) -> ObjectInfo:
-        info = await self._cat.write(lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions))
+                                        conditions: WriteConditions | None = None,
+                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+        info = await self._cat.write(lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks))
         return await self._with_expiration(info)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:

@@ -66,7 +66,11 @@ class LocalObjectStream:
 
 def _part_range(info: ObjectInfo, extents: list[Extent], part_number: int
                 ) -> tuple[int, int, Checksum | None]:
-    """Byte range and checksum of part N (a single-part object is its own part 1)."""
+    """Byte range and checksum of part N (a single-part object is its own part 1).
+
+    A COMPOSITE object has a checksum per part; a FULL_OBJECT one only for the whole, which is
+    reported when the part is the whole object (S3 does the same, as for a whole-object range).
+    """
     count = info.parts_count or 1
     if not 1 <= part_number <= count:
         raise S3Error(Code.InvalidPartNumber, PartNumberRequested=str(part_number), ActualPartCount=str(count))
@@ -79,7 +83,7 @@ def _part_range(info: ObjectInfo, extents: list[Extent], part_number: int
             if checksum is not None and info.checksum is not None and info.checksum.type == "COMPOSITE":
                 checksum = Checksum(checksum.algorithm, checksum.value, "COMPOSITE")
             else:
-                checksum = None
+                checksum = info.checksum if extent.size == info.size else None
             return extent.start, extent.start + extent.size - 1, checksum
         offset = extent.start + extent.size
     return offset, offset - 1, None  # an empty part

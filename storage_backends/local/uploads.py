@@ -11,15 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from gateway.wire import checksums
+from gateway.wire import checksums, completion
 from gateway.wire.documents.acl import grants_of
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import Checksum, CompletedPart, NewObject, ObjectInfo, WriteConditions
+from storage_backends.base import Checksum, CompletedPart, CompletionChecks, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
     Extent,
     NewVersion,
     PartRecord,
     Placement,
+    UploadRecord,
     map_of,
     object_info,
     part_checksum,
@@ -55,18 +56,17 @@ def _compose_checksum(algorithm: str | None, checksum_type: str | None, parts: l
     return Checksum(algorithm, f"{checksums.b64(hasher.digest())}-{len(parts)}", "COMPOSITE")
 
 
-def _chosen_parts(tx: Tx, upload_id: str, requested: list[CompletedPart]) -> list[PartRecord]:
-    """The stored parts the request lists, validated (ETag, checksum, minimum size but for the last)."""
+def _chosen_parts(tx: Tx, upload: UploadRecord, requested: list[CompletedPart]) -> list[PartRecord]:
+    """The stored parts the request lists, validated (ETag, checksums, minimum size but for the last)."""
+    upload_id = upload.upload_id
     stored = {p.part_number: p for p in upload_rows.parts(tx, upload_id)}
     chosen: list[PartRecord] = []
     for i, part in enumerate(requested):
         row = stored.get(part.part_number)
         if row is None or row.etag != part.etag:
             raise S3Error(Code.InvalidPart, PartNumber=str(part.part_number), ETag=part.etag, UploadId=upload_id)
-        sent = part.checksums
-        have = part_checksum(row.checksum)
-        if have is not None and have.algorithm in sent and sent[have.algorithm] != have.value:
-            raise S3Error(Code.InvalidPart, PartNumber=str(part.part_number), ETag=part.etag, UploadId=upload_id)
+        completion.check_part(part, part_checksum(row.checksum), upload.checksum_algorithm, upload.checksum_type,
+                              upload_id)
         if i < len(requested) - 1 and row.size < MIN_PART_SIZE:
             raise S3Error(Code.EntityTooSmall, ProposedSize=str(row.size), MinSizeAllowed=str(MIN_PART_SIZE),
                           PartNumber=str(part.part_number), ETag=part.etag)
@@ -75,8 +75,9 @@ def _chosen_parts(tx: Tx, upload_id: str, requested: list[CompletedPart]) -> lis
 
 
 def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[CompletedPart],
-             conditions: WriteConditions | None) -> ObjectInfo:
-    """CompleteMultipartUpload inside one transaction (a retried completion answers as the first did)."""
+             conditions: WriteConditions | None, checks: CompletionChecks | None = None) -> ObjectInfo:
+    """CompleteMultipartUpload inside one transaction, once what the request asserts holds (a retried
+    completion answers as the first did, which checked them)."""
     b = bucket_rows.require(tx, bucket)
     try:
         upload = upload_rows.get(tx, bucket, key, upload_id)
@@ -85,7 +86,9 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
         if done is not None:
             return object_info(done, b.versioning)
         raise
-    chosen = _chosen_parts(tx, upload_id, requested)
+    checks = checks or CompletionChecks()
+    completion.check_upload(checks, upload.checksum_algorithm, upload.checksum_type)
+    chosen = _chosen_parts(tx, upload, requested)
     md5s = b"".join(bytes.fromhex(r.etag) for r in chosen)
     etag = f"{hashlib.md5(md5s).hexdigest()}-{len(chosen)}"
     extents: list[Extent] = []
@@ -95,6 +98,7 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
             extents.append(Extent(ordinal, row.blob_id, offset, row.size, row.etag, row.checksum))
         offset += row.size
     checksum = _compose_checksum(upload.checksum_algorithm, upload.checksum_type, chosen)
+    completion.check_object(checks, checksum, offset)
     new = NewObject(owner_id=upload.owner_id, content=map_of(upload.content), metadata=map_of(upload.metadata),
                     storage_class=upload.storage_class, tags=map_of(upload.tags), acl=grants_of(upload.acl))
     version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id)

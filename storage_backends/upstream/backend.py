@@ -32,6 +32,7 @@ from storage_backends.base import (
     ByteRange,
     Checksum,
     CompletedPart,
+    CompletionChecks,
     DeleteResult,
     ListPage,
     NewObject,
@@ -386,10 +387,13 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
         return PartInfo(part_number, size, result.etag, result.last_modified_ms or _now_ms(), checksum)
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
-                                        conditions: WriteConditions | None = None) -> ObjectInfo:
+                                        conditions: WriteConditions | None = None,
+                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+        """The upstream checks what the request asserts (its checksum, type and size headers go along)."""
+        headers = {**meta.condition_headers(conditions), **(checks.headers() if checks is not None else {})}
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
                                              content=xml.render(multipart_doc.render_complete(parts)),
-                                             headers=meta.condition_headers(conditions))
+                                             headers=headers)
         result = multipart_doc.parse_complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
         return ObjectInfo(bucket, key, 0, result.etag, _now_ms(), self.owner_id, answer.get("x-amz-version-id"),

@@ -62,3 +62,12 @@ def checksum_args(algorithm: str, data: bytes) -> dict[str, str]:
     if algorithm == "MD5":
         return {"ChecksumAlgorithm": "MD5", "ChecksumMD5": checksum("MD5", data)}
     return {"ChecksumAlgorithm": algorithm}
+
+
+def multipart_checksum(algorithm: str, kind: str, parts: list[bytes]) -> str:
+    """What S3 reports for a completed upload: the whole object's checksum (FULL_OBJECT), or the
+    checksum of the parts' checksums followed by ``-N`` (COMPOSITE)."""
+    if kind == "FULL_OBJECT":
+        return checksum(algorithm, b"".join(parts))
+    digest = DIGESTS[algorithm]
+    return f"{b64(digest(b''.join(digest(p) for p in parts)))}-{len(parts)}"
