@@ -24,7 +24,7 @@ from gateway.access.public import is_public_acl
 from gateway.access.resources import KINDS, BucketAccess, bucket_access
 from gateway.wire.documents.controls import BUCKET_OWNER_ENFORCED, BUCKET_OWNER_PREFERRED
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import Backend, NewObject
+from storage_backends.base import UNSIGNED_CALLER, Backend, NewObject
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -51,9 +51,14 @@ class ResourceControls:
         if hit is not None and hit[0] > now:
             return hit[1]
         # The documents first: a failing upstream answers their GETs with its own error document (a
-        # HEAD, as get_bucket sends, carries none).
-        documents = await asyncio.gather(*(self.backend.get_bucket_config(name, kind) for kind in KINDS))
-        info = await self.backend.get_bucket(name)
+        # HEAD, as get_bucket sends, carries none). The record is the gateway's, shared by every caller:
+        # on an upstream it is read with the gateway's credentials, an anonymous caller's request too.
+        unsigned = UNSIGNED_CALLER.set(False)
+        try:
+            documents = await asyncio.gather(*(self.backend.get_bucket_config(name, kind) for kind in KINDS))
+            info = await self.backend.get_bucket(name)
+        finally:
+            UNSIGNED_CALLER.reset(unsigned)
         access = bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)))
         if len(self._cache) > CACHE_SIZE:
             self._cache.clear()

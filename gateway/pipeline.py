@@ -157,15 +157,15 @@ class Door:
         """The POST form scheme: its signature is verified once the handler has read the fields."""
         await self.directory.refresh()
         credential = post_policy.verify_signature(fields, self.directory.active, ctx.now)
-        if credential is None:  # an unsigned form is refused before anything else, as before
-            raise _refused_anonymous()
-        ctx.principal = Principal(credential.identity)
-        UNSIGNED_CALLER.set(False)
+        # A form without signing fields is the anonymous caller, authorized as any (on an upstream, its
+        # upload goes out unsigned for the upstream to judge).
+        ctx.principal = ANONYMOUS if credential is None else Principal(credential.identity)
+        UNSIGNED_CALLER.set(credential is None)
         return ctx.principal
 
 
 def _refused_anonymous() -> S3Error:
-    # An unsigned POST form (and, with an injected authorizer, any unsigned request but a preflight).
+    # With an injected authorizer: any unsigned request but a preflight (a POST form's included).
     return S3Error(Code.AccessDenied)
 
 

@@ -2,10 +2,11 @@
 
 The request carries its own credentials (the signed policy) in the body, so the pipeline cannot
 verify them before the handler has read the form's fields: the handler hands the fields to
-``ctx.authenticate_form`` (the pipeline's authenticate logic for this scheme), and asks
-``ctx.authorize_operation`` for the final key before the file is stored. The file streams from
-the form straight into storage; the policy's ``content-length-range`` stops an oversized file as
-soon as it crosses the limit.
+``ctx.authenticate_form`` (the pipeline's authenticate logic for this scheme; a form without
+signing fields is the anonymous caller), and asks ``ctx.authorize_operation`` for the final key,
+``${filename}`` expanded, before the file is stored. The file streams from the form straight into
+storage; the policy's ``content-length-range`` stops an oversized file as soon as it crosses the
+limit.
 """
 
 from __future__ import annotations
@@ -49,28 +50,30 @@ def _checksum_field(fields: dict[str, str]) -> tuple[str | None, str | None]:
 async def post_object(ctx: Context) -> Response:
     reader = forms.FormReader(receive_stream(ctx.receive), forms.boundary_of(ctx.header("content-type") or ""))
     fields, file_part = await reader.fields()
+    if "key" not in fields:  # S3 names a missing key before a missing signing field
+        raise post_policy.missing_field("key")
     await ctx.authenticate_form(fields)
-    key = fields.get("key")
-    if key is None:
-        raise S3Error(Code.InvalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, "
-                      "please check the order of the fields.", ArgumentName="key")
     if file_part is None:
         raise S3Error(Code.InvalidArgument, "POST requires exactly one file upload per request.",
-                      ArgumentName="file")
-    policy = post_policy.parse_policy(fields["policy"])
-    post_policy.check(policy, fields, ctx.bucket, ctx.now)
-    key = key.replace("${filename}", file_part.filename or "")
+                      ArgumentName="file", ArgumentValue="0")
+    fields = post_policy.expand_filename(fields, file_part.filename)
+    length_range = None
+    if not ctx.principal.anonymous:  # an anonymous form's policy, if it has one, is signed by no one
+        policy = post_policy.parse_policy(fields["policy"])
+        post_policy.check(policy, fields, ctx.bucket, ctx.now)
+        length_range = policy.length_range
+    key = fields["key"]
     if not key:
         raise S3Error(Code.InvalidArgument, "User key must have a length greater than 0.", ArgumentName="key")
     validate_key(key)
     requested = ctx.controls.requested(fields, "acl")
     await ctx.authorize_operation(key)
-    new = NewObject(owner_id=ctx.identity.canonical_id, content=objectmeta.content_headers(fields),
+    new = NewObject(owner_id=ctx.writer_id, content=objectmeta.content_headers(fields),
                     metadata=objectmeta.user_metadata(fields), storage_class=objectmeta.storage_class(fields),
                     tags=_tags(fields))
-    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.identity.canonical_id)
+    owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     new = replace(new, owner_id=owner, acl=grants)
-    low, high = policy.length_range or (0, MAX_PUT_SIZE)
+    low, high = length_range or (0, MAX_PUT_SIZE)
     algorithm, expected = _checksum_field(fields)
     body = verified_stream(reader.file(), algorithm=algorithm, expected=expected, min_size=low,
                            max_size=min(high, MAX_PUT_SIZE))
