@@ -356,8 +356,9 @@ def verified_stream(source: AsyncIterator[bytes], *, algorithm: str | None, expe
 
 
 def stored_content_encoding(value: str | None) -> str | None:
-    """Content-Encoding minus the transport-only ``aws-chunked`` token."""
+    """Content-Encoding as sent (S3 returns it so, spaces included) minus the transport-only
+    ``aws-chunked`` token and its comma; None when nothing else was sent."""
     if value is None:
         return None
-    kept = [token.strip() for token in value.split(",") if token.strip().lower() != "aws-chunked"]
-    return ",".join(kept) or None
+    kept = [token for token in value.split(",") if token.strip().lower() != "aws-chunked"]
+    return ",".join(kept).strip() or None

@@ -156,6 +156,17 @@ def test_signed_streaming_payload(server, s3, bucket):
     assert got["ContentEncoding"] == "gzip"  # aws-chunked is transport only
 
 
+@pytest.mark.parametrize("sent,stored", [("aws-chunked", None), ("aws-chunked,deflate, gzip", "deflate, gzip"),
+                                         ("deflate, aws-chunked, gzip", "deflate, gzip"),
+                                         ("deflate, gzip,aws-chunked", "deflate, gzip")])
+def test_aws_chunked_leaves_the_rest_of_content_encoding_as_sent(server, s3, bucket, sent, stored):
+    response = _streaming_put(server, bucket, "enc", [b"body"], mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                              extra={"Content-Encoding": sent})
+    assert response.status_code == 200, response.content
+    head = s3.head_object(Bucket=bucket, Key="enc")
+    assert head.get("ContentEncoding") == stored  # absent when aws-chunked was all there was
+
+
 def test_tampered_chunk_is_rejected(server, s3, bucket):
     chunks = [b"a" * 8192, b"b" * 8192]
     response = _streaming_put(server, bucket, "tampered", chunks, mode="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",

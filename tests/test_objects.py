@@ -214,6 +214,29 @@ def test_response_overrides(s3, bucket):
     assert got["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Tue, 06 May 2031 00:00:00 GMT"
 
 
+# Stored headers come back as sent, spaces and commas included (S3 drops only aws-chunked).
+AS_SENT = {"ContentEncoding": "deflate, gzip", "ContentType": "text/plain; charset=utf-8",
+           "ContentDisposition": 'attachment; filename="a, b.txt"', "CacheControl": "no-cache, max-age=60",
+           "ContentLanguage": "en-US, fr", "Metadata": {"list": "a, b ,c"}}
+
+
+def test_stored_headers_keep_their_spaces_on_every_write(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="put", Body=b"x", **AS_SENT)
+    s3.copy_object(Bucket=bucket, Key="copied", CopySource={"Bucket": bucket, "Key": "put"})
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    s3.copy_object(Bucket=bucket, Key="replaced", CopySource={"Bucket": bucket, "Key": "plain"},
+                   MetadataDirective="REPLACE", **AS_SENT)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu", **AS_SENT)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mpu", UploadId=upload, PartNumber=1, Body=b"x")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mpu", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    for key in ("put", "copied", "replaced", "mpu"):
+        head = s3.head_object(Bucket=bucket, Key=key)
+        got = s3.get_object(Bucket=bucket, Key=key)
+        for name, value in AS_SENT.items():
+            assert (key, name, head[name], got[name]) == (key, name, value, value)
+
+
 # -- conditional reads ------------------------------------------------------------------------------
 def _http_date(dt: datetime) -> datetime:
     return dt.replace(microsecond=0)
