@@ -1,6 +1,17 @@
-"""uvicorn's httptools protocol, with a shutdown that does not wait on idle TLS clients.
+"""uvicorn's httptools protocol, with S3's answer to bytes that are no HTTP request, and a shutdown
+that does not wait on idle TLS clients.
 
-On shutdown uvicorn closes idle keep-alive connections. Over TLS a close is a close_notify
+Malformed requests. With keep-alive, bytes after a request's body start the next request, so a
+body longer than its Content-Length leaves its tail to be parsed as one. uvicorn answers a parse
+error with a text/plain 400 the moment it sees it, ahead of (and cutting off, as it closes the
+connection) the answer to the valid request before it, whose upload may well have been stored.
+Here the requests before the bytes are answered first, as they would be on S3 (which reads
+exactly Content-Length bytes: a short-counted body with a Content-MD5 gets BadDigest), and the
+bytes themselves get S3's XML error for an unparseable request, then the connection closes.
+Pipelined requests that parse are untouched; a request broken inside its own body (bad chunked
+framing) is refused at once, as before, since its handler waits for a body that cannot come.
+
+Shutdown. uvicorn closes idle keep-alive connections. Over TLS a close is a close_notify
 exchange, and an SDK's pooled connection does not read until its next request, so the server
 sat out the 30-second TLS shutdown timeout for each such client before it could exit. An idle
 connection has nothing in flight to lose: over TLS it is aborted (the client reconnects on its
@@ -9,10 +20,46 @@ next request, as after any server restart); plain TCP connections still get a no
 
 from __future__ import annotations
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from gateway import responses
+from gateway.wire.errors import Code, S3Error
+
+# What S3 is reported to answer to bytes it cannot parse as a request.
+UNPARSEABLE = S3Error(Code.BadRequest, "An error occurred when parsing the HTTP request.")
 
 
 class Protocol(HttpToolsProtocol):
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's only answer to a parse error (it has logged ``msg``); nothing else calls it."""
+        last = self.cycle  # the last request whose headers were parsed
+        if last is None or last.response_complete:
+            self._refuse_unparseable()
+        elif last.more_body:  # the error is in this request's own body: it cannot be completed
+            if last.response_started:
+                self.transport.close()  # an error written now would land inside its answer
+            else:
+                self._refuse_unparseable()
+        else:
+            # Requests before the bytes are still being answered: refuse them after the last.
+            def after_last() -> None:
+                self.on_response_complete()
+                self._refuse_unparseable()
+
+            last.on_response = after_last
+
+    def _refuse_unparseable(self) -> None:
+        if self.transport.is_closing():  # the last answer closed the connection (Connection: close)
+            return
+        request_id = responses.new_request_id()
+        body = responses.error_document(UNPARSEABLE, None, request_id)
+        headers = [*self.server_state.default_headers, *responses.id_headers(request_id),
+                   (b"content-type", b"application/xml"), (b"content-length", str(len(body)).encode()),
+                   (b"connection", b"close")]
+        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self.transport.write(STATUS_LINE[UNPARSEABLE.status] + head + b"\r\n" + body)
+        self.transport.close()
+
     def shutdown(self) -> None:
         idle = self.cycle is None or self.cycle.response_complete
         if idle and self.transport.get_extra_info("ssl_object") is not None:

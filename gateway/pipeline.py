@@ -14,9 +14,7 @@ a copy's source and DeleteObjects' keys (``ctx.authorize``), and a POST form's c
 
 from __future__ import annotations
 
-import base64
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -62,7 +60,7 @@ class Exchange:
         self.scope = scope
         self.send = send
         self.body = _BodyTracker(receive, scope)
-        self.request_id = os.urandom(8).hex().upper()
+        self.request_id = responses.new_request_id()
         self.method: str = scope["method"]
         self.resource: str = scope.get("path", "/")  # the error document's <Resource>, exact once parsed
         self.req: S3Request | None = None
@@ -264,11 +262,7 @@ async def apply_cors(x: Exchange) -> None:
 
 async def send(x: Exchange) -> None:
     assert x.response is not None
-    common = [
-        (b"x-amz-request-id", x.request_id.encode()),
-        (b"x-amz-id-2", base64.b64encode(x.request_id.encode() * 3)),
-        (b"server", b"s3gate"),
-    ]
+    common = responses.id_headers(x.request_id)
     if x.body.unread:
         # The client may still send (or, after Expect: 100-continue, never send) the rest of a
         # body we did not read: the connection cannot carry another request.

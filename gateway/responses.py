@@ -6,7 +6,9 @@ chunk by chunk with its exact Content-Length and always closed, even if the clie
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -44,7 +46,20 @@ def xml_response(root: xml.Element, status: int = 200, headers: dict[str, str] |
     return Response(status, merged, xml.render(root))
 
 
-def error_document(err: S3Error, resource: str, request_id: str) -> bytes:
+def new_request_id() -> str:
+    return os.urandom(8).hex().upper()
+
+
+def id_headers(request_id: str) -> list[tuple[bytes, bytes]]:
+    """What every answer carries, errors included: its request ids and the server's name."""
+    return [
+        (b"x-amz-request-id", request_id.encode()),
+        (b"x-amz-id-2", base64.b64encode(request_id.encode() * 3)),
+        (b"server", b"s3gate"),
+    ]
+
+
+def error_document(err: S3Error, resource: str | None, request_id: str) -> bytes:
     return xml.render(render_error(err, resource, request_id))
 
 

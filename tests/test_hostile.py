@@ -1,4 +1,6 @@
-"""Random hostile requests, correctly signed: every answer is an S3 answer, never a 5xx.
+"""Hostile requests, correctly signed: every answer is an S3 answer, never a 5xx.
+
+Random ones below; first, bytes that are no HTTP request, behind valid requests or alone.
 
 Each request combines a method, a path (traversal, NUL, invalid UTF-8, over-long keys), a few
 sub-resources with junk values, a few headers with bad values, and a body (broken, entity-laden
@@ -7,13 +9,94 @@ or plausible XML, random bytes). The seed is fixed so a failure names a reproduc
 
 from __future__ import annotations
 
+import hashlib
 import random
+import socket
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
+from tests.harness.assertions import error_code
 from tests.harness.clients import make_client
-from tests.harness.rawhttp import sign_v4
+from tests.harness.payloads import content_md5
+from tests.harness.rawhttp import read_replies, sign_v4
+
+
+def _request(server, method: str, path: str, *, body: bytes = b"", length: int | None = None,
+             headers: dict[str, str] | None = None) -> bytes:  # type: ignore[no-untyped-def]
+    """A signed request as bytes on the wire; ``length`` overrides the Content-Length."""
+    signed = sign_v4(method, server.endpoint + path, headers=headers, payload_hash="UNSIGNED-PAYLOAD")
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", *(f"{k}: {v}" for k, v in signed.items()),
+             f"Content-Length: {len(body) if length is None else length}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _exchange(server, data: bytes, wait: float = 5.0):  # type: ignore[no-untyped-def]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        return read_replies(sock, wait)
+
+
+def _assert_unparseable(reply: tuple[int, dict[str, str], bytes]) -> None:
+    status, headers, body = reply
+    assert (status, headers["content-type"], headers["connection"]) == (400, "application/xml", "close")
+    assert b"<Code>BadRequest</Code><Message>An error occurred when parsing the HTTP request.</Message>" in body
+    assert f"<RequestId>{headers['x-amz-request-id']}</RequestId>".encode() in body
+
+
+@pytest.mark.parametrize("md5", [False, True])
+def test_body_longer_than_content_length(server, s3, bucket, md5):
+    """S3 reads Content-Length bytes: those are the PUT (checked against its Content-MD5); the rest
+    would start the next request and is none: the PUT's answer, then a 400, then the connection closes."""
+    headers = {"Content-MD5": content_md5(b"hello world")} if md5 else None
+    replies, closed = _exchange(server, _request(server, "PUT", f"/{bucket}/k", body=b"hello world", length=5,
+                                                 headers=headers))
+    assert closed and len(replies) == 2
+    status, put_headers, body = replies[0]
+    if md5:
+        assert status == 400 and b"<Code>BadDigest</Code>" in body
+        with pytest.raises(ClientError) as exc:
+            s3.head_object(Bucket=bucket, Key="k")
+        assert error_code(exc) == "404"
+    else:
+        assert (status, put_headers["etag"]) == (200, f'"{hashlib.md5(b"hello").hexdigest()}"')
+        assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"hello"
+    _assert_unparseable(replies[1])
+
+
+def test_short_content_length_from_boto3_is_bad_digest(server, bucket):
+    """s3-tests' test_object_create_bad_contentlength_mismatch_below_aws2: AWS answers BadDigest."""
+    v2 = server.client(signature_version="s3")
+    v2.meta.events.register("before-sign.s3.PutObject",
+                            lambda request, **_: request.headers.__setitem__("Content-Length", "2"))
+    with pytest.raises(ClientError) as exc:
+        v2.put_object(Bucket=bucket, Key="short", Body=b"bar")
+    assert error_code(exc) == "BadDigest"
+
+
+def test_pipelined_requests_are_answered_in_order(server, s3, bucket):
+    two = (_request(server, "PUT", f"/{bucket}/a", body=b"first") +
+           _request(server, "PUT", f"/{bucket}/b", body=b"second"))
+    replies, closed = _exchange(server, two, wait=1)
+    assert [r[0] for r in replies] == [200, 200] and not closed  # keep-alive goes on
+    assert [r[1]["etag"] for r in replies] == [f'"{hashlib.md5(b).hexdigest()}"' for b in (b"first", b"second")]
+    replies, closed = _exchange(server, two + b"\x00junk\r\n\r\n")
+    assert [r[0] for r in replies] == [200, 200, 400] and closed
+    _assert_unparseable(replies[2])
+
+
+def test_unparseable_requests_get_an_s3_error(server, s3, bucket):
+    replies, closed = _exchange(server, b"NOT AN HTTP REQUEST\r\n\r\n")
+    assert closed and len(replies) == 1
+    _assert_unparseable(replies[0])
+    broken_chunks = _request(server, "PUT", f"/{bucket}/chunks").replace(b"Content-Length: 0",
+                                                                          b"Transfer-Encoding: chunked")
+    replies, closed = _exchange(server, broken_chunks + b"5\r\nhello\r\nzz\r\n")
+    assert closed and len(replies) == 1
+    _assert_unparseable(replies[0])
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
 
 REQUESTS = 1500
 SUB_RESOURCES = [

@@ -154,3 +154,26 @@ def read_reply(sock: socket.socket, data: bytes = b"") -> bytes:
         if not chunk:
             return data
         data += chunk
+
+
+def read_replies(sock: socket.socket, wait: float = 5.0) -> tuple[list[tuple[int, dict[str, str], bytes]], bool]:
+    """Every response on ``sock`` (Content-Length framed) as (status, headers, body), and whether the
+    server closed the connection (rather than keeping it open for ``wait`` seconds of silence)."""
+    sock.settimeout(wait)
+    data, closed = b"", False
+    while not closed:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            break
+        closed = not chunk
+        data += chunk
+    replies = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines)}
+        length = int(headers.get("content-length", "0"))
+        replies.append((int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return replies, closed

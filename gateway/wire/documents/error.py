@@ -16,14 +16,15 @@ ROOT = "Error"
 OWN_ELEMENTS = frozenset({"Code", "Message", "Resource", "RequestId"})
 
 
-def render_error(err: S3Error, resource: str, request_id: str) -> xml.Element:
-    """Without a namespace, as S3 sends it."""
+def render_error(err: S3Error, resource: str | None, request_id: str) -> xml.Element:
+    """Without a namespace, as S3 sends it; ``resource`` None (no request could be parsed): no Resource."""
     root = xml.document(ROOT, namespace=False)
     xml.sub(root, "Code", err.code)
     xml.sub(root, "Message", err.message)
     for name, value in err.fields.items():
         xml.sub(root, name, value)
-    xml.sub(root, "Resource", resource)
+    if resource is not None:
+        xml.sub(root, "Resource", resource)
     xml.sub(root, "RequestId", request_id)
     return root
 
