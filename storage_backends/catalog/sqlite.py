@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from storage_backends.base import BucketInfo, IdentityState, ObjectInfo
 from storage_backends.catalog.records import (
@@ -97,90 +97,107 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+Pending = tuple[Callable[[Tx], Any], Tx, "asyncio.Future[tuple[Any, int]]"]
+
+
 class Writer:
     """Runs writes on the event loop in shared transactions made durable by shared WAL fsyncs.
 
-    The first write of a loop iteration opens a transaction; every write that arrives before the
-    iteration ends joins it under its own SAVEPOINT (a failing write rolls back only itself); then
-    one COMMIT, and one fsync of the WAL in a worker thread, serve them all. A write's caller is
-    answered only once that fsync has covered its commit.
+    Writes queue up during a loop iteration; at its end one transaction runs them all, each
+    under its own SAVEPOINT (a failing write rolls back only itself), then one COMMIT, and one
+    fsync of the WAL in a worker thread serves them all. A write's caller is answered only once
+    that fsync has covered its commit.
 
-    Worker processes sharing the database take turns through an ``flock`` on ``<db>.write-lock``:
-    a waiting writer wakes the moment the lock is free, where SQLite's own busy handler would sleep
-    in growing steps (tens of milliseconds under contention).
+    Worker processes sharing the database take turns through an ``flock`` on ``<db>.write-lock``,
+    held only while a batch runs its SQL and commits (never across the rest of a loop iteration).
+    A worker that finds the lock taken waits for it in a thread, and every write that queues up
+    meanwhile joins the batch it then runs: under contention batches grow instead of shrinking.
+    The waiter wakes the moment the lock is free, where SQLite's own busy handler would sleep in
+    growing steps (tens of milliseconds under contention).
     """
 
     def __init__(self, path: str) -> None:
         self._path = path
         self.conn = connect(path)
         self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
-        self._opening = asyncio.Lock()
-        self._batch: asyncio.Future[int] | None = None  # resolves to the commit number once committed
+        self._pending: list[Pending] = []  # the next batch
+        self._flushing = False  # a batch is scheduled, or waiting for the lock
         self._committed = 0  # transactions committed by this process
         self._synced = 0  # of those, how many an fsync has covered
         self._sync_task: asyncio.Task[None] | None = None
 
     async def run(self, fn: Callable[[Tx], T], tx: Tx) -> T:
-        """Run ``fn(tx)`` in the current shared transaction; return once its commit is durable."""
-        batch = self._batch
-        while batch is None or batch is not self._batch or batch.done():
-            batch = await self._open_batch()  # (re-checked: an await may have seen the batch commit)
+        """Run ``fn(tx)`` in the next shared transaction; return once its commit is durable."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[tuple[Any, int]] = loop.create_future()
+        self._pending.append((fn, tx, done))
+        if not self._flushing:
+            self._flushing = True
+            loop.call_soon(self._flush)
+        result, commit = await done
+        await self._durable(commit)
+        return cast(T, result)
+
+    def _flush(self) -> None:
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another worker process is writing: wait off the loop
+            asyncio.get_running_loop().create_task(self._flush_when_locked())
+            return
+        self._run_batch()
+
+    async def _flush_when_locked(self) -> None:
+        try:
+            await asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX)
+        except BaseException as exc:
+            self._fail(self._take_batch(), exc)
+            raise
+        self._run_batch()
+
+    def _take_batch(self) -> list[Pending]:
+        batch, self._pending = self._pending, []
+        self._flushing = False
+        return batch
+
+    def _run_batch(self) -> None:
+        """With the lock held: one transaction for every queued write, committed, then unlocked."""
+        batch = self._take_batch()
         conn = self.conn
-        conn.execute("SAVEPOINT op")
+        ran: list[tuple[asyncio.Future[tuple[Any, int]], Any]] = []
         try:
-            result = fn(tx)
-        except BaseException:
-            conn.execute("ROLLBACK TO op")
-            conn.execute("RELEASE op")
-            raise
-        conn.execute("RELEASE op")
-        await self._durable(await batch)
-        return result
-
-    async def _open_batch(self) -> asyncio.Future[int]:
-        async with self._opening:
-            if self._batch is None:
+            conn.execute("BEGIN IMMEDIATE")
+            for fn, tx, done in batch:
+                if done.cancelled():  # its caller gave up (and may have deleted what it refers to)
+                    continue
+                conn.execute("SAVEPOINT op")
                 try:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:  # another worker process is writing: wait off the loop
-                    await self._wait_for_lock()
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                except BaseException:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                    raise
-                loop = asyncio.get_running_loop()
-                self._batch = loop.create_future()
-                loop.call_soon(self._commit_batch)
-            return self._batch
-
-    async def _wait_for_lock(self) -> None:
-        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX))
-        try:
-            await asyncio.shield(waiting)
-        except asyncio.CancelledError:  # the thread still gets the lock: give it back then
-            waiting.add_done_callback(self._release_if_acquired)
-            raise
-
-    def _release_if_acquired(self, waiting: asyncio.Future[None]) -> None:
-        if not waiting.cancelled() and waiting.exception() is None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
-    def _commit_batch(self) -> None:
-        batch, self._batch = self._batch, None
-        assert batch is not None
-        try:
-            self.conn.execute("COMMIT")
+                    result = fn(tx)
+                except Exception as exc:  # noqa: BLE001 - the caller's error: it alone rolls back
+                    conn.execute("ROLLBACK TO op")
+                    conn.execute("RELEASE op")
+                    done.set_exception(exc)
+                    continue
+                conn.execute("RELEASE op")
+                ran.append((done, result))
+            conn.execute("COMMIT")
         except BaseException as exc:  # noqa: BLE001 - e.g. disk full: every write in the batch fails
             log.error("metadata commit failed: %s", exc)
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            batch.set_exception(exc)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._fail(batch, exc)
         else:
             self._committed += 1
-            batch.set_result(self._committed)
+            for done, result in ran:
+                if not done.done():
+                    done.set_result((result, self._committed))
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _fail(batch: list[Pending], exc: BaseException) -> None:
+        for _, _, done in batch:
+            if not done.done():
+                done.set_exception(exc)
 
     async def _durable(self, commit: int) -> None:
         """Wait until an fsync that started after ``commit`` has finished (one fsync serves many)."""
