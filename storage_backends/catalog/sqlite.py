@@ -2,8 +2,8 @@
 
 Writes run on the event loop thread, grouped into shared transactions (see :class:`Writer`):
 SQLite in WAL mode with ``synchronous=NORMAL`` writes a commit to the WAL file without syncing
-it, and durability comes right after from an ``fsync`` of the WAL in a worker thread that every
-commit made meanwhile shares. So N concurrent PUTs cost one commit and one fsync, and the
+it, and durability comes right after from an ``fdatasync`` of the WAL in a worker thread that every
+commit made meanwhile shares; checkpoints run in a thread too. So N concurrent PUTs cost one commit and one fsync, and the
 writes never wait on a second thread for the GIL. Reads are indexed lookups run inline on the
 event loop (``async`` only to match the interface); long scans get their own snapshot.
 """
@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import mmap
 import os
 import sqlite3
+import struct
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -39,12 +41,13 @@ log = logging.getLogger("s3gate.catalog")
 
 BUSY_TIMEOUT_S = 30.0
 SCAN_BATCH = 1000
+CHECKPOINT_FRAMES = 1000  # SQLite's own auto-checkpoint threshold (WAL frames not yet in the database)
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    # Commits are made durable by Writer's fsync of the WAL (checkpoints still sync the database).
+    # Commits are made durable by Writer's fdatasync of the WAL (checkpoints still sync the database).
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-4096")  # 4 MiB page cache per connection (the OS caches the file too)
@@ -89,12 +92,28 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def fsync_path(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+class WalIndex:
+    """What a checkpoint would do, read from SQLite's shared-memory wal-index (``<db>-shm``).
+
+    Its header (https://www.sqlite.org/walformat.html, native byte order) holds ``mxFrame``, the
+    WAL's last valid frame (offset 16), and ``nBackfill``, how many of them a checkpoint has
+    copied into the database (offset 96): a read of two words, where asking SQLite would be a query.
+    """
+
+    def __init__(self, path: str) -> None:
+        fd = os.open(path + "-shm", os.O_RDONLY)
+        try:
+            self._map = mmap.mmap(fd, 128, prot=mmap.PROT_READ)
+        finally:
+            os.close(fd)
+
+    def unchecked(self) -> int:
+        """WAL frames not yet checkpointed (a racy read: a hint, never a decision that matters for data)."""
+        frames, backfilled = struct.unpack_from("=I", self._map, 16)[0], struct.unpack_from("=I", self._map, 96)[0]
+        return int(frames - backfilled)
+
+    def close(self) -> None:
+        self._map.close()
 
 
 Pending = tuple[Callable[[Tx], Any], Tx, "asyncio.Future[tuple[Any, int]]"]
@@ -114,17 +133,27 @@ class Writer:
     meanwhile joins the batch it then runs: under contention batches grow instead of shrinking.
     The waiter wakes the moment the lock is free, where SQLite's own busy handler would sleep in
     growing steps (tens of milliseconds under contention).
+
+    Checkpoints (copying the WAL into the database, two fdatasyncs) would run inside a COMMIT on
+    the event loop, stalling every request for milliseconds. They run instead in that thread,
+    holding the lock, before the next batch: no commit races them (so the WAL restarts from its
+    start afterwards, it never grows without bound) and the event loop serves requests meanwhile.
     """
 
     def __init__(self, path: str) -> None:
         self._path = path
         self.conn = connect(path)
         self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self._wal_index = WalIndex(path)
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")  # see _lock_and_checkpoint
+        self._checkpointer: sqlite3.Connection | None = None  # used in the lock-waiting thread only
         self._pending: list[Pending] = []  # the next batch
         self._flushing = False  # a batch is scheduled, or waiting for the lock
         self._committed = 0  # transactions committed by this process
         self._synced = 0  # of those, how many an fsync has covered
         self._sync_task: asyncio.Task[None] | None = None
+        self._sync_waiters: list[tuple[int, asyncio.Future[None]]] = []  # (commit, its caller)
+        self._wal_fd: int | None = None
 
     async def run(self, fn: Callable[[Tx], T], tx: Tx) -> T:
         """Run ``fn(tx)`` in the next shared transaction; return once its commit is durable."""
@@ -139,20 +168,35 @@ class Writer:
         return cast(T, result)
 
     def _flush(self) -> None:
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # another worker process is writing: wait off the loop
-            asyncio.get_running_loop().create_task(self._flush_when_locked())
-            return
-        self._run_batch()
+        if self._wal_index.unchecked() < CHECKPOINT_FRAMES:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another worker process is writing: wait off the loop
+                pass
+            else:
+                self._run_batch()
+                return
+        asyncio.get_running_loop().create_task(self._flush_in_turn())
 
-    async def _flush_when_locked(self) -> None:
+    async def _flush_in_turn(self) -> None:
         try:
-            await asyncio.to_thread(fcntl.flock, self._lock_fd, fcntl.LOCK_EX)
+            await asyncio.to_thread(self._lock_and_checkpoint)
         except BaseException as exc:
             self._fail(self._take_batch(), exc)
             raise
         self._run_batch()
+
+    def _lock_and_checkpoint(self) -> None:
+        """In a thread: wait for the lock, then checkpoint the WAL if it is due."""
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        if self._wal_index.unchecked() < CHECKPOINT_FRAMES:
+            return
+        try:
+            if self._checkpointer is None:
+                self._checkpointer = connect(self._path)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:  # the next batch commits all the same; a later turn retries
+            log.warning("metadata checkpoint failed: %s", exc)
 
     def _take_batch(self) -> list[Pending]:
         batch, self._pending = self._pending, []
@@ -201,24 +245,49 @@ class Writer:
 
     async def _durable(self, commit: int) -> None:
         """Wait until an fsync that started after ``commit`` has finished (one fsync serves many)."""
-        while self._synced < commit:
-            if self._sync_task is None:
-                self._sync_task = asyncio.create_task(self._sync())
-            await asyncio.shield(self._sync_task)
+        if self._synced >= commit:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._sync_waiters.append((commit, waiter))
+        if self._sync_task is None:
+            self._sync_task = asyncio.create_task(self._sync())
+        await waiter
 
     async def _sync(self) -> None:
-        covered = self._committed
+        """fdatasync the WAL (its size is the only metadata a commit changes) until every waiter is covered."""
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.to_thread(fsync_path, self._path + "-wal")
-            self._synced = max(self._synced, covered)
-        except OSError:
-            log.exception("fsync of the metadata WAL failed")
-            raise
+            while self._sync_waiters:
+                covered = self._committed
+                error: OSError | None = None
+                try:
+                    if self._wal_fd is None:  # (the WAL exists from the first commit, ours for good)
+                        self._wal_fd = os.open(self._path + "-wal", os.O_RDONLY)
+                    await loop.run_in_executor(None, os.fdatasync, self._wal_fd)
+                    self._synced = max(self._synced, covered)
+                except OSError as exc:
+                    log.error("fsync of the metadata WAL failed: %s", exc)
+                    error = exc
+                waiting, self._sync_waiters = self._sync_waiters, []
+                for commit, waiter in waiting:
+                    if commit > covered:
+                        self._sync_waiters.append((commit, waiter))
+                    elif waiter.done():
+                        continue
+                    elif error is None:
+                        waiter.set_result(None)
+                    else:
+                        waiter.set_exception(error)
         finally:
             self._sync_task = None
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        self._wal_index.close()
         self.conn.close()
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
         os.close(self._lock_fd)
 
 

@@ -1,4 +1,4 @@
-"""The SQLite catalog's group commit across worker processes, on a real database file.
+"""The SQLite catalog's writer on a real database file: group commits across worker processes, checkpoints.
 
 Workers take turns through an ``flock`` on ``<db>.write-lock``; here the test itself holds that
 lock from its own open file (to ``flock`` that is another process), as a busy worker would.
@@ -17,7 +17,7 @@ import pytest
 from storage_backends.base import NewObject
 from storage_backends.catalog.records import NewVersion, Placement
 from storage_backends.catalog.sql import buckets, objects
-from storage_backends.catalog.sqlite import SqliteCatalog
+from storage_backends.catalog.sqlite import CHECKPOINT_FRAMES, SqliteCatalog
 from storage_backends.catalog.store import Tx
 from tests.harness.files import wal_commits
 
@@ -80,6 +80,30 @@ def test_a_failing_write_behind_the_lock_fails_alone(tmp_path: Path, other_worke
             results = await asyncio.gather(*tasks, return_exceptions=True)
             assert isinstance(results[1], RuntimeError)
             assert [r.key for r in await cat.list_latest("b", ("", True), None, 10)] == ["one", "two"]
+        finally:
+            await cat.aclose()
+
+    asyncio.run(main())
+
+
+def test_steady_writes_are_checkpointed_and_the_wal_restarts(tmp_path: Path) -> None:
+    """The writer checkpoints the WAL itself (SQLite's auto-checkpoint is off): it must still do so."""
+    db = tmp_path / "metadata.db"
+    body = os.urandom(3000)  # about a page per row: a few thousand frames in all
+
+    def row(i: int) -> Callable[[Tx], object]:
+        version = NewVersion(len(body), "e", None, Placement(None, None, body))
+        return lambda tx: objects.put_version(tx, "b", f"k{i}", NewObject(owner_id="o"), version, None)
+
+    async def main() -> None:
+        cat = SqliteCatalog(str(db))
+        try:
+            await cat.write(lambda tx: buckets.create(tx, "b", "r", "o"))
+            for start in range(0, 4 * CHECKPOINT_FRAMES, 16):
+                await asyncio.gather(*(cat.write(row(i)) for i in range(start, start + 16)))
+            page = 4096
+            assert os.path.getsize(f"{db}-wal") < 2 * CHECKPOINT_FRAMES * (page + 24)  # it restarted
+            assert os.path.getsize(db) > 3 * CHECKPOINT_FRAMES * page  # the rows reached the database
         finally:
             await cat.aclose()
 
