@@ -57,9 +57,10 @@ def parse_query(query_string: str) -> dict[str, str]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        name = unquote(name.replace("+", " "))
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "))
         if name not in query:
-            query[name] = unquote(value.replace("+", " "))
+            query[name] = unquote(value.replace("+", " ")) if "%" in value or "+" in value else value
     return query
 
 
@@ -93,6 +94,8 @@ def bucket_from_host(host: str, domains: tuple[str, ...]) -> str | None:
 
 
 def decode_path(raw: str) -> str:
+    if "%" not in raw:  # nothing escaped: decoding would give ``raw`` back
+        return raw
     try:
         return unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:

@@ -123,7 +123,7 @@ def _parse_credential(value: str, error: Code, services: tuple[str, ...] = ("s3"
     if service not in services:
         raise S3Error(error, f'The authorization header is malformed; incorrect service "{service}". '
                       f'This endpoint belongs to "{services[0]}".')
-    if not re.fullmatch(r"\d{8}", day):
+    if len(day) != 8 or not (day.isascii() and day.isdigit()):
         raise S3Error(error, f"The authorization header is malformed; invalid credential date {day!r}.")
     return _Credential(access_key, day, region, service)
 

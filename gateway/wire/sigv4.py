@@ -27,14 +27,14 @@ _SPACES = re.compile(r" +")
 
 @lru_cache(maxsize=1024)
 def signing_key(secret: str, day: str, region: str, service: str) -> bytes:
-    key = hmac.new(("AWS4" + secret).encode(), day.encode(), hashlib.sha256).digest()
-    key = hmac.new(key, region.encode(), hashlib.sha256).digest()
-    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
-    return hmac.new(key, b"aws4_request", hashlib.sha256).digest()
+    key = hmac.digest(("AWS4" + secret).encode(), day.encode(), "sha256")
+    key = hmac.digest(key, region.encode(), "sha256")
+    key = hmac.digest(key, service.encode(), "sha256")
+    return hmac.digest(key, b"aws4_request", "sha256")
 
 
 def hmac_hex(key: bytes, message: str) -> str:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, message.encode("utf-8"), "sha256").hex()  # OpenSSL's one-shot: no HMAC object
 
 
 # Text already in canonical form: unreserved characters, plus escapes (upper-case hex) of
@@ -78,7 +78,11 @@ def canonical_query(query_string: str, exclude: str | None = None) -> str:
 
 def header_block(pairs: Iterable[tuple[str, str]]) -> str:
     """Canonical header lines: values trimmed, inner runs of spaces folded."""
-    return "".join(f"{name}:{_SPACES.sub(' ', value.strip())}\n" for name, value in pairs)
+    lines = []
+    for name, value in pairs:
+        value = value.strip()
+        lines.append(f"{name}:{_SPACES.sub(' ', value) if '  ' in value else value}\n")
+    return "".join(lines)
 
 
 def string_to_sign(method: str, uri: str, query: str, headers: str, signed_list: str, payload_hash: str,

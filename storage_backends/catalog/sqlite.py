@@ -2,10 +2,11 @@
 
 Writes run on the event loop thread, grouped into shared transactions (see :class:`Writer`):
 SQLite in WAL mode with ``synchronous=NORMAL`` writes a commit to the WAL file without syncing
-it, and durability comes right after from an ``fdatasync`` of the WAL in a worker thread that every
-commit made meanwhile shares; checkpoints run in a thread too. So N concurrent PUTs cost one commit and one fsync, and the
-writes never wait on a second thread for the GIL. Reads are indexed lookups run inline on the
-event loop (``async`` only to match the interface); long scans get their own snapshot.
+it, and durability comes right after from an ``fdatasync`` of the WAL in a worker thread that
+every commit made meanwhile shares; checkpoints run in a thread too. So N concurrent PUTs cost
+one commit and one fsync, and the writes never wait on a second thread for the GIL. Reads are
+indexed lookups run inline on the event loop (``async`` only to match the interface); long scans
+get their own snapshot.
 """
 
 from __future__ import annotations
