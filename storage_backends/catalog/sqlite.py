@@ -20,6 +20,7 @@ import sqlite3
 import struct
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, TypeVar, cast
@@ -155,6 +156,8 @@ class Writer:
         self._sync_task: asyncio.Task[None] | None = None
         self._sync_waiters: list[tuple[int, asyncio.Future[None]]] = []  # (commit, its caller)
         self._wal_fd: int | None = None
+        # Its own threads (a WAL sync, a lock wait): never queued behind the bodies' hashing and writes.
+        self._threads = ThreadPoolExecutor(2, thread_name_prefix="s3gate-metadata")
 
     async def run(self, fn: Callable[[Tx], T], tx: Tx) -> T:
         """Run ``fn(tx)`` in the next shared transaction; return once its commit is durable."""
@@ -181,7 +184,7 @@ class Writer:
 
     async def _flush_in_turn(self) -> None:
         try:
-            await asyncio.to_thread(self._lock_and_checkpoint)
+            await asyncio.get_running_loop().run_in_executor(self._threads, self._lock_and_checkpoint)
         except BaseException as exc:
             self._fail(self._take_batch(), exc)
             raise
@@ -264,7 +267,7 @@ class Writer:
                 try:
                     if self._wal_fd is None:  # (the WAL exists from the first commit, ours for good)
                         self._wal_fd = os.open(self._path + "-wal", os.O_RDONLY)
-                    await loop.run_in_executor(None, os.fdatasync, self._wal_fd)
+                    await loop.run_in_executor(self._threads, os.fdatasync, self._wal_fd)
                     self._synced = max(self._synced, covered)
                 except OSError as exc:
                     log.error("fsync of the metadata WAL failed: %s", exc)
@@ -290,6 +293,7 @@ class Writer:
         if self._wal_fd is not None:
             os.close(self._wal_fd)
         os.close(self._lock_fd)
+        self._threads.shutdown(wait=False)
 
 
 class SqliteSnapshot:
