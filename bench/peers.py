@@ -229,6 +229,22 @@ def process_tree(root: int) -> list[int]:
     return pids
 
 
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time these processes have used (all their threads), from /proc/PID/stat."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / _TICKS_PER_S
+
+
 def rss_bytes(pid: int) -> int:
     return _kib(f"/proc/{pid}/status", "VmRSS:")
 
