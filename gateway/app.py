@@ -1,6 +1,7 @@
 """The ASGI application: a choice of front doors, then one door's pipeline.
 
-    /_s3gate/health         -> health: 200 "ok\\n", unauthenticated (load balancers, compose)
+    /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
+                               unauthenticated (load balancers, compose)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
     /  signed for iam/sts   -> IAM: the IAM API subset and STS GetCallerIdentity (``gateway.iam.door``);
        (or an unsigned Query API call: ``Action=``, a form POST)
@@ -11,8 +12,10 @@ Each door's steps are listed in ``gateway.pipeline``; website and metrics doors 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from gateway import pipeline, responses
@@ -30,12 +33,6 @@ Scope = dict[str, Any]
 ASGIApp = Any  # an ASGI callable: (scope, receive, send) -> None
 RESERVED = "/" + ADMIN_BUCKET  # s3gate's own paths (no bucket can be named that: underscores are invalid)
 HEALTH_PATH = RESERVED + "/health"
-
-
-async def health(scope: Scope, receive: Any, send: Any) -> None:
-    """The unauthenticated liveness probe."""
-    await responses.send(send, responses.Response(200, {"content-type": "text/plain"}, b"ok\n"),
-                         scope["method"], [])
 
 
 class S3App:
@@ -66,13 +63,21 @@ class S3App:
         if not path.startswith(RESERVED):
             return self.s3
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            return health
+            return self.health
         if (path == RESERVED or path.startswith(RESERVED + "/")) and not self._virtual_hosted(scope):
             return self.admin
         # A bucket's key that starts with _s3gate/ (virtual-hosted style), or a bucket named like
         # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
         # operations.resolve.
         return self.s3
+
+    async def health(self, scope: Scope, receive: Any, send: Any) -> None:
+        """The unauthenticated probe: 200 while the process serves, full disk or not (reads and deletes
+        still work there, so a load balancer must keep sending them); the body says whether writes are
+        refused and why, per disk (``storage_backends.space``)."""
+        document = {"status": "ok", "volumes": [asdict(v) for v in self.backend.disk_space()]}
+        await responses.send(send, responses.Response(200, {"content-type": "application/json"},
+                                                      json.dumps(document).encode() + b"\n"), scope["method"], [])
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:

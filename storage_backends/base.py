@@ -159,6 +159,33 @@ class ByteRange:
         return f"bytes={'' if self.first is None else self.first}-{'' if self.last is None else self.last}"
 
 
+@dataclass(frozen=True, slots=True)
+class FreeSpaceReserve:
+    """``--min-free-space``: the free space a file system keeps for deletes and metadata commits,
+    as a percentage of its size or a number of bytes."""
+
+    percent: float = 0.0
+    size: int = 0
+
+    def bytes_of(self, total: int) -> int:
+        return self.size if self.size else int(total * self.percent / 100)
+
+
+DEFAULT_RESERVE = FreeSpaceReserve(percent=1.0)  # MinIO's too: it never fills a disk past 99%
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSpace:
+    """One file system the backend writes to, as the reserve sees it (``/_s3gate/health`` reports it)."""
+
+    name: str  # "data" (the data directory: metadata and blobs) or a storage class with a directory of its own
+    total_bytes: int
+    free_bytes: int
+    reserve_bytes: int
+    free_inodes: int | None  # None: the file system does not count inodes
+    writes_refused: bool
+
+
 class ObjectStream(Protocol):
     """An opened object version: its info, the byte range it will serve, and the bytes."""
 
@@ -380,6 +407,10 @@ class Backend(Protocol):
     @property
     def identities(self) -> IdentityStore:
         """The identity store (IAM users, keys, groups, policies); usable once started."""
+        ...
+
+    def disk_space(self) -> list[VolumeSpace]:
+        """The local file systems it stores on and their reserves (none for a backend that stores elsewhere)."""
         ...
 
     # buckets

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from storage_backends.base import Backend
+    from storage_backends.base import Backend, FreeSpaceReserve
     from storage_backends.s3client.client import UpstreamConfig
 
 
@@ -29,6 +29,8 @@ class BackendSettings(Protocol):
     def lifecycle_day_seconds(self) -> float: ...
     @property
     def restore_delay_seconds(self) -> float: ...
+    @property
+    def min_free_space(self) -> FreeSpaceReserve: ...
     @property
     def upstream_endpoint(self) -> str | None: ...
     @property
@@ -74,4 +76,5 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
 
     return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
                         lifecycle_day_seconds=settings.lifecycle_day_seconds,
-                        restore_delay_seconds=settings.restore_delay_seconds)
+                        restore_delay_seconds=settings.restore_delay_seconds,
+                        min_free_space=settings.min_free_space)

@@ -24,6 +24,7 @@ from gateway.iam.call import Call
 from gateway.iam.errors import IAM_NS, STS_NS, IamError, render_error
 from gateway.request import decode_headers
 from gateway.wire import xml
+from gateway.wire.errors import S3Error
 from storage_backends.base import Backend, IdentityError
 
 log = logging.getLogger("s3gate")
@@ -88,6 +89,8 @@ class IamDoor:
                 answer = await handler(call)
             except IdentityError as exc:  # the store's own check, made inside its transaction
                 raise IamError(exc.code, exc.message) from None
+            except S3Error as exc:  # the store's disk is full (storage_backends.space): retry later
+                raise IamError("ServiceUnavailable", exc.message) from None
             response = responses.Response(200, {"content-type": "text/xml"},
                                           _document(action, namespace, answer, request_id))
         except IamError as err:

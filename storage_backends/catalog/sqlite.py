@@ -33,6 +33,7 @@ from storage_backends.catalog.records import (
 )
 from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Event, FreedBlobs, Tx
+from storage_backends.space import DATA, is_disk_full, refuse
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.catalog")
@@ -241,6 +242,11 @@ class SqliteSnapshot:
         return self._stream(lifecycle.due_uploads(bucket, prefix, cutoff))
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL ("database or disk is full"), or ENOSPC from the WAL's fsync."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or is_disk_full(exc)
+
+
 async def no_files(blob_ids: list[str]) -> None:
     """The default ``on_freed``: nothing on disk to delete (tests, benchmarks)."""
 
@@ -262,9 +268,18 @@ class SqliteCatalog:
 
     # -- writing ------------------------------------------------------------------------------------
     async def write(self, fn: Callable[[Tx], T]) -> T:
-        """Run ``fn(tx)`` in a group-committed transaction; once durable, delete the blobs it freed."""
+        """Run ``fn(tx)`` in a group-committed transaction; once durable, delete the blobs it freed.
+
+        A full disk (SQLITE_FULL, or ENOSPC from the WAL's fsync) rolls the write back and is the
+        disk-full error (503), not an internal one.
+        """
         tx = Tx(self._writer.conn)
-        result = await self._writer.run(fn, tx)
+        try:
+            result = await self._writer.run(fn, tx)
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                refuse(DATA, f"the metadata ({self.path}) could not be written: {exc}")
+            raise
         if tx.events:
             self._outbox.extend(tx.events)
         if tx.freed:
@@ -273,7 +288,12 @@ class SqliteCatalog:
 
     async def _collect(self, blob_ids: list[str]) -> None:
         await self._on_freed(blob_ids)
-        await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
+        try:
+            await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
+        except (sqlite3.OperationalError, OSError) as exc:  # the files are gone: start-up forgets their rows
+            if not _disk_full(exc):
+                raise
+            log.warning("freed blob rows stay pending until the next start-up: %s", exc)
 
     def take_events(self) -> list[Event]:
         """The events committed transactions emitted, oldest first (the outbox is emptied)."""

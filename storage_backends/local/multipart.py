@@ -31,6 +31,7 @@ class MultipartOps(ObjectOps):
     # -- multipart uploads ---------------------------------------------------------------------
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
+        self._admit()
         return await self._cat.write(
             lambda tx: upload_rows.create(tx, bucket, key, new, checksum_algorithm, checksum_type))
 
@@ -57,6 +58,7 @@ class MultipartOps(ObjectOps):
                           body: RequestBody) -> PartInfo:
         upload = await self.get_multipart_upload(bucket, key, upload_id)  # fail fast, before reading the body
         volume = self.blobs.volume_for(upload.storage_class)
+        self._admit(volume, body.size or 0)
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
@@ -80,6 +82,7 @@ class MultipartOps(ObjectOps):
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
                                         checks: CompletionChecks | None = None) -> ObjectInfo:
+        self._admit()  # no bytes move, but the new version's rows need room
         info = await self._cat.write(lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks))
         return await self._with_expiration(info)
 

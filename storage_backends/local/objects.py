@@ -103,6 +103,7 @@ class ObjectOps(LocalCore):
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
                             configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+        self._admit()
         self._forget_bucket(name)
         return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs))
 
@@ -123,6 +124,8 @@ class ObjectOps(LocalCore):
         return await self._cat.config(name, kind)
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
+        if document is not None:  # removing a document always works
+            self._admit()
         await self._cat.write(lambda tx: bucket_rows.put_config(tx, name, kind, document))
         self._forget_bucket(name)
 
@@ -130,6 +133,7 @@ class ObjectOps(LocalCore):
         return (await self._bucket(bucket)).versioning
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
+        self._admit()
         await self._cat.write(lambda tx: bucket_rows.set_versioning(tx, bucket, status))
         self._forget_bucket(bucket)
 
@@ -300,6 +304,7 @@ class ObjectOps(LocalCore):
         if conditions is not None:
             version_rows.check_write_conditions(await self._cat.object_row(bucket, key, None), conditions)
         volume = self.blobs.volume_for(new.storage_class)
+        self._admit(volume, body.size or 0)
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
@@ -338,6 +343,7 @@ class ObjectOps(LocalCore):
             version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
             return version_rows.put_version(tx, bucket, key, new, version, conditions)
 
+        self._admit()
         return await self._with_expiration(await self._cat.write(commit))
 
     async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
@@ -372,6 +378,7 @@ class ObjectOps(LocalCore):
                 yield chunk
 
         try:
+            self._admit(volume, stream.end - stream.start + 1)
             blob_id, size = await self.blobs.publish(hashed(), volume=volume)
         finally:
             await stream.aclose()
@@ -409,9 +416,12 @@ class ObjectOps(LocalCore):
     async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
                              version_id: str | None = None) -> str | None:
         _check_version_id(version_id)
+        self._admit()
         return await self._cat.write(lambda tx: version_rows.set_acl(tx, bucket, key, version_id, grants))
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
         _check_version_id(version_id)
+        if tags:  # DeleteObjectTagging (no tags) always works
+            self._admit()
         return await self._cat.write(lambda tx: version_rows.put_tags(tx, bucket, key, version_id, tags))

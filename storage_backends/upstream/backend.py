@@ -42,6 +42,7 @@ from storage_backends.base import (
     PartsPage,
     UploadInfo,
     UploadsPage,
+    VolumeSpace,
     WriteConditions,
 )
 from storage_backends.catalog.identities import CatalogIdentities
@@ -127,6 +128,9 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
     def identities(self) -> CatalogIdentities:
         assert self._identities is not None, "UpstreamBackend.start() first"
         return self._identities
+
+    def disk_space(self) -> list[VolumeSpace]:
+        return []  # the objects are the upstream's; the data dir keeps only the identity store
 
     @property
     def up(self) -> UpstreamClient:
