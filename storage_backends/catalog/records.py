@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage_backends.base import BucketInfo, Checksum, ObjectInfo, PartInfo, UploadInfo
 
@@ -114,6 +114,24 @@ def successor(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+def common_prefix(key: str, start: int, delimiter: str) -> str | None:
+    """What ``key`` folds into in a delimiter listing: itself up to and including the first
+    ``delimiter`` at or after ``start`` (the prefix's length); None when it does not fold."""
+    at = key.find(delimiter, start)
+    return key[: at + len(delimiter)] if at >= 0 else None
+
+
+class Fold(NamedTuple):
+    """A delimiter listing's folding: keys with ``delimiter`` after the first ``start`` characters
+    are shown once per common prefix (the catalog returns one row per common prefix)."""
+
+    start: int
+    delimiter: str
+
+    def common(self, key: str) -> str | None:
+        return common_prefix(key, self.start, self.delimiter)
 
 
 # -- records -------------------------------------------------------------------------------------

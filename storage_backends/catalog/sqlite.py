@@ -26,10 +26,13 @@ from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
     Extent,
+    Fold,
     ListedVersion,
     ObjectRecord,
     PartRecord,
     UploadRecord,
+    common_prefix,
+    successor,
 )
 from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Event, FreedBlobs, Tx
@@ -49,6 +52,9 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-4096")  # 4 MiB page cache per connection (the OS caches the file too)
+    # what delimiter listings skip by (catalog.sql.listing)
+    conn.create_function("s3gate_fold", 3, common_prefix, deterministic=True)
+    conn.create_function("s3gate_successor", 1, successor, deterministic=True)
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
@@ -324,13 +330,13 @@ class SqliteCatalog:
     async def object_row(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
         return objects.get(self._read, bucket, key, version_id)
 
-    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                          ) -> list[ObjectInfo]:
-        return objects.list_latest(self._read, bucket, cursor, upper, limit)
+    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
+                          fold: Fold | None = None) -> list[ObjectInfo]:
+        return objects.list_latest(self._read, bucket, cursor, upper, limit, fold)
 
-    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
-                            ) -> list[ListedVersion]:
-        return objects.list_versions(self._read, bucket, cursor, upper, limit)
+    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int,
+                            fold: Fold | None = None) -> list[ListedVersion]:
+        return objects.list_versions(self._read, bucket, cursor, upper, limit, fold)
 
     async def version_position(self, bucket: str, key: str, version_id: str) -> int | None:
         return objects.version_position(self._read, bucket, key, version_id)
@@ -370,9 +376,9 @@ class SqliteCatalog:
     async def parts(self, upload_id: str, marker: int, limit: int) -> list[PartRecord]:
         return uploads.parts(self._read, upload_id, marker, limit)
 
-    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int
-                      ) -> list[UploadRecord]:
-        return uploads.page(self._read, bucket, cursor, upper, limit)
+    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int,
+                      fold: Fold | None = None) -> list[UploadRecord]:
+        return uploads.page(self._read, bucket, cursor, upper, limit, fold)
 
     async def setting(self, name: str) -> str | None:
         return settings.get(self._read, name)

@@ -116,9 +116,8 @@ class MultipartOps(ObjectOps):
         if start[0] < prefix:
             start = (prefix, 0, "", True)
         page = await paginate(
-            lambda cursor, n: cat.uploads(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.uploads(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, row.initiated, row.upload_id, False),
             lambda k: (k, 0, "", True),
             start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
         )

@@ -145,9 +145,8 @@ class ObjectOps(LocalCore):
         upper = successor(prefix) if prefix else None
         start = (after, False) if after >= prefix else (prefix, True)
         page = await paginate(
-            lambda cursor, n: cat.list_latest(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.list_latest(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, False),
             lambda key: (key, True),
             start=start, marker=after, prefix=prefix, delimiter=delimiter, limit=limit,
         )
@@ -176,9 +175,8 @@ class ObjectOps(LocalCore):
         if start[0] < prefix:
             start = (prefix, 0, True)
         page = await paginate(
-            lambda cursor, n: cat.list_versions(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.list_versions(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, row.id, False),
             lambda k: (k, 0, True),
             start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
         )

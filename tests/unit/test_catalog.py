@@ -18,7 +18,7 @@ import pytest
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
-from storage_backends.catalog.records import NewVersion, Placement
+from storage_backends.catalog.records import Fold, NewVersion, Placement
 from storage_backends.catalog.sql import blobs, buckets, leases, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
@@ -217,6 +217,37 @@ def test_listing_order_and_pagination(make: Callable[[], Catalog]) -> None:
         assert await cat.version_position("b", "a", a_old.version_id) == a_old.id
         after = await cat.list_versions("b", ("a", versions[0].id, False), None, 1)
         assert after[0].version_id == a_old.version_id
+    scenario(make)(body)
+
+
+def test_folded_listings_return_one_row_per_common_prefix(make: Callable[[], Catalog]) -> None:
+    async def body(cat: Catalog) -> None:
+        await bucket(cat, versioning="Enabled")
+        for key in ["d/gone", "d/x/1", "d/x/2", "d/y", "d/y/1", "d/y/2", "d/z/1", "e/1"]:
+            await put(cat, "b", key)
+        await put(cat, "b", "d/x/1")  # a second version
+        await cat.write(lambda tx: objects.delete(tx, "b", "d/gone", None))  # latest is a delete marker
+        await cat.write(lambda tx: objects.delete(tx, "b", "d/z/1", None))  # so is every key of d/z/
+        fold = Fold(2, "/")  # prefix "d/", delimiter "/"
+        latest = await cat.list_latest("b", ("d/", True), "d0", 10, fold)
+        assert [r.key for r in latest] == ["d/x/1", "d/y", "d/y/1"]  # d/z/ holds no current object
+        assert [r.key for r in await cat.list_latest("b", ("d/x/1", False), "d0", 10, fold)] == \
+            ["d/x/2", "d/y", "d/y/1"]
+        assert [r.key for r in await cat.list_latest("b", ("d/y", True), "d0", 2, fold)] == ["d/y", "d/y/1"]
+        versions = await cat.list_versions("b", ("d/", 0, True), "d0", 10, fold)
+        assert [(v.key, v.delete_marker) for v in versions] == [
+            ("d/gone", True), ("d/gone", False), ("d/x/1", False), ("d/y", False), ("d/y/1", False),
+            ("d/z/1", True)]
+        newest = versions[2]  # after the newest version of d/x/1 comes its older one, which folds alike
+        assert [v.key for v in await cat.list_versions("b", ("d/x/1", newest.id, False), "d0", 2, fold)] == \
+            ["d/x/1", "d/y"]
+        for key in ["d/x/1", "d/x/1", "d/x/2", "d/y", "e/1"]:
+            await cat.write(lambda tx, k=key: uploads.create(tx, "b", k, NEW, None, None))
+        listed = await cat.uploads("b", ("", 0, "", True), None, 10, Fold(0, "/"))
+        assert [u.key for u in listed] == ["d/x/1", "e/1"]
+        first = listed[0]
+        after = await cat.uploads("b", (first.key, first.initiated, first.upload_id, False), "d0", 10, fold)
+        assert [u.key for u in after] == ["d/x/1", "d/y"]  # the same key's next upload, then past d/x/
     scenario(make)(body)
 
 

@@ -18,6 +18,7 @@ from storage_backends.catalog.records import (
     OBJECT_COLUMNS,
     Deleted,
     Extent,
+    Fold,
     ListedVersion,
     NewVersion,
     ObjectRecord,
@@ -30,7 +31,7 @@ from storage_backends.catalog.records import (
     object_record,
     position_of,
 )
-from storage_backends.catalog.sql import blobs, buckets, marks, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, marks, one, settings
 from storage_backends.catalog.store import Executor, Tx
 
 _BY_VERSION = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?"
@@ -50,36 +51,26 @@ def by_upload(ex: Executor, bucket: str, key: str, upload_id: str) -> ObjectReco
     return object_record(row) if row is not None else None
 
 
-def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                ) -> list[ObjectInfo]:
+LATEST = listing.Order("objects", "id", "bucket = :bucket AND is_latest = 1 AND delete_marker = 0", "key")
+VERSIONS = listing.Order("objects", "id", "bucket = :bucket", "key, id DESC", same_key="id < {r}id")
+
+
+def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
+                fold: Fold | None = None) -> list[ObjectInfo]:
     """Current, non-deleted versions with key after (or at, if inclusive) ``cursor``, below ``upper``.
 
     Rows become ObjectInfo at once (one object per row: the hot loop of every ListObjects page)."""
     key, inclusive = cursor
-    sql = (f"SELECT {LATEST_COLUMNS} FROM objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 "
-           f"AND key {'>=' if inclusive else '>'} ?")
-    args: tuple[object, ...] = (bucket, key)
-    if upper is not None:
-        sql += " AND key < ?"
-        args += (upper,)
-    return [listed_object(bucket, r) for r in ex.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()]
+    rows = listing.page(ex, LATEST, LATEST_COLUMNS, bucket, {"key": key}, inclusive, upper, fold, limit)
+    return [listed_object(bucket, r) for r in rows]
 
 
-def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
-                  ) -> list[ListedVersion]:
+def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int,
+                  fold: Fold | None = None) -> list[ListedVersion]:
     """Versions in (key, newest first) order after ``cursor`` = (key, id, at_key_start)."""
     key, object_id, at_start = cursor
-    args: list[object]
-    if at_start:
-        where, args = "key >= ?", [key]
-    else:
-        where, args = "(key > ? OR (key = ? AND id < ?))", [key, key, object_id]
-    sql = f"SELECT {LISTED_COLUMNS} FROM objects WHERE bucket = ? AND {where}"
-    params: list[object] = [bucket, *args]
-    if upper is not None:
-        sql += " AND key < ?"
-        params.append(upper)
-    rows = ex.execute(sql + " ORDER BY key, id DESC LIMIT ?", (*params, limit)).fetchall()
+    rows = listing.page(ex, VERSIONS, LISTED_COLUMNS, bucket, {"key": key, "id": object_id}, at_start, upper,
+                        fold, limit)
     return [listed_version(r) for r in rows]
 
 

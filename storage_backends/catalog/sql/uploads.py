@@ -8,13 +8,14 @@ from storage_backends.base import Checksum, NewObject, PartInfo, UploadInfo
 from storage_backends.catalog.records import (
     PART_COLUMNS,
     UPLOAD_COLUMNS,
+    Fold,
     PartRecord,
     UploadRecord,
     map_json,
     new_upload_id,
     part_checksum_json,
 )
-from storage_backends.catalog.sql import blobs, buckets, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, one, settings
 from storage_backends.catalog.store import Executor, Tx
 
 
@@ -40,22 +41,16 @@ def parts(ex: Executor, upload_id: str, marker: int = 0, limit: int | None = Non
     return [PartRecord(*r) for r in rows]
 
 
+ORDER = listing.Order("uploads", "upload_id", "bucket = :bucket", "key, initiated, upload_id",
+                      same_key="(initiated, upload_id) > ({r}initiated, {r}upload_id)")
+
+
 def page(ex: Executor, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None,
-         limit: int) -> list[UploadRecord]:
+         limit: int, fold: Fold | None = None) -> list[UploadRecord]:
     """Uploads in (key, initiated, upload_id) order after ``cursor`` (key, initiated, id, at_key_start)."""
     key, started, upload_id, at_start = cursor
-    args: tuple[object, ...]
-    if at_start:
-        sql, args = "key >= ?", (key,)
-    else:
-        sql, args = "(key > ? OR (key = ? AND (initiated > ? OR (initiated = ? AND upload_id > ?))))", \
-            (key, key, started, started, upload_id)
-    query = f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {sql}"
-    params: tuple[object, ...] = (bucket, *args)
-    if upper is not None:
-        query += " AND key < ?"
-        params += (upper,)
-    rows = ex.execute(query + " ORDER BY key, initiated, upload_id LIMIT ?", (*params, limit)).fetchall()
+    rows = listing.page(ex, ORDER, UPLOAD_COLUMNS, bucket, {"key": key, "initiated": started, "upload_id": upload_id},
+                        at_start, upper, fold, limit)
     return [UploadRecord(*r) for r in rows]
 
 
