@@ -1,11 +1,12 @@
-"""Listing pages over an ordered index: a range scan, or with a delimiter a walk that skips.
+"""Listing pages over an ordered index: a range scan, and with a delimiter a walk that skips.
 
-A plain page is one range scan. A delimiter listing shows each common prefix once however many
-keys it holds, so reading its rows would cost as much as the keys under the prefixes. Instead
-one recursive statement walks the index a row at a time: after a row whose key folds into a
-common prefix it seeks straight past that prefix, after any other row it takes the next row in
-listing order. A page of n entries costs about n index seeks and one statement (one round trip
-on a networked dialect), whatever the number of keys below.
+A delimiter listing shows each common prefix once however many keys it holds, so reading the
+rows under a prefix would cost as much as the keys there. A page is read by a range scan up to
+the first row that folds into a common prefix (a folder's own files: the whole page), then by
+one recursive statement that walks the index a row at a time: after a row that folds it seeks
+straight past its common prefix, after any other row it takes the next row in listing order.
+So a page of n entries costs about n index reads in at most two statements (two round trips on
+a networked dialect), whatever the number of keys under the prefixes.
 
 The dialect provides two SQL functions: ``s3gate_fold(key, start, delimiter)`` (records.common_prefix)
 and ``s3gate_successor(text)`` (records.successor).
@@ -16,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from storage_backends.catalog.records import Fold
-from storage_backends.catalog.store import Executor
+from storage_backends.catalog.records import Fold, successor
+from storage_backends.catalog.store import Cursor, Executor
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class Order:
 
     table: str
     ref: str  # the column naming a row
+    columns: str  # what a listing returns of a row (``key`` among them)
     rows: str  # the WHERE condition of the rows listed (parameter ``:bucket``)
     order: str
     same_key: str | None = None
@@ -40,36 +42,56 @@ class Order:
         return (f"SELECT {self.ref} FROM {self.table} WHERE {self.rows} AND key {bound}{upper} "
                 f"ORDER BY {self.order} LIMIT 1")
 
-    def after(self, r: str, upper: str) -> str:
-        """The row after a row (its columns prefixed with ``r``): the key's next row, else the next key's first."""
-        next_key = self.seek(f"> {r}key", upper)
+    def after(self, upper: str) -> str:
+        """The row after the walk's row ``t``: the key's next row, else the next key's first."""
+        next_key = self.seek("> t.key", upper)
         if self.same_key is None:
             return next_key
-        return f"coalesce(({self.seek('= ' + r + 'key AND ' + self.same_key.format(r=r), '')}), ({next_key}))"
+        return f"coalesce(({self.seek('= t.key AND ' + self.same_key.format(r='t.'), '')}), ({next_key}))"
 
 
 _PAST = ">= s3gate_successor(s3gate_fold(t.key, :fold_start, :delimiter))"  # past the common prefix of row t
 
 
-def page(ex: Executor, order: Order, columns: str, bucket: str, cursor: dict[str, object], at_start: bool,
+def page(ex: Executor, order: Order, bucket: str, cursor: dict[str, object], at_start: bool,
          upper: str | None, fold: Fold | None, limit: int) -> list[Any]:
     """Up to ``limit`` rows in ``order`` from the cursor (at ``:key``'s first row if ``at_start``, else
     after the row ``cursor`` names) and below ``upper``; with ``fold``, one row per common prefix."""
     params: dict[str, object] = {**cursor, "bucket": bucket, "limit": limit, "upper": upper}
     below = " AND key < :upper" if upper is not None else ""
+    if at_start:
+        start = "key >= :key"
+    elif order.same_key is None:
+        start = "key > :key"
+    else:
+        start = f"(key > :key OR (key = :key AND {order.same_key.format(r=':')}))"
+    scan = ex.execute(f"SELECT {order.columns} FROM {order.table} WHERE {order.rows} AND {start}{below} "
+                      f"ORDER BY {order.order} LIMIT :limit", params)
     if fold is None:
-        if at_start:
-            start = "key >= :key"
-        else:
-            start = "(key > :key OR (key = :key AND " + order.same_key.format(r=":") + "))" if order.same_key \
-                else "key > :key"
-        return ex.execute(f"SELECT {columns} FROM {order.table} WHERE {order.rows} AND {start}{below} "
-                          f"ORDER BY {order.order} LIMIT :limit", params).fetchall()
-    params.update(fold_start=fold.start, delimiter=fold.delimiter)
-    first = order.seek(">= :key", below) if at_start else order.after(":", below)
-    sql = (f"WITH RECURSIVE walk(n, ref) AS (SELECT 0, ({first}) UNION ALL "
-           f"SELECT n + 1, CASE WHEN s3gate_fold(t.key, :fold_start, :delimiter) IS NULL "
-           f"THEN ({order.after('t.', below)}) ELSE ({order.seek(_PAST, below)}) END "
-           f"FROM walk JOIN {order.table} AS t ON t.{order.ref} = walk.ref WHERE n + 1 < :limit) "
-           f"SELECT {columns} FROM walk JOIN {order.table} ON {order.table}.{order.ref} = walk.ref ORDER BY n")
-    return ex.execute(sql, params).fetchall()
+        return scan.fetchall()
+    rows, past = _until_fold(scan, [c.strip() for c in order.columns.split(",")].index("key"), fold)
+    if past is None or len(rows) >= limit:
+        return rows
+    params.update(key=past, limit=limit - len(rows), fold_start=fold.start, delimiter=fold.delimiter)
+    walk = (f"WITH RECURSIVE walk(n, ref) AS (SELECT 0, ({order.seek('>= :key', below)}) UNION ALL "
+            f"SELECT n + 1, CASE WHEN s3gate_fold(t.key, :fold_start, :delimiter) IS NULL "
+            f"THEN ({order.after(below)}) ELSE ({order.seek(_PAST, below)}) END "
+            f"FROM walk JOIN {order.table} AS t ON t.{order.ref} = walk.ref WHERE n + 1 < :limit) "
+            f"SELECT {order.columns} FROM walk JOIN {order.table} ON {order.table}.{order.ref} = walk.ref "
+            f"ORDER BY n")
+    return rows + ex.execute(walk, params).fetchall()
+
+
+def _until_fold(scan: Cursor, key_at: int, fold: Fold) -> tuple[list[Any], str | None]:
+    """The scan's rows up to the first that folds into a common prefix (read no further), and the
+    smallest key past that prefix; None when no row folds or nothing can follow the prefix."""
+    rows = []
+    try:
+        for row in scan:
+            rows.append(row)
+            common = fold.common(row[key_at])
+            if common is not None:
+                return rows, successor(common)
+    finally:
+        scan.close()  # ends the statement (and its read transaction) where the page needs no more
+    return rows, None

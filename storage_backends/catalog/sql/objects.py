@@ -51,8 +51,9 @@ def by_upload(ex: Executor, bucket: str, key: str, upload_id: str) -> ObjectReco
     return object_record(row) if row is not None else None
 
 
-LATEST = listing.Order("objects", "id", "bucket = :bucket AND is_latest = 1 AND delete_marker = 0", "key")
-VERSIONS = listing.Order("objects", "id", "bucket = :bucket", "key, id DESC", same_key="id < {r}id")
+LATEST = listing.Order("objects", "id", LATEST_COLUMNS, "bucket = :bucket AND is_latest = 1 AND delete_marker = 0",
+                       "key")
+VERSIONS = listing.Order("objects", "id", LISTED_COLUMNS, "bucket = :bucket", "key, id DESC", same_key="id < {r}id")
 
 
 def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
@@ -61,7 +62,7 @@ def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str 
 
     Rows become ObjectInfo at once (one object per row: the hot loop of every ListObjects page)."""
     key, inclusive = cursor
-    rows = listing.page(ex, LATEST, LATEST_COLUMNS, bucket, {"key": key}, inclusive, upper, fold, limit)
+    rows = listing.page(ex, LATEST, bucket, {"key": key}, inclusive, upper, fold, limit)
     return [listed_object(bucket, r) for r in rows]
 
 
@@ -69,8 +70,7 @@ def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], uppe
                   fold: Fold | None = None) -> list[ListedVersion]:
     """Versions in (key, newest first) order after ``cursor`` = (key, id, at_key_start)."""
     key, object_id, at_start = cursor
-    rows = listing.page(ex, VERSIONS, LISTED_COLUMNS, bucket, {"key": key, "id": object_id}, at_start, upper,
-                        fold, limit)
+    rows = listing.page(ex, VERSIONS, bucket, {"key": key, "id": object_id}, at_start, upper, fold, limit)
     return [listed_version(r) for r in rows]
 
 

@@ -41,7 +41,7 @@ def parts(ex: Executor, upload_id: str, marker: int = 0, limit: int | None = Non
     return [PartRecord(*r) for r in rows]
 
 
-ORDER = listing.Order("uploads", "upload_id", "bucket = :bucket", "key, initiated, upload_id",
+ORDER = listing.Order("uploads", "upload_id", UPLOAD_COLUMNS, "bucket = :bucket", "key, initiated, upload_id",
                       same_key="(initiated, upload_id) > ({r}initiated, {r}upload_id)")
 
 
@@ -49,8 +49,8 @@ def page(ex: Executor, bucket: str, cursor: tuple[str, int, str, bool], upper: s
          limit: int, fold: Fold | None = None) -> list[UploadRecord]:
     """Uploads in (key, initiated, upload_id) order after ``cursor`` (key, initiated, id, at_key_start)."""
     key, started, upload_id, at_start = cursor
-    rows = listing.page(ex, ORDER, UPLOAD_COLUMNS, bucket, {"key": key, "initiated": started, "upload_id": upload_id},
-                        at_start, upper, fold, limit)
+    rows = listing.page(ex, ORDER, bucket, {"key": key, "initiated": started, "upload_id": upload_id}, at_start,
+                        upper, fold, limit)
     return [UploadRecord(*r) for r in rows]
 
 
