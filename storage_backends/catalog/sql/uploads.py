@@ -112,3 +112,9 @@ def abort_all(tx: Tx, bucket: str) -> None:
     """Uploads in progress die with their bucket."""
     for (upload_id,) in tx.execute("SELECT upload_id FROM uploads WHERE bucket = ?", (bucket,)).fetchall():
         release(tx, upload_id)
+
+
+def bulk_insert(tx: Tx, rows: list[tuple[str, str, str, int, str]]) -> None:
+    """Seed uploads without parts (benchmarks): rows of (upload_id, bucket, key, initiated, owner_id)."""
+    tx.executemany("INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, storage_class, content, "
+                   "metadata, tags) VALUES (?, ?, ?, ?, ?, 'STANDARD', '{}', '{}', '{}')", rows)
