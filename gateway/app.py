@@ -17,7 +17,7 @@ from typing import Any
 
 from gateway import pipeline, responses
 from gateway.credentials import CredentialsDirectory
-from gateway.iam.door import IamDoor, is_iam_request
+from gateway.iam.signing import is_iam_request
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -51,7 +51,7 @@ class S3App:
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
-        self.iam = IamDoor(self.directory, self.backend)
+        self._iam: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -62,7 +62,7 @@ class S3App:
     def door_for(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
         if path == "/" and is_iam_request(scope):
-            return self.iam
+            return self.iam()
         if not path.startswith(RESERVED):
             return self.s3
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
@@ -73,6 +73,14 @@ class S3App:
         # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
         # operations.resolve.
         return self.s3
+
+    def iam(self) -> ASGIApp:
+        """The IAM door, built (its modules imported: a few ms) at the first IAM or STS request."""
+        if self._iam is None:
+            from gateway.iam.door import IamDoor
+
+            self._iam = IamDoor(self.directory, self.backend)
+        return self._iam
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:
