@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.workers > 1:
         from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, settings.port, options)
+        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend)
 
     import uvicorn
 
