@@ -128,7 +128,9 @@ class BlobStore:
         self._fanout = self._start_fanout()
 
     def _start_fanout(self) -> asyncio.Future[None]:
-        return asyncio.ensure_future(asyncio.to_thread(self._make_fanouts))
+        fanout = asyncio.ensure_future(asyncio.to_thread(self._make_fanouts))
+        fanout.add_done_callback(_report_fanout)
+        return fanout
 
     def _make_fanouts(self) -> None:
         for volume in self.volumes.values():
@@ -257,6 +259,11 @@ class BlobStore:
                         pass
 
         await asyncio.to_thread(unlink_all)
+
+
+def _report_fanout(fanout: asyncio.Future[None]) -> None:
+    if not fanout.cancelled() and fanout.exception() is not None:
+        log.warning("could not make the blob directories (the next blob written retries): %s", fanout.exception())
 
 
 async def read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
