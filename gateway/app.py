@@ -20,7 +20,7 @@ from typing import Any
 
 from gateway import pipeline, responses
 from gateway.credentials import CredentialsDirectory
-from gateway.iam.door import IamDoor, is_iam_request
+from gateway.iam.signing import is_iam_request
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -48,7 +48,7 @@ class S3App:
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
-        self.iam = IamDoor(self.directory, self.backend)
+        self._iam: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -59,7 +59,7 @@ class S3App:
     def door_for(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
         if path == "/" and is_iam_request(scope):
-            return self.iam
+            return self.iam()
         if not path.startswith(RESERVED):
             return self.s3
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
@@ -78,6 +78,14 @@ class S3App:
         document = {"status": "ok", "volumes": [asdict(v) for v in self.backend.disk_space()]}
         await responses.send(send, responses.Response(200, {"content-type": "application/json"},
                                                       json.dumps(document).encode() + b"\n"), scope["method"], [])
+
+    def iam(self) -> ASGIApp:
+        """The IAM door, built (its modules imported: a few ms) at the first IAM or STS request."""
+        if self._iam is None:
+            from gateway.iam.door import IamDoor
+
+            self._iam = IamDoor(self.directory, self.backend)
+        return self._iam
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:

@@ -8,6 +8,7 @@ only ``gateway.wire.*`` from the gateway, so the settings are described here by 
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -63,6 +64,13 @@ def check_upstream_credentials(settings: BackendSettings) -> None:
     from storage_backends.s3client.client import credential_source
 
     credential_source(upstream_config(settings))
+
+
+def import_backend(name: str) -> None:
+    """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
+    does so before forking, so the workers share them rather than each importing them again."""
+    importlib.import_module("storage_backends.upstream.backend" if name == "upstream"
+                            else "storage_backends.local.backend")
 
 
 def load_backend(settings: BackendSettings, owner_id: str) -> Backend:

@@ -61,8 +61,59 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 def migrate(path: str) -> None:
-    """Create or upgrade the schema; ``PRAGMA user_version`` counts the migrations applied."""
-    conn = connect(path)
+    """Create or upgrade the schema; ``PRAGMA user_version`` counts the migrations applied.
+
+    Workers start together: the write lock lets one at a time in, without SQLite's busy sleeps.
+    """
+    lock = write_lock(path)
+    try:
+        _take(lock)
+        if os.path.exists(path):
+            conn = connect(path)
+            try:
+                _apply_migrations(conn)
+            finally:
+                conn.close()
+        else:
+            _create(path)
+    finally:
+        os.close(lock)  # (and with it the lock)
+
+
+def _take(lock: int) -> None:
+    """``flock`` the write lock, giving up (as SQLite's busy timeout would) rather than waiting forever."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked") from None
+            time.sleep(0.001)
+
+
+def _create(path: str) -> None:
+    """A new catalog, built beside its name unsynced, then synced once and renamed in: two fsyncs where
+    building it in place costs eight, and a crash leaves no half-made catalog (a ``.new`` is redone)."""
+    new = path + ".new"
+    # A journal left without its database (or beside an unfinished build) must not be replayed into this one.
+    for leftover in (new, *(f"{name}-{kind}" for name in (new, path) for kind in ("journal", "wal", "shm"))):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    conn = sqlite3.connect(new, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        _apply_migrations(conn)
+        conn.execute("PRAGMA journal_mode=WAL")  # recorded in the file: every connection opens it in WAL mode
+    finally:
+        conn.close()
+    fsync_path(new)
+    os.rename(new, path)
+    fsync_path(os.path.dirname(path) or ".")
+
+
+def _apply_migrations(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -79,8 +130,6 @@ def migrate(path: str) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    finally:
-        conn.close()
 
 
 def _statements(script: str) -> list[str]:
@@ -94,6 +143,11 @@ def _statements(script: str) -> list[str]:
     if pending.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()):
         raise ValueError(f"incomplete SQL statement in migration: {pending[:80]!r}")
     return statements
+
+
+def write_lock(path: str) -> int:
+    """The descriptor of ``<db>.write-lock``, which the processes sharing a catalog ``flock`` to write."""
+    return os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
 
 
 def fsync_path(path: str) -> None:
@@ -120,7 +174,7 @@ class Writer:
     def __init__(self, path: str) -> None:
         self._path = path
         self.conn = connect(path)
-        self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self._lock_fd = write_lock(path)
         self._opening = asyncio.Lock()
         self._batch: asyncio.Future[int] | None = None  # resolves to the commit number once committed
         self._committed = 0  # transactions committed by this process

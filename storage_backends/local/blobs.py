@@ -67,12 +67,9 @@ class Volume:
         self._lock_fd: int | None = None
 
     def open(self) -> None:
-        """Create the layout and claim a temp directory; remove temp dirs of dead processes."""
+        """Claim a temp directory; remove temp dirs of dead processes (the fan-out comes later)."""
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_root.mkdir(parents=True, exist_ok=True)
-        for i in range(256):
-            (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
-        fsync_path(self.blob_dir)
         # Workers start together: one at a time sweeps and claims, so none takes another's
         # directory for dead between its mkdir and its lock.
         claim_fd = os.open(self.tmp_root / CLAIM_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
@@ -85,6 +82,12 @@ class Volume:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         finally:
             os.close(claim_fd)
+
+    def make_fanout(self) -> None:
+        """The 256 directories blobs are spread over, synced into ``blobs/`` before a blob goes in one."""
+        for i in range(256):
+            (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
+        fsync_path(self.blob_dir)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -121,10 +124,36 @@ class BlobStore:
         self.volumes = {DEFAULT_VOLUME: Volume(root, SpaceGuard(DATA, root, reserve))}
         for storage_class, directory in (class_dirs or {}).items():
             self.volumes[storage_class] = Volume(directory, SpaceGuard(storage_class, directory, reserve))
+        self._fanout: asyncio.Future[None] | None = None  # making the fan-out directories; None once made
 
     def open(self) -> None:
+        """Claim each volume's temp directory, and start making the fan-out directories in a thread:
+        on a new data dir that takes tens of milliseconds that the server's start need not wait for."""
         for volume in self.volumes.values():
             volume.open()
+        self._fanout = self._start_fanout()
+
+    def _start_fanout(self) -> asyncio.Future[None]:
+        fanout = asyncio.ensure_future(asyncio.to_thread(self._make_fanouts))
+        fanout.add_done_callback(_report_fanout)
+        return fanout
+
+    def _make_fanouts(self) -> None:
+        for volume in self.volumes.values():
+            volume.make_fanout()
+
+    async def _fanned_out(self) -> None:
+        """Wait for the fan-out directories (made long before the first blob, as a rule); retried if it failed."""
+        fanout = self._fanout
+        if fanout is None:
+            return
+        try:
+            await asyncio.shield(fanout)
+        except OSError:
+            if self._fanout is fanout:
+                self._fanout = self._start_fanout()
+            raise
+        self._fanout = None
 
     def close(self) -> None:
         for volume in self.volumes.values():
@@ -210,6 +239,7 @@ class BlobStore:
                 await f.flush()
                 await asyncio.to_thread(os.fsync, f.fileno())
             final = target.path(blob_id)
+            await self._fanned_out()
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(fsync_path, final.parent)
         except BaseException as exc:
@@ -251,6 +281,11 @@ class BlobStore:
                         pass
 
         await asyncio.to_thread(unlink_all)
+
+
+def _report_fanout(fanout: asyncio.Future[None]) -> None:
+    if not fanout.cancelled() and fanout.exception() is not None:
+        log.warning("could not make the blob directories (the next blob written retries): %s", fanout.exception())
 
 
 async def read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:

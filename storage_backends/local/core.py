@@ -82,8 +82,7 @@ class LocalCore:
         self.blobs.open()
         self.catalog = open_catalog("sqlite", str(self.root / "metadata.db"), on_freed=self.blobs.delete)
         self._identities = CatalogIdentities(self.catalog)
-        await self._renew_maintenance()
-        self._spawn(self._keep_maintenance())
+        self._spawn(self._keep_maintenance())  # the first renewal too: its commit's fsync need not delay the start
         self._spawn(self._lifecycle_loop())
 
     async def aclose(self) -> None:
@@ -127,8 +126,8 @@ class LocalCore:
 
     async def _keep_maintenance(self) -> None:
         while True:
-            await asyncio.sleep(LEASE_RENEW_S)
             await self._renew_maintenance()
+            await asyncio.sleep(LEASE_RENEW_S)
 
     async def _recover(self) -> None:
         """Finish deletions a crash interrupted, then remove blob files no metadata names."""
