@@ -83,7 +83,8 @@ class MultipartOps(ObjectOps):
                                         conditions: WriteConditions | None = None,
                                         checks: CompletionChecks | None = None) -> ObjectInfo:
         self._admit()  # no bytes move, but the new version's rows need room
-        info = await self._cat.write(lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks))
+        info = await self._cat.write(
+            lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks, self.day_ms))
         return await self._with_expiration(info)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:

@@ -102,10 +102,10 @@ class ObjectOps(LocalCore):
         return await self._cat.buckets(owner_id, prefix, start_after, limit)
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
-                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+                            configs: Mapping[str, str | None] | None = None, object_lock: bool = False) -> BucketInfo:
         self._admit()
         self._forget_bucket(name)
-        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs))
+        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs, object_lock))
 
     async def get_bucket(self, name: str) -> BucketInfo:
         return await self._bucket(name)
@@ -313,7 +313,7 @@ class ObjectOps(LocalCore):
         def commit(tx: Tx) -> ObjectInfo:
             if blob_id is not None:
                 blob_rows.add(tx, blob_id, spilled.size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
         try:
             info = await self._cat.write(commit)
@@ -339,7 +339,7 @@ class ObjectOps(LocalCore):
             src = version_rows.source(tx, src_bucket, src_key, src_version_id)
             placement, extents = version_rows.copy_refs(tx, src)
             version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
         self._admit()
         return await self._with_expiration(await self._cat.write(commit))
@@ -356,7 +356,7 @@ class ObjectOps(LocalCore):
         def commit(tx: Tx) -> ObjectInfo:
             if kept is not None:
                 blob_rows.add(tx, kept, size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
         return await self._with_expiration(await self._cat.write(commit))
 
@@ -384,17 +384,21 @@ class ObjectOps(LocalCore):
             await self.blobs.delete([blob_id])
         return (blob_id if size else None), size, md5.hexdigest(), checksums.b64(hasher.digest())
 
-    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                            bypass_governance: bool = False) -> DeleteResult:
         _check_version_id(version_id)
-        deleted = await self._cat.write(lambda tx: version_rows.delete(tx, bucket, key, version_id))
+        deleted = await self._cat.write(
+            lambda tx: version_rows.delete(tx, bucket, key, version_id, bypass=bypass_governance))
         return DeleteResult(key, deleted.version_id, deleted.delete_marker)
 
-    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]], *,
+                             bypass_governance: bool = False) -> list[DeleteResult]:
         await self._bucket(bucket)
 
         async def one(key: str, version_id: str | None) -> DeleteResult:
             try:
-                return await self.delete_object(bucket, key, version_id=version_id)
+                return await self.delete_object(bucket, key, version_id=version_id,
+                                                bypass_governance=bypass_governance)
             except S3Error as exc:
                 return DeleteResult(key, version_id, error=exc)
 

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lock_rules import COMPLIANCE, GOVERNANCE, DefaultRetention, LockConfiguration, ObjectLock, Retention
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.records import Fold, NewVersion, Placement
-from storage_backends.catalog.sql import blobs, buckets, leases, objects, settings, uploads
+from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
 
@@ -485,3 +486,46 @@ def test_lifecycle_snapshot_finds_due_work(make: Callable[[], Catalog]) -> None:
 
 async def collect(batches: AsyncIterator[list[Any]]) -> list[list[Any]]:
     return [batch async for batch in batches]
+
+
+# -- Object Lock ----------------------------------------------------------------------------------------
+async def refused(cat: Catalog, fn: Callable[[Tx], Any]) -> str:
+    with pytest.raises(S3Error) as caught:
+        await cat.write(fn)
+    return caught.value.code
+
+
+def test_object_lock_is_enabled_once_and_checked_inside_the_writes(make: Callable[[], Catalog]) -> None:
+    """Every Object Lock refusal is made by the write itself, against what its transaction reads."""
+
+    async def body(cat: Catalog) -> None:
+        await bucket(cat)
+        config = LockConfiguration(DefaultRetention(COMPLIANCE, days=1))
+        assert await refused(cat, lambda tx: buckets.set_object_lock(tx, "b", config)) == "InvalidBucketState"
+        await cat.write(lambda tx: buckets.set_versioning(tx, "b", "Enabled"))
+        await cat.write(lambda tx: buckets.set_object_lock(tx, "b", config))
+        assert (await cat.bucket("b")).object_lock == config  # type: ignore[union-attr]
+        assert await refused(cat, lambda tx: buckets.set_versioning(tx, "b", "Suspended")) == "InvalidBucketState"
+        locked = await put(cat, "b", "k")  # the bucket's default: COMPLIANCE for a day from its creation
+        assert locked.lock.retention.mode == COMPLIANCE
+        assert locked.lock.retention.until_ms == locked.last_modified_ms + 86_400_000
+        v1 = locked.version_id
+        assert await refused(cat, lambda tx: objects.delete(tx, "b", "k", v1, bypass=True)) == "AccessDenied"
+        shorter = Retention(COMPLIANCE, locked.last_modified_ms + 1000)
+        assert await refused(cat, lambda tx: objects.set_retention(tx, "b", "k", None, shorter, True)) == "AccessDenied"
+        assert (await cat.write(lambda tx: objects.delete(tx, "b", "k", None))).delete_marker  # markers are not refused
+        now = await cat.write(settings.now_ms)
+        new = NewObject(owner_id="owner", lock=ObjectLock(Retention(GOVERNANCE, now + 86_400_000), legal_hold=True))
+        held = await cat.write(lambda tx: objects.put_version(
+            tx, "b", "h", new, NewVersion(1, "e", None, Placement(None, None, b"x")), None))
+        v2 = held.version_id
+        await cat.write(lambda tx: objects.set_retention(tx, "b", "h", v2, None, True))  # GOVERNANCE bypassed
+        assert await refused(cat, lambda tx: objects.delete(tx, "b", "h", v2)) == "AccessDenied"  # the hold stays
+        await cat.write(lambda tx: objects.set_legal_hold(tx, "b", "h", v2, False))
+        row = await cat.object_row("b", "h", v2)
+        assert row is not None and row.lock == ObjectLock(None, False)
+        await put(cat, "b", "h")
+        ids = [r.id for r in [await cat.object_row("b", "k", v1), await cat.object_row("b", "h", v2)] if r]
+        assert await cat.write(lambda tx: lifecycle.still_removable_noncurrent(tx, ids)) == ids[1:]  # k is locked
+        await cat.write(lambda tx: objects.delete(tx, "b", "h", v2))
+    scenario(make)(body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.wire.documents.acl import grants_json
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lock_rules import MISSING_ON_WRITE
 from storage_backends.base import Checksum, NewObject, PartInfo, UploadInfo
 from storage_backends.catalog.records import (
     PART_COLUMNS,
@@ -11,6 +12,7 @@ from storage_backends.catalog.records import (
     Fold,
     PartRecord,
     UploadRecord,
+    lock_columns,
     map_json,
     new_upload_id,
     part_checksum_json,
@@ -56,13 +58,16 @@ def page(ex: Executor, bucket: str, cursor: tuple[str, int, str, bool], upper: s
 
 def create(tx: Tx, bucket: str, key: str, new: NewObject, algorithm: str | None,
            checksum_type: str | None) -> UploadInfo:
-    buckets.require(tx, bucket)
+    if buckets.require(tx, bucket).object_lock is None and new.lock is not None:
+        raise S3Error(Code.InvalidRequest, MISSING_ON_WRITE)
     upload_id = new_upload_id()
     started = settings.now_ms(tx)
-    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (upload_id, bucket, key, started, new.owner_id, new.storage_class, map_json(new.content),
-                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl)))
-    return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type)
+                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl),
+                *lock_columns(new.lock)))
+    return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type,
+                      new.lock)
 
 
 def put_part(tx: Tx, bucket: str, key: str, upload_id: str, part_number: int, blob_id: str | None,
