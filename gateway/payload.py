@@ -58,6 +58,7 @@ class _Digester:
 
 
 PREFETCH = 4  # received pieces (uvloop reads up to 256 KiB at a time) buffered ahead of the consumer
+_readers: set[asyncio.Task[None]] = set()  # the read-ahead tasks running (closing a stream cancels its task)
 
 
 async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
@@ -75,12 +76,19 @@ async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
         return
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
 
+    def fail(exc: BaseException) -> None:
+        """Hand ``exc`` on without waiting: the blocks still queued are worthless now, and a consumer that
+        already stopped (an error of its own mid-body) would never make room, leaving this task stuck."""
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(exc)
+
     async def pump() -> None:
         try:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    await queue.put(S3Error(Code.IncompleteBody))
+                    fail(S3Error(Code.IncompleteBody))
                     return
                 body = message.get("body", b"")
                 if body:
@@ -88,10 +96,12 @@ async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
                 if not message.get("more_body", False):
                     await queue.put(None)
                     return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            await queue.put(exc)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer (a cancel, from closing the stream, ends the task)
+            fail(exc)
 
     reader = asyncio.create_task(pump())
+    _readers.add(reader)  # the loop holds tasks weakly: one waiting for room must not be collected as garbage
+    reader.add_done_callback(_readers.discard)
     try:
         while (item := await queue.get()) is not None:
             if isinstance(item, BaseException):
@@ -181,6 +191,10 @@ class RequestBody:
         if self._trailer_name is None and self._expected_checksum is None:
             return None
         return self._algorithm, self._expected_checksum
+
+    @property
+    def content_md5(self) -> str | None:
+        return self._content_md5
 
     def _finish(self) -> None:
         d = self._digester
