@@ -17,7 +17,8 @@ import pytest
 from storage_backends.base import NewObject
 from storage_backends.catalog.records import NewVersion, Placement
 from storage_backends.catalog.sql import buckets, objects
-from storage_backends.catalog.sqlite import CHECKPOINT_FRAMES, SqliteCatalog
+from storage_backends.catalog.sqlite import SqliteCatalog
+from storage_backends.catalog.sqlite_writer import CHECKPOINT_FRAMES
 from storage_backends.catalog.store import Tx
 from tests.harness.files import wal_commits
 
