@@ -255,6 +255,7 @@ class Writer:
                 waiter.set_exception(error)
 
     def close(self) -> None:
+        self._threads.shutdown()  # first: a checkpoint or sync in flight finishes on what it uses
         if self._checkpointer is not None:
             self._checkpointer.close()
         self._wal_index.close()
@@ -262,4 +263,3 @@ class Writer:
         if self._wal_fd is not None:
             os.close(self._wal_fd)
         os.close(self._lock_fd)
-        self._threads.shutdown(wait=False)
