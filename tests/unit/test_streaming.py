@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,12 +66,21 @@ def test_a_lane_hands_on_its_first_error_and_skips_the_rest() -> None:
     assert done == [b"a"]
 
 
+@contextmanager
+def _lane_pool(monkeypatch: pytest.MonkeyPatch, threads: int, turn: int) -> Iterator[None]:
+    """The lanes on a pool of ``threads`` of their own, taking turns of ``turn`` bytes."""
+    pool = ThreadPoolExecutor(threads)
+    monkeypatch.setattr(lanes, "TURN", turn)
+    monkeypatch.setattr(lanes, "_pool", lambda: pool)
+    try:
+        yield
+    finally:
+        pool.shutdown()
+
+
 def test_a_long_lane_takes_turns_with_others(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past ``TURN`` bytes a lane goes to the back of the pool's queue: with one pool thread, a
     second upload's block is digested after the first upload's first turn, not after all of it."""
-    pool = ThreadPoolExecutor(1)
-    monkeypatch.setattr(lanes, "TURN", 2)
-    monkeypatch.setattr(lanes, "_pool", lambda: pool)
     order: list[str] = []
     gate = threading.Event()
 
@@ -88,18 +98,13 @@ def test_a_long_lane_takes_turns_with_others(monkeypatch: pytest.MonkeyPatch) ->
         await first.join()
         await second.join()
 
-    try:
+    with _lane_pool(monkeypatch, threads=1, turn=2):
         asyncio.run(main())
-    finally:
-        pool.shutdown()
     assert order == ["first", "first", "second", "first", "first", "first", "first"]
 
 
 def test_a_lane_alone_keeps_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """With nobody waiting for the pool, a lane past its turn goes on where it is."""
-    pool = ThreadPoolExecutor(2)
-    monkeypatch.setattr(lanes, "TURN", 1)
-    monkeypatch.setattr(lanes, "_pool", lambda: pool)
     threads: list[int] = []
     gate = threading.Event()
 
@@ -114,10 +119,8 @@ def test_a_lane_alone_keeps_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
         gate.set()
         await lane.join()
 
-    try:
+    with _lane_pool(monkeypatch, threads=2, turn=1):
         asyncio.run(main())
-    finally:
-        pool.shutdown()
     assert len(threads) == 50 and len(set(threads)) == 1
 
 
