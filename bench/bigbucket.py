@@ -6,33 +6,53 @@ then the object rows are inserted exactly as s3gate writes an empty PUT: the lat
 version, size 0, no blob, the MD5 of nothing as ETag and the CRC64NVME of nothing as checksum
 (so a page lists the same XML as for keys put through the API). The rows go in through the
 catalog's own write path (``catalog.sql.objects.bulk_insert``), so the running server keeps
-serving while they go in; its next read sees them.
+serving while they go in; its next read sees them. ``fill_uploads`` does the same for multipart
+uploads in progress (no parts).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from storage_backends.catalog.dialects import open_catalog
-from storage_backends.catalog.sql import objects
+from storage_backends.catalog.sql import objects, uploads
+from storage_backends.catalog.store import Tx
 
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 EMPTY_CRC64NVME = '["CRC64NVME", "AAAAAAAAAAA=", "FULL_OBJECT"]'
 BATCH = 50_000
+Name = Callable[[int], str]
 
 
 def key_name(i: int) -> str:
     return f"k/{i:07d}"
 
 
-def fill(db_path: Path, bucket: str, count: int) -> None:
-    asyncio.run(_fill(db_path, bucket, count))
+def folder_key(per_folder: int) -> Name:
+    """Keys ``users/<id>/<photo>.jpg``: ``per_folder`` photos in each user's folder, as a photo app keeps them."""
+    return lambda i: f"users/{i // per_folder:04d}/{i % per_folder:04d}.jpg"
 
 
-async def _fill(db_path: Path, bucket: str, count: int) -> None:
+def fill(db_path: Path, bucket: str, count: int, name: Name = key_name) -> None:
+    def rows(owner: str, now: int, start: int, end: int) -> Callable[[Tx], None]:
+        return partial(objects.bulk_insert, rows=[(bucket, name(i), "null", 1, 0, EMPTY_MD5, now, "STANDARD", owner,
+                                                   EMPTY_CRC64NVME, None) for i in range(start, end)])
+    asyncio.run(_fill(db_path, bucket, count, rows))
+
+
+def fill_uploads(db_path: Path, bucket: str, count: int, name: Name) -> None:
+    def rows(owner: str, now: int, start: int, end: int) -> Callable[[Tx], None]:
+        return partial(uploads.bulk_insert, rows=[(f"bench{i:010d}", bucket, name(i), now, owner)
+                                                  for i in range(start, end)])
+    asyncio.run(_fill(db_path, bucket, count, rows))
+
+
+async def _fill(db_path: Path, bucket: str, count: int, rows: Callable[[str, int, int, int], Callable[[Tx], None]]
+                ) -> None:
     catalog = open_catalog("sqlite", str(db_path))
     try:
         info = await catalog.bucket(bucket)
@@ -40,8 +60,6 @@ async def _fill(db_path: Path, bucket: str, count: int) -> None:
             raise RuntimeError(f"bucket {bucket} is not in {db_path}")
         now = time.time_ns() // 1_000_000
         for start in range(0, count, BATCH):
-            rows = [(bucket, key_name(i), "null", 1, 0, EMPTY_MD5, now, "STANDARD", info.owner_id, EMPTY_CRC64NVME,
-                     None) for i in range(start, min(count, start + BATCH))]
-            await catalog.write(partial(objects.bulk_insert, rows=rows))
+            await catalog.write(rows(info.owner_id, now, start, min(count, start + BATCH)))
     finally:
         await catalog.aclose()

@@ -46,6 +46,8 @@ def size_label(n: int) -> str:
 def rows(sizes: dict[str, int]) -> dict[str, list[Row]]:
     single, mp = size_label(sizes["single_bytes"]), size_label(sizes["multipart_bytes"])
     keys, big = f"{sizes['list_keys']:,}", f"{sizes['big_list_keys']:,}"
+    folders = sizes.get("folders", 1000)
+    shown = f"{min(folders, 1000):,}"
     return {
         "4 KiB objects (ops/s; p50 / p99 latency in ms)": [
             Row(f"{m} c={c}", f"{m.lower()}_c{c}", "ops_s", True, latency=True) for m, c in SMALL],
@@ -59,6 +61,16 @@ def rows(sizes: dict[str, int]) -> dict[str, list[Row]]:
             Row(f"{big} keys: first page (ms)", "list_big", "first_page_ms", False),
             Row(f"{big} keys: page from the middle (ms)", "list_big", "middle_page_ms", False),
             Row(f"{big} keys: full walk (s)", "list_big", "walk_s", False)],
+        f"Folder listings (Prefix=users/ Delimiter=/ over {folders} folders)": [
+            Row(f"{keys} keys: {shown} common prefixes (ms)", "folders", "prefixes_ms", False),
+            Row(f"{keys} keys: one user's folder (ms)", "folders", "folder_ms", False),
+            Row(f"{big} keys: {shown} common prefixes (ms)", "folders_big", "prefixes_ms", False),
+            Row(f"{big} keys: 100 common prefixes, MaxKeys=100 (ms)", "folders_big", "prefixes_100_ms", False),
+            Row(f"{big} keys: one user's folder (ms)", "folders_big", "folder_ms", False),
+            Row(f"{big} keys: ListObjectVersions, {shown} common prefixes (ms)", "folders_big",
+                "versions_prefixes_ms", False),
+            Row(f"{big} uploads: ListMultipartUploads, {shown} common prefixes (ms)", "folders_big",
+                "uploads_prefixes_ms", False)],
         "Large objects (MB/s; peak RSS of the server's processes in MB)": [
             Row(f"{single} PUT (MB/s)", "single", "put_mbs", True),
             Row(f"{single} GET (MB/s)", "single", "get_mbs", True),
@@ -193,6 +205,10 @@ def targets(sizes: dict[str, int]) -> list[Target]:
                False, "ms"),
         Target(f"middle page of {sizes['big_list_keys']:,} keys < 20 ms",
                _fixed("list_big", "middle_page_ms", 20), False, "ms"),
+        *(Target(f"{what}: {min(sizes.get('folders', 1000), 1000):,} common prefixes of {sizes['big_list_keys']:,} "
+                 f"keys < 50 ms", _fixed("folders_big", metric, 50), False, "ms")
+          for what, metric in (("ListObjectsV2", "prefixes_ms"), ("ListObjectVersions", "versions_prefixes_ms"),
+                               ("ListMultipartUploads", "uploads_prefixes_ms"))),
         Target(f"RSS < 150 MB through {mp} upload and download", _memory("rss"), False, "MB"),
         Target(f"PSS < 150 MB through {mp} upload and download (shared pages once)", _memory("pss"), False, "MB"),
         Target("cold start < 0.5 s", _fixed("cold", "cold_start_s", 500, 1000), False, "ms"),

@@ -29,7 +29,8 @@ from bench.peers import Peer, Running
 from bench.workloads import Bench, Metrics, Sizes, is_s3gate
 
 SMALL = (("GET", 1), ("GET", 16), ("HEAD", 1), ("HEAD", 16), ("PUT", 1), ("PUT", 16))
-WORKLOADS = ("hash", "cold", "small", "generator", "list", "single", "multipart", "https", "authz", "profile")
+WORKLOADS = ("hash", "cold", "small", "generator", "list", "folders", "single", "multipart", "https", "authz",
+             "profile")
 Results = dict[str, Any]
 
 
@@ -117,12 +118,14 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], twins: dict[str, Ru
         for s in order:
             if not s.peer.s3 or is_s3gate(s):
                 rec.run("raw_get_c16", s.name, r, partial(workloads.raw_get, bench, s, r))
-    if "list" in plan.workloads:
-        for s in s3:
-            rec.run("list", s.name, r, partial(workloads.listing, bench, s, r))
-        for s in s3:
-            if is_s3gate(s):
-                rec.run("list_big", s.name, r, partial(workloads.big_listing, bench, s, r))
+    for listing, every_s3, s3gate_only in (("list", workloads.listing, workloads.big_listing),
+                                           ("folders", workloads.folders, workloads.big_folders)):
+        if listing in plan.workloads:  # 10,000 keys on every S3 server, then 1,000,000 on s3gate
+            for s in s3:
+                rec.run(listing, s.name, r, partial(every_s3, bench, s, r))
+            for s in s3:
+                if is_s3gate(s):
+                    rec.run(f"{listing}_big", s.name, r, partial(s3gate_only, bench, s, r))
     if "single" in plan.workloads:
         for s in order:
             rec.run("single", s.name, r, partial(workloads.single, bench, s, r))
@@ -173,13 +176,14 @@ def run(plan: Plan) -> Results:
                 for s in servers:
                     if is_s3gate(s):
                         twins[s.name] = Running(peers.over_https(s.peer, cert), str(workroot))
-            print("preparing: buckets, 4 KiB objects" + (", listing buckets" if "list" in plan.workloads else ""),
-                  flush=True)
+            print("preparing: buckets, 4 KiB objects" + (", listing buckets" if "list" in plan.workloads else "")
+                  + (", folder buckets" if "folders" in plan.workloads else ""), flush=True)
             for s in [*servers, *twins.values()]:
                 started = time.perf_counter()
                 twin = s not in servers  # an HTTPS twin serves the https workload only
                 try:
-                    bench.prepare(s, listing="list" in plan.workloads and not twin)
+                    bench.prepare(s, listing="list" in plan.workloads and not twin,
+                                  folders="folders" in plan.workloads and not twin)
                     if "authz" in plan.workloads and is_s3gate(s) and not twin:
                         if bench.authz is None:
                             bench.authz = workloads.AuthzBench(plan.sizes.small_objects, plan.sizes.duration_s)

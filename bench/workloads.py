@@ -13,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.client import HTTPConnection
 from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
@@ -26,6 +27,7 @@ from bench.s3 import boto_client, connection, put_many, request, stream_get, str
 MiB = 1 << 20
 SMALL_SIZE = 4096
 BUCKET, LIST_BUCKET, BIG_BUCKET = "bench", "list", "big"
+FOLDERS_BUCKET, BIG_FOLDERS_BUCKET = "folders", "folders-big"
 PAGE = 1000
 FIRST_PUT_RATE = 10_000.0  # ops/s assumed before a server's PUT rate is known (sizes the URL pool)
 MAX_PUT_URLS = 60_000  # ~5 s of presigning; only nginx goes faster and then overwrites (counted as wraps)
@@ -44,12 +46,13 @@ class Sizes:
     hash_bytes: int
     part_bytes: int = 8 * MiB
     page_repeats: int = 10
+    folders: int = 1000  # users/<id>/ folders in the folder buckets (list_keys and big_list_keys keys)
 
 
 FULL = Sizes(duration_s=4, small_objects=1000, list_keys=10_000, big_list_keys=1_000_000,
              single_bytes=256 * MiB, multipart_bytes=1024 * MiB, hash_bytes=256 * MiB)
 QUICK = Sizes(duration_s=2, small_objects=200, list_keys=2_000, big_list_keys=20_000,
-              single_bytes=32 * MiB, multipart_bytes=64 * MiB, hash_bytes=64 * MiB, page_repeats=5)
+              single_bytes=32 * MiB, multipart_bytes=64 * MiB, hash_bytes=64 * MiB, page_repeats=5, folders=100)
 
 
 def is_s3gate(server: Running) -> bool:
@@ -78,7 +81,7 @@ class Bench:
             self.files[size] = path
         return self.files[size]
 
-    def prepare(self, server: Running, listing: bool) -> None:
+    def prepare(self, server: Running, listing: bool, folders: bool = False) -> None:
         """Buckets, the 4 KiB objects that GET/HEAD cycle through and, for listing, the filled buckets."""
         conn = connection(server.endpoint)
         keys = [f"obj/{i:06d}" for i in range(self.sizes.small_objects)]
@@ -94,7 +97,23 @@ class Bench:
             if is_s3gate(server):
                 request(conn, "PUT", server.presigner.path("PUT", BIG_BUCKET))
                 bigbucket.fill(server.data / "s3gate" / "metadata.db", BIG_BUCKET, self.sizes.big_list_keys)
+        if folders and server.peer.s3:
+            self._prepare_folders(server, conn)
         conn.close()
+
+    def _prepare_folders(self, server: Running, conn: HTTPConnection) -> None:
+        """users/<id>/<photo>.jpg: list_keys of them through the API; for s3gate also big_list_keys
+        objects and as many uploads in progress, written into its catalog."""
+        sizes = self.sizes
+        request(conn, "PUT", server.presigner.path("PUT", FOLDERS_BUCKET))
+        name = bigbucket.folder_key(sizes.list_keys // sizes.folders)
+        put_many(server.endpoint, [server.presigner.path("PUT", FOLDERS_BUCKET, name(i))
+                                   for i in range(sizes.list_keys)], b"")
+        if is_s3gate(server):
+            request(conn, "PUT", server.presigner.path("PUT", BIG_FOLDERS_BUCKET))
+            db, big = server.data / "s3gate" / "metadata.db", bigbucket.folder_key(sizes.big_list_keys // sizes.folders)
+            bigbucket.fill(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
+            bigbucket.fill_uploads(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
 
 
 def small(bench: Bench, server: Running, method: str, concurrency: int, round_no: int) -> Metrics:
@@ -123,14 +142,20 @@ def raw_get(bench: Bench, server: Running, round_no: int) -> Metrics:
     return {"ops_s": result.ops_s, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms}
 
 
-def _page_ms(server: Running, bucket: str, params: dict[str, str], repeats: int) -> float:
+def _page_ms(server: Running, bucket: str, params: dict[str, str], repeats: int, *, version: str = "2",
+             shows: tuple[bytes, int] | None = None) -> float:
+    """Median ms of a listing page (ListObjectsV2 unless ``params`` name another listing); ``shows`` =
+    (element, n): the page must hold n of that element (checked on the first answer)."""
     conn = connection(server.endpoint)
     times = []
-    for _ in range(repeats):
-        path = server.presigner.path("GET", bucket, params={"list-type": "2", "max-keys": str(PAGE), **params})
+    for i in range(repeats):
+        query = {"list-type": version, "max-keys": str(PAGE), **params} if version else params
+        path = server.presigner.path("GET", bucket, params=query)
         started = time.perf_counter()
-        request(conn, "GET", path)
+        _, body = request(conn, "GET", path)
         times.append(time.perf_counter() - started)
+        if i == 0 and shows and body.count(shows[0]) != shows[1]:
+            raise RuntimeError(f"{bucket} {params}: {body.count(shows[0])} {shows[0]!r}, expected {shows[1]}")
     conn.close()
     return statistics.median(times) * 1000
 
@@ -175,6 +200,39 @@ def big_listing(bench: Bench, server: Running, round_no: int) -> Metrics:
             raise RuntimeError(f"listed {keys} keys, expected {bench.sizes.big_list_keys}")
         metrics["walk_s"] = walk_s
     return metrics
+
+
+FOLDER_VIEW = {"prefix": "users/", "delimiter": "/"}
+ONE_FOLDER = {"prefix": "users/0050/", "delimiter": "/"}
+COMMON = b"<CommonPrefixes>"
+
+
+def folders(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """A photo app's folder view over list_keys keys: ListObjectsV2 ``Prefix=users/ Delimiter=/`` (every
+    user's folder as a common prefix, up to 1,000) and one user's folder."""
+    sizes, repeats = bench.sizes, bench.sizes.page_repeats
+    return {"prefixes_ms": _page_ms(server, FOLDERS_BUCKET, FOLDER_VIEW, repeats,
+                                    shows=(COMMON, min(sizes.folders, PAGE))),
+            "folder_ms": _page_ms(server, FOLDERS_BUCKET, ONE_FOLDER, repeats,
+                                  shows=(b"<Key>", sizes.list_keys // sizes.folders))}
+
+
+def big_folders(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """s3gate only: the folder view over big_list_keys keys, a page of 100 prefixes, one user's folder, and
+    the same common prefixes from ListObjectVersions and ListMultipartUploads (as many uploads in progress)."""
+    sizes, repeats = bench.sizes, bench.sizes.page_repeats
+    n, per = min(sizes.folders, PAGE), sizes.big_list_keys // sizes.folders
+    bucket = BIG_FOLDERS_BUCKET
+    return {
+        "prefixes_ms": _page_ms(server, bucket, FOLDER_VIEW, repeats, shows=(COMMON, n)),
+        "prefixes_100_ms": _page_ms(server, bucket, {**FOLDER_VIEW, "max-keys": "100"}, repeats,
+                                    shows=(COMMON, min(n, 100))),
+        "folder_ms": _page_ms(server, bucket, ONE_FOLDER, repeats, shows=(b"<Key>", min(per, PAGE))),
+        "versions_prefixes_ms": _page_ms(server, bucket, {"versions": "", **FOLDER_VIEW}, repeats, version="",
+                                         shows=(COMMON, n)),
+        "uploads_prefixes_ms": _page_ms(server, bucket, {"uploads": "", **FOLDER_VIEW}, repeats, version="",
+                                        shows=(COMMON, n)),
+    }
 
 
 def single(bench: Bench, server: Running, round_no: int) -> Metrics:

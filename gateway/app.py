@@ -1,6 +1,7 @@
 """The ASGI application: a choice of front doors, then one door's pipeline.
 
-    /_s3gate/health         -> health: 200 "ok\\n", unauthenticated (load balancers, compose)
+    /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
+                               unauthenticated (load balancers, compose)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
     /  signed for iam/sts   -> IAM: the IAM API subset and STS GetCallerIdentity (``gateway.iam.door``);
        (or an unsigned Query API call: ``Action=``, a form POST)
@@ -11,13 +12,15 @@ Each door's steps are listed in ``gateway.pipeline``; website and metrics doors 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from gateway import pipeline, responses
 from gateway.credentials import CredentialsDirectory
-from gateway.iam.door import IamDoor, is_iam_request
+from gateway.iam.signing import is_iam_request
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -30,12 +33,6 @@ Scope = dict[str, Any]
 ASGIApp = Any  # an ASGI callable: (scope, receive, send) -> None
 RESERVED = "/" + ADMIN_BUCKET  # s3gate's own paths (no bucket can be named that: underscores are invalid)
 HEALTH_PATH = RESERVED + "/health"
-
-
-async def health(scope: Scope, receive: Any, send: Any) -> None:
-    """The unauthenticated liveness probe."""
-    await responses.send(send, responses.Response(200, {"content-type": "text/plain"}, b"ok\n"),
-                         scope["method"], [])
 
 
 class S3App:
@@ -51,7 +48,7 @@ class S3App:
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
-        self.iam = IamDoor(self.directory, self.backend)
+        self._iam: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -62,17 +59,33 @@ class S3App:
     def door_for(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
         if path == "/" and is_iam_request(scope):
-            return self.iam
+            return self.iam()
         if not path.startswith(RESERVED):
             return self.s3
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            return health
+            return self.health
         if (path == RESERVED or path.startswith(RESERVED + "/")) and not self._virtual_hosted(scope):
             return self.admin
         # A bucket's key that starts with _s3gate/ (virtual-hosted style), or a bucket named like
         # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
         # operations.resolve.
         return self.s3
+
+    async def health(self, scope: Scope, receive: Any, send: Any) -> None:
+        """The unauthenticated probe: 200 while the process serves, full disk or not (reads and deletes
+        still work there, so a load balancer must keep sending them); the body says whether writes are
+        refused and why, per disk (``storage_backends.space``)."""
+        document = {"status": "ok", "volumes": [asdict(v) for v in self.backend.disk_space()]}
+        await responses.send(send, responses.Response(200, {"content-type": "application/json"},
+                                                      json.dumps(document).encode() + b"\n"), scope["method"], [])
+
+    def iam(self) -> ASGIApp:
+        """The IAM door, built (its modules imported: a few ms) at the first IAM or STS request."""
+        if self._iam is None:
+            from gateway.iam.door import IamDoor
+
+            self._iam = IamDoor(self.directory, self.backend)
+        return self._iam
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:

@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "ssl_keyfile": settings.keyfile,
         "loop": "uvloop",
         "http": "gateway.http_protocol:Protocol",  # httptools, minus the wait on idle TLS clients
+        "ws": "none",  # S3 has no WebSocket: an Upgrade is answered as plain HTTP (and websockets is never imported)
         "lifespan": "on",
         "server_header": False,
         "access_log": False,
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.workers > 1:
         from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, settings.port, options)
+        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend)
 
     import uvicorn
 

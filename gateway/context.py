@@ -32,7 +32,7 @@ class Gate(Protocol):
     controls: ResourceControls  # buckets' resource controls (owner, policy, ACL, ownership, BPA), cached
 
     async def authorize(self, ctx: Context, action: str, resource_arn: str, *,
-                        version_id: str | None = None) -> None: ...
+                        version_id: str | None = None, identity_only: bool = False) -> None: ...
 
     async def authorize_operation(self, ctx: Context, key: str | None) -> None: ...
 
@@ -85,9 +85,12 @@ class Context:
     def controls(self) -> ResourceControls:
         return self.gate.controls
 
-    async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
-        """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource."""
-        await self.gate.authorize(self, version_action(action, version_id), resource_arn, version_id=version_id)
+    async def authorize(self, action: str, resource_arn: str, *, version_id: str | None = None,
+                        identity_only: bool = False) -> None:
+        """Ask for ``action`` (its version variant when ``version_id`` is given) on another resource;
+        ``identity_only``: of a bucket being created, which has no bucket policy or ACL yet."""
+        await self.gate.authorize(self, version_action(action, version_id), resource_arn, version_id=version_id,
+                                  identity_only=identity_only)
 
     async def authorize_operation(self, key: str | None) -> None:
         """The authorize step for this operation's own actions, once the handler knows the key (PostObject)."""
@@ -105,12 +108,15 @@ class Context:
     def header(self, name: str) -> str | None:
         return self.req.headers.get(name)
 
+    def has_integrity_header(self) -> bool:
+        """Content-MD5 or an x-amz-checksum-* (header, or trailer): a payload hash does not count."""
+        h = self.req.headers
+        return "content-md5" in h or "x-amz-trailer" in h or any(n.startswith("x-amz-checksum-") for n in h)
+
     def require_integrity_header(self) -> None:
         """Operations S3 refuses without Content-MD5 or an x-amz-checksum-* (DeleteObjects, PutBucketCors...)."""
-        h = self.req.headers
-        if "content-md5" in h or "x-amz-trailer" in h or any(n.startswith("x-amz-checksum-") for n in h):
-            return
-        raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
+        if not self.has_integrity_header():
+            raise S3Error(Code.InvalidRequest, "Missing required header for this request: Content-MD5")
 
     async def read_small_body(self, limit: int = xml.MAX_DOCUMENT, *, checksum_headers: bool = True) -> bytes:
         """A control-plane body (an XML document), verified like any upload, capped at ``limit``

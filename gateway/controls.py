@@ -45,7 +45,7 @@ class ResourceControls:
     _cache: dict[str, tuple[float, BucketAccess]] = field(default_factory=dict, repr=False)
 
     async def bucket(self, name: str) -> BucketAccess:
-        """The bucket's owner, policy, ACL, ownership and BPA (NoSuchBucket if it does not exist)."""
+        """The bucket's owner, policy, ACL, ownership, BPA and Object Lock (NoSuchBucket if it does not exist)."""
         now = time.monotonic()
         hit = self._cache.get(name)
         if hit is not None and hit[0] > now:
@@ -55,11 +55,13 @@ class ResourceControls:
         # on an upstream it is read with the gateway's credentials, an anonymous caller's request too.
         unsigned = UNSIGNED_CALLER.set(False)
         try:
-            documents = await asyncio.gather(*(self.backend.get_bucket_config(name, kind) for kind in KINDS))
+            documents, lock = await asyncio.gather(
+                asyncio.gather(*(self.backend.get_bucket_config(name, kind) for kind in KINDS)),
+                self.backend.get_object_lock_configuration(name))
             info = await self.backend.get_bucket(name)
         finally:
             UNSIGNED_CALLER.reset(unsigned)
-        access = bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)))
+        access = bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)), lock)
         if len(self._cache) > CACHE_SIZE:
             self._cache.clear()
         self._cache[name] = (now + TTL_S, access)

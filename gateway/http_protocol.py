@@ -84,6 +84,14 @@ class Protocol(HttpToolsProtocol):
         else:
             super().shutdown()
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """An ``Upgrade`` request (S3 has none: ``ws`` is off) is answered as plain HTTP, which RFC 9110
+        allows; the parser reads nothing after it, so the connection closes after that answer."""
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
+        else:
+            self.transport.close()
+
 
 class _Pieces:
     """A request's body pieces received since the last ``receive()``, which takes ``bytes()`` of them."""

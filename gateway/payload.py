@@ -162,6 +162,10 @@ class RequestBody:
             return None
         return self._algorithm, self._expected_checksum
 
+    @property
+    def content_md5(self) -> str | None:
+        return self._content_md5
+
     def _finish(self) -> None:
         d = self._digester
         if self._expected_size is not None and d.size != self._expected_size:

@@ -131,8 +131,9 @@ class Door:
                 await evaluator.check(ctx, version_action(action, version_id), arn, bucket=req.bucket, key=key,
                                       version_id=version_id, form=op.auth is _POST_FORM)
 
-    async def authorize(self, ctx: Context, action: str, resource_arn: str, *, version_id: str | None = None) -> None:
-        """A secondary resource: a copy's source, one key of DeleteObjects."""
+    async def authorize(self, ctx: Context, action: str, resource_arn: str, *, version_id: str | None = None,
+                        identity_only: bool = False) -> None:
+        """A secondary resource or action: a copy's source, one key of DeleteObjects, a write's Object Lock."""
         if self.evaluator is None:
             if ctx.principal.anonymous and ctx.operation.auth is not _ANONYMOUS_ROW:
                 raise _refused_anonymous()
@@ -140,7 +141,8 @@ class Door:
             await self.authorizer(ctx.principal, action, resource_arn)
             return
         bucket, _, key = resource_arn.removeprefix("arn:aws:s3:::").partition("/")
-        await self.evaluator.check(ctx, action, resource_arn, bucket=bucket, key=key or None, version_id=version_id)
+        await self.evaluator.check(ctx, action, resource_arn, bucket=None if identity_only else bucket,
+                                   key=key or None, version_id=version_id)
 
     async def hides_missing_key(self, ctx: Context) -> bool:
         """A read of a missing key answers 403, not 404, to a caller who may not list the bucket (so
@@ -235,7 +237,8 @@ async def expected_owner(x: Exchange) -> None:
 
 
 # Reads whose missing key is hidden from callers who may not list the bucket.
-_KEY_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes", "GetObjectTagging", "GetObjectAcl"})
+_KEY_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes", "GetObjectTagging", "GetObjectAcl",
+                        "GetObjectRetention", "GetObjectLegalHold"})
 
 
 async def handle(x: Exchange) -> None:

@@ -12,6 +12,7 @@ multi-worker uvicorn (which re-imports the app in each process) sees the same va
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -26,6 +27,7 @@ from gateway.accounts import (
     default_account,
     load_users_file,
 )
+from storage_backends.base import DEFAULT_RESERVE, FreeSpaceReserve
 
 __all__ = ["DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY", "OPTIONS", "ConfigError", "Option", "Settings",
            "settings_from_env", "settings_from_values", "settings_to_env"]
@@ -50,6 +52,7 @@ class Settings:
     lifecycle_day_seconds: float = 86400.0
     restore_delay_seconds: float = 5.0
     storage_class_dirs: tuple[tuple[str, str], ...] = ()
+    min_free_space: FreeSpaceReserve = DEFAULT_RESERVE
     account_id: str = DEFAULT_ACCOUNT_ID
     users: tuple[Account, ...] = field(default=(), compare=False)  # the users file's accounts
     backend: str = "local"
@@ -153,6 +156,32 @@ def _render_class_dirs(value: tuple[tuple[str, str], ...]) -> str | None:
     return ",".join(f"{c}={d}" for c, d in value) or None
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?", re.IGNORECASE)
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
+          "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+def _min_free_space(raw: str) -> FreeSpaceReserve:
+    """``1%`` (of each file system's size), ``500MB``, ``2GiB``, ``1048576`` (bytes) or ``0`` (no reserve)."""
+    text = raw.strip()
+    if text.endswith("%"):
+        try:
+            percent = float(text[:-1])
+        except ValueError:
+            percent = -1.0
+        if not 0 <= percent < 100:
+            raise ConfigError(f"min-free-space: a percentage is 0% to 99%, got {raw!r}")
+        return FreeSpaceReserve(percent=percent)
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ConfigError(f"min-free-space must be a percentage (1%) or a size (500MB, 2GiB, bytes), got {raw!r}")
+    return FreeSpaceReserve(size=int(float(match[1]) * _UNITS[(match[2] or "").lower()]))
+
+
+def _render_min_free_space(value: FreeSpaceReserve) -> str:
+    return f"{value.percent:g}%" if not value.size else str(value.size)
+
+
 # --- the table --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +229,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("storage_class_dirs", "S3GATE_STORAGE_CLASS_DIR", "storage-class-dir",
            "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", _class_dirs,
            _render_class_dirs),
+    Option("min_free_space", "S3GATE_MIN_FREE_SPACE", "min-free-space",
+           "free space each disk of the local backend keeps for deletes and metadata: writes are refused (503) "
+           "below it; a percentage of the disk or a size: 500MB, 2GiB, 0 for none (default: 1%%)",
+           _min_free_space, _render_min_free_space),
     Option("bucket_defaults", "S3GATE_BUCKET_DEFAULTS", "bucket-defaults",
            "what new buckets start with: aws (ACLs disabled, Block Public Access on; default) or legacy "
            "(ObjectWriter, no Block Public Access: S3 before April 2023)"),
@@ -261,6 +294,11 @@ def _check_backend(settings: Settings) -> None:
                               f"upstream (the backend is {settings.backend!r})")
 
 
+def _check_min_free_space(settings: Settings) -> None:
+    if settings.backend == "upstream" and settings.min_free_space != _DEFAULTS["min_free_space"]:
+        raise ConfigError("--min-free-space is only used with --backend local (an upstream keeps the objects)")
+
+
 def _check_upstream_endpoint(settings: Settings) -> None:
     endpoint = settings.upstream_endpoint
     if not endpoint:
@@ -300,7 +338,7 @@ def _check_upstream(settings: Settings) -> None:
 
 
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
-                                                  _check_bucket_defaults)
+                                                  _check_bucket_defaults, _check_min_free_space)
 
 
 # --- entry points ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ share the data directory (metadata writes take turns through a file lock).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -30,13 +31,19 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any]) -> int:
+def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], backend: str) -> int:
     """Run ``workers`` forked servers until SIGINT/SIGTERM; returns the exit code."""
     import logging.config
 
     import uvicorn
 
     import gateway.app  # noqa: F401 - imported before forking, so the workers share it
+    from storage_backends.loader import import_backend
+
+    # So are the backend and what each worker's uvicorn.Config.load() and event loop import.
+    import_backend(backend)
+    for module in (uvicorn_options["http"].partition(":")[0], "uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
+        importlib.import_module(module)
 
     logging.config.dictConfig(uvicorn_options["log_config"])
     sock = listen(host, port)

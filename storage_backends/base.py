@@ -21,6 +21,9 @@ from gateway.wire.documents.multipart import CompletedPart as CompletedPart
 from gateway.wire.documents.multipart import PartInfo as PartInfo
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
+from gateway.wire.lock_rules import LockConfiguration as LockConfiguration
+from gateway.wire.lock_rules import ObjectLock as ObjectLock
+from gateway.wire.lock_rules import Retention as Retention
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 # Set (for one request's task) when the gateway serves an anonymous caller: a backend that forwards to
@@ -58,6 +61,10 @@ class Body(Protocol):
         (algorithm, None) when the value comes in a trailer; None if the client sent none. A
         backend that forwards the body (upstream) passes it on; ``digests()`` has the verified value."""
         ...
+    @property
+    def content_md5(self) -> str | None:
+        """The Content-MD5 the client sent (verified as the body streams), for a forwarder to pass on."""
+        ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
 
@@ -69,6 +76,7 @@ class BucketInfo:
     owner_id: str
     created_ms: int
     versioning: str | None = None  # None (never enabled), "Enabled" or "Suspended"
+    object_lock: LockConfiguration | None = None  # the local backend's; None: not enabled (or not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,7 @@ class ObjectInfo:
     tag_count: int | None = None  # when only the count is known (an upstream's x-amz-tagging-count)
     expiration: tuple[int, str] | None = None  # (expiry ms, rule id) under the bucket's lifecycle rules
     restore: Restore | None = None
+    lock: ObjectLock | None = None  # the version's retention and legal hold (Object Lock)
 
     @property
     def readable(self) -> bool:
@@ -118,6 +127,7 @@ class NewObject:
     storage_class: str = "STANDARD"
     tags: dict[str, str] = field(default_factory=dict)
     acl: Grants | None = None  # the version's ACL grants; None: the owner's FULL_CONTROL only
+    lock: ObjectLock | None = None  # the retention and legal hold asked for (None: none; a default may apply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,33 @@ class ByteRange:
 
     def __str__(self) -> str:
         return f"bytes={'' if self.first is None else self.first}-{'' if self.last is None else self.last}"
+
+
+@dataclass(frozen=True, slots=True)
+class FreeSpaceReserve:
+    """``--min-free-space``: the free space a file system keeps for deletes and metadata commits,
+    as a percentage of its size or a number of bytes."""
+
+    percent: float = 0.0
+    size: int = 0
+
+    def bytes_of(self, total: int) -> int:
+        return self.size if self.size else int(total * self.percent / 100)
+
+
+DEFAULT_RESERVE = FreeSpaceReserve(percent=1.0)  # MinIO's too: it never fills a disk past 99%
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSpace:
+    """One file system the backend writes to, as the reserve sees it (``/_s3gate/health`` reports it)."""
+
+    name: str  # "data" (the data directory: metadata and blobs) or a storage class with a directory of its own
+    total_bytes: int
+    free_bytes: int
+    reserve_bytes: int
+    free_inodes: int | None  # None: the file system does not count inodes
+    writes_refused: bool
 
 
 class ObjectStream(Protocol):
@@ -209,6 +246,7 @@ class UploadInfo:
     storage_class: str = "STANDARD"
     checksum_algorithm: str | None = None  # as asked at creation
     checksum_type: str | None = None  # COMPOSITE or FULL_OBJECT, with checksum_algorithm
+    lock: ObjectLock | None = None  # the lock the completed version will get (None: none, or not known)
 
 
 @dataclass(slots=True)
@@ -382,13 +420,18 @@ class Backend(Protocol):
         """The identity store (IAM users, keys, groups, policies); usable once started."""
         ...
 
+    def disk_space(self) -> list[VolumeSpace]:
+        """The local file systems it stores on and their reserves (none for a backend that stores elsewhere)."""
+        ...
+
     # buckets
     async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
                            limit: int = 10000) -> list[BucketInfo]: ...
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
-                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+                            configs: Mapping[str, str | None] | None = None, object_lock: bool = False) -> BucketInfo:
         """Create the bucket with its initial sub-resource documents (``configs``: kind -> document,
-        None for "none"), in one step: a new bucket is never seen without them."""
+        None for "none"), in one step: a new bucket is never seen without them. ``object_lock``: with
+        Object Lock enabled (and so versioning)."""
         ...
     async def get_bucket(self, name: str) -> BucketInfo: ...
     async def delete_bucket(self, name: str) -> None: ...
@@ -417,13 +460,18 @@ class Backend(Protocol):
                           conditions: WriteConditions | None = None) -> ObjectInfo:
         """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE)."""
         ...
-    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult: ...
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                            bypass_governance: bool = False) -> DeleteResult:
+        """A version Object Lock protects is refused (AccessDenied); ``bypass_governance``: the caller
+        asked to bypass GOVERNANCE retention and may."""
+        ...
     async def get_object_acl(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectAcl: ...
     async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
                              version_id: str | None = None) -> str | None:
         """Replace a version's ACL in place (no new version); returns the version id shown."""
         ...
-    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]: ...
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]], *,
+                             bypass_governance: bool = False) -> list[DeleteResult]: ...
 
     # multipart uploads
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
@@ -456,6 +504,25 @@ class Backend(Protocol):
                                  ) -> tuple[str | None, dict[str, str]]: ...
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None: ...
+
+    # Object Lock (a bucket without it: InvalidRequest, but for the configuration's GET)
+    async def get_object_lock_configuration(self, bucket: str) -> LockConfiguration | None:
+        """None: Object Lock is not enabled on the bucket."""
+        ...
+    async def put_object_lock_configuration(self, bucket: str, config: LockConfiguration) -> None:
+        """Enables Object Lock if it was not (versioning must be Enabled: InvalidBucketState)."""
+        ...
+    async def get_object_retention(self, bucket: str, key: str, *, version_id: str | None = None
+                                   ) -> Retention | None: ...
+    async def put_object_retention(self, bucket: str, key: str, retention: Retention | None, *,
+                                   version_id: str | None = None, bypass_governance: bool = False) -> None:
+        """Extend, change or (None) remove a version's retention as ``lock_rules.check_retention_change`` allows."""
+        ...
+    async def get_object_legal_hold(self, bucket: str, key: str, *, version_id: str | None = None) -> bool | None:
+        """None: the version never had a legal hold."""
+        ...
+    async def put_object_legal_hold(self, bucket: str, key: str, on: bool, *, version_id: str | None = None
+                                    ) -> None: ...
 
     # lifecycle and archives
     async def get_bucket_lifecycle(self, bucket: str) -> Configuration | None: ...

@@ -8,11 +8,12 @@ only ``gateway.wire.*`` from the gateway, so the settings are described here by 
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from storage_backends.base import Backend
+    from storage_backends.base import Backend, FreeSpaceReserve
     from storage_backends.s3client.client import UpstreamConfig
 
 
@@ -29,6 +30,8 @@ class BackendSettings(Protocol):
     def lifecycle_day_seconds(self) -> float: ...
     @property
     def restore_delay_seconds(self) -> float: ...
+    @property
+    def min_free_space(self) -> FreeSpaceReserve: ...
     @property
     def upstream_endpoint(self) -> str | None: ...
     @property
@@ -63,6 +66,13 @@ def check_upstream_credentials(settings: BackendSettings) -> None:
     credential_source(upstream_config(settings))
 
 
+def import_backend(name: str) -> None:
+    """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
+    does so before forking, so the workers share them rather than each importing them again."""
+    importlib.import_module("storage_backends.upstream.backend" if name == "upstream"
+                            else "storage_backends.local.backend")
+
+
 def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
     """The local data dir, or an upstream S3 endpoint; ``owner_id`` (the root user's canonical id)
     owns what an upstream lists, since the upstream's own owners mean nothing to the gateway's users."""
@@ -74,4 +84,5 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
 
     return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
                         lifecycle_day_seconds=settings.lifecycle_day_seconds,
-                        restore_delay_seconds=settings.restore_delay_seconds)
+                        restore_delay_seconds=settings.restore_delay_seconds,
+                        min_free_space=settings.min_free_space)

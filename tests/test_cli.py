@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.harness.assertions import assert_same_bytes
@@ -157,6 +159,31 @@ def test_multiple_workers_share_the_data_dir(tmp_path):
         srv.stop()
 
 
+NOT_AT_START = {
+    "boto3", "botocore", "httpx", "cryptography",  # nothing of the upstream backend's client
+    "storage_backends.upstream", "storage_backends.s3client",
+    "websockets",  # uvicorn's WebSocket protocol: S3 has none
+    "_awscrt",  # CRC32C / CRC64NVME: loading it gathers jitter entropy for tens of ms; the first PUT does
+    "gateway.iam.door",  # the IAM/STS API: built at its first request
+}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_start_up_imports_only_what_the_first_requests_need(tmp_path, workers):
+    """Imports are most of a cold start: the local backend answers its first signed ListBuckets and health
+    probe without loading the modules above (python -X importtime, through its environment variable; it
+    names every module imported by an import statement, not those importlib.import_module loads itself)."""
+    srv = Server(tmp_path / "data", args=["--workers", workers], env={"PYTHONPROFILEIMPORTTIME": "1"}).start()
+    try:
+        assert make_client(srv.endpoint).list_buckets()["Buckets"] == []
+        assert httpx.get(f"{srv.endpoint}/_s3gate/health").json()["status"] == "ok"
+    finally:
+        srv.stop()
+    imported = set(re.findall(r"^import time: +\d+ \| +\d+ \| +(\S+)$", srv.log(), re.MULTILINE))
+    assert {"gateway.pipeline", "storage_backends.local.core"} <= imported
+    assert imported & NOT_AT_START == set()
+
+
 def test_installed_package_serves(tmp_path):
     """What ``pip install .`` (and the Docker image, which copies the same files) installs must
     run on its own: package data such as the metadata schema has to be in the wheel, not only in
@@ -209,7 +236,9 @@ def test_health_endpoint_needs_no_credentials(server):
     import httpx
 
     response = httpx.get(f"{server.endpoint}/_s3gate/health")
-    assert response.status_code == 200 and response.text == "ok\n"
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    names = [v["name"] for v in response.json()["volumes"]]
+    assert names == ([] if "upstream" in server.args else ["data"])  # an upstream keeps the objects elsewhere
 
 
 def test_workers_are_restarted_when_they_die(tmp_path):

@@ -10,6 +10,7 @@ or plausible XML, random bytes). The seed is fixed so a failure names a reproduc
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import socket
 
@@ -98,6 +99,24 @@ def test_unparseable_requests_get_an_s3_error(server, s3, bucket):
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
+@pytest.mark.parametrize("upgrade", ["websocket", "h2c"])
+def test_upgrade_requests_are_answered_as_plain_http(server, s3, bucket, upgrade):
+    """S3 speaks no WebSocket, and RFC 9110 lets a server ignore Upgrade: a signed GET asking to upgrade
+    gets its object, the health probe its status (each then closes: nothing after an upgrade is read)."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"hello")
+    upgrade_headers = {"Connection": "Upgrade", "Upgrade": upgrade, "Sec-WebSocket-Version": "13",
+                       "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    get = _request(server, "GET", f"/{bucket}/k", headers=upgrade_headers).replace(b"Content-Length: 0\r\n", b"")
+    health = ("GET /_s3gate/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              + "".join(f"{k}: {v}\r\n" for k, v in upgrade_headers.items()) + "\r\n").encode()
+    for request, expected in ((get, lambda body: body == b"hello"),
+                              (health, lambda body: json.loads(body)["status"] == "ok")):
+        replies, closed = _exchange(server, request)
+        assert closed and len(replies) == 1
+        status, _, content = replies[0]
+        assert status == 200 and expected(content)
+
+
 REQUESTS = 1500
 SUB_RESOURCES = [
     "acl", "tagging", "versioning", "lifecycle", "cors", "uploads", "delete", "restore", "location", "versions",
@@ -134,6 +153,10 @@ HEADERS = {
     "x-amz-meta-x": ["", "a" * 3000],
     "Content-Type": ["", "multipart/form-data", "multipart/form-data; boundary=xx"],
     "x-amz-object-lock-mode": ["GOVERNANCE", "X"],
+    "x-amz-object-lock-retain-until-date": ["2099-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", "0001-01-01", "x"],
+    "x-amz-object-lock-legal-hold": ["ON", "OFF", "x"],
+    "x-amz-bypass-governance-retention": ["true", "false", "x"],
+    "x-amz-bucket-object-lock-enabled": ["true"],
     "x-amz-server-side-encryption": ["AES256", "bogus"],
     "x-amz-write-offset-bytes": ["0", "5"],
     "x-amz-transition-default-minimum-object-size": ["varies_by_storage_class", "x"],
@@ -158,6 +181,13 @@ BODIES = [
     b"<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'"
     b" xsi:type='Bogus'/><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
     b"<CreateBucketConfiguration><LocationConstraint>mars-1</LocationConstraint></CreateBucketConfiguration>",
+    b"<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE"
+    b"</Mode><Days>99999999999999999999</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
+    b"<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE"
+    b"</Mode><Years>1</Years></DefaultRetention></Rule></ObjectLockConfiguration>",
+    b"<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>9999-12-31T23:59:59Z</RetainUntilDate></Retention>",
+    b"<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2099-01-01</RetainUntilDate></Retention>", b"<Retention/>",
+    b"<LegalHold><Status>ON</Status></LegalHold>", b"<LegalHold><Status>maybe</Status></LegalHold>",
 ]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"]
 
@@ -174,7 +204,10 @@ def test_random_hostile_requests_get_s3_answers(make_server):
     s3.put_bucket_versioning(Bucket=v, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=v, Key="obj", Body=b"v1")
     s3.create_multipart_upload(Bucket=b, Key="mp")
+    s3.create_bucket(Bucket="hostile-locked", ObjectLockEnabledForBucket=True)
+    s3.put_object(Bucket="hostile-locked", Key="obj", Body=b"v1")
     paths = ["/", f"/{b}", f"/{b}/obj", f"/{b}/mp", f"/{v}", f"/{v}/obj", "/nob", "/nob/k", f"/{b}/new%2Fkey",
+             "/hostile-locked", "/hostile-locked/obj",
              f"/{b}/%FF%FE", f"/{b}/a%00b", f"/{b}/" + "k" * 1100, f"/{b}/..%2F..%2Fetc", "/HOSTILE", f"/{b}//x",
              f"/{b}/obj/", f"/{b}/%", f"/{b}/%zz", "/_s3gate/health", "/_s3gate/admin/lifecycle", "/_s3gate/nothing"]
     rng = random.Random(20261125)

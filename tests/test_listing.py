@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.harness.assertions import error_code, error_code_of
+from tests.harness.folders import PREFIX, each, photo_keys, rolled_up
 from tests.harness.rawhttp import signed
 
 KEYS = ["a.txt", "b/1.txt", "b/2.txt", "b/c/3.txt", "c/4.txt", "d.txt", "dir/", "dir/x", "e/f/g/h"]
@@ -191,3 +192,40 @@ def test_start_after_is_not_echoed_beside_a_continuation_token(s3, bucket):
     rest = s3.list_objects_v2(Bucket=bucket, StartAfter="c", ContinuationToken=first["NextContinuationToken"])
     assert [o["Key"] for o in rest["Contents"]] == ["c", "d"]
     assert rest["ContinuationToken"] == first["NextContinuationToken"] and "StartAfter" not in rest
+
+
+def test_many_folders_page_by_page_with_markers_on_common_prefixes(s3, bucket):
+    keys = photo_keys()
+    each(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=b"x"), keys)
+    expected = rolled_up(keys)
+    assert len(expected) == 40 + 7 + 1  # folders, files between them, the folder marker "users/"
+    seen, tokens = [], 0
+    kwargs = {"Bucket": bucket, "Prefix": PREFIX, "Delimiter": "/", "MaxKeys": 7}
+    while True:  # ListObjectsV2: continuation tokens
+        page = s3.list_objects_v2(**kwargs)
+        entries = sorted([o["Key"] for o in page.get("Contents", [])] +
+                         [p["Prefix"] for p in page.get("CommonPrefixes", [])])
+        assert page["KeyCount"] == len(entries) <= 7
+        seen += entries
+        if not page["IsTruncated"]:
+            break
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        tokens += 1
+    assert seen == expected and tokens == 6
+    seen, markers = [], []
+    kwargs = {"Bucket": bucket, "Prefix": PREFIX, "Delimiter": "/", "MaxKeys": 5}
+    while True:  # ListObjects: NextMarker is the last key or common prefix of the page
+        page = s3.list_objects(**kwargs)
+        entries = sorted([o["Key"] for o in page.get("Contents", [])] +
+                         [p["Prefix"] for p in page.get("CommonPrefixes", [])])
+        seen += entries
+        if not page["IsTruncated"]:
+            break
+        assert page["NextMarker"] == entries[-1]
+        kwargs["Marker"] = page["NextMarker"]
+        markers.append(page["NextMarker"])
+    assert seen == expected
+    assert sum(m.endswith("/") for m in markers) >= 5  # most pages end on a common prefix
+    tail = s3.list_objects_v2(Bucket=bucket, Prefix=PREFIX, Delimiter="/", StartAfter="users/036/")
+    assert [p["Prefix"] for p in tail["CommonPrefixes"]] == ["users/037/", "users/038/", "users/039/"]
+    assert "Contents" not in tail  # users/036.txt sorts before users/036/

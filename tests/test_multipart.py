@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from tests.harness.assertions import assert_same_bytes, error_code, error_code_of, status
 from tests.harness.clients import make_client, upload
 from tests.harness.files import blob_files
+from tests.harness.folders import PREFIX, each, photo_keys, rolled_up
 from tests.harness.payloads import DIGESTS, MiB, b64, checksum
 from tests.harness.rawhttp import signed
 
@@ -319,3 +320,24 @@ def test_delete_bucket_with_upload_in_progress(s3, server):
     s3.delete_bucket(Bucket="mpu-bucket-gone")
     with pytest.raises(ClientError):
         s3.head_bucket(Bucket="mpu-bucket-gone")
+
+
+@pytest.mark.differs("upstream-moto", reason="moto ignores Delimiter in ListMultipartUploads")
+def test_many_folders_list_uploads_page_by_page_with_markers_on_common_prefixes(s3, bucket):
+    keys = photo_keys()
+    each(lambda k: s3.create_multipart_upload(Bucket=bucket, Key=k), keys)
+    loose = [k for k in rolled_up(keys) if k in keys]
+    each(lambda k: s3.create_multipart_upload(Bucket=bucket, Key=k), loose)  # a second upload of each
+    seen, prefixes_ended_on = [], 0
+    kwargs = {"Bucket": bucket, "Prefix": PREFIX, "Delimiter": "/", "MaxUploads": 7}
+    while True:
+        page = s3.list_multipart_uploads(**kwargs)
+        entries = [u["Key"] for u in page.get("Uploads", [])] + [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        assert len(entries) <= 7
+        seen += sorted(entries)
+        if not page["IsTruncated"]:
+            break
+        kwargs.update(KeyMarker=page["NextKeyMarker"], UploadIdMarker=page.get("NextUploadIdMarker", ""))
+        prefixes_ended_on += not kwargs["UploadIdMarker"]  # the page ended on a common prefix
+    assert seen == [e for k in rolled_up(keys) for e in ([k, k] if k in loose else [k])]
+    assert prefixes_ended_on >= 3

@@ -3,7 +3,8 @@
 ``BucketAccess`` is built from the bucket's owner and its stored documents (policy, ACL,
 ownership controls, public access block) by :func:`bucket_access`, which parses each once; the
 gateway caches the records (``gateway.controls``). Absent documents mean what S3 means by their
-absence: no policy, the owner's FULL_CONTROL, ObjectWriter, no block.
+absence: no policy, the owner's FULL_CONTROL, ObjectWriter, no block. The record also carries the
+bucket's Object Lock configuration, which decides what writes and deletes must bring.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gateway.wire.documents.controls import (
     parse_ownership,
     parse_public_access_block,
 )
+from gateway.wire.lock_rules import LockConfiguration
 
 # The bucket-config kinds (sub-resource names) these documents are stored under.
 POLICY_KIND, ACL_KIND = "policy", "acl"
@@ -43,6 +45,7 @@ class BucketAccess:
     ownership: str  # BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter (also when unset)
     ownership_configured: bool
     block: PublicAccessBlock
+    object_lock: LockConfiguration | None = None  # None: Object Lock is not enabled
     # Derived once, when the record is built (every request's authorization reads them).
     _public_policy: bool = field(init=False, repr=False, compare=False)
     _effective_acl: Grants = field(init=False, repr=False, compare=False)
@@ -99,14 +102,16 @@ def stored_acl(document: str | None, owner_id: str) -> Grants:
     return parse_acl(xml.parse(document.encode("utf-8"), "AccessControlPolicy")).grants
 
 
-def bucket_access(bucket: str, owner_id: str, documents: Mapping[str, str | None]) -> BucketAccess:
+def bucket_access(bucket: str, owner_id: str, documents: Mapping[str, str | None],
+                  object_lock: LockConfiguration | None = None) -> BucketAccess:
     policy = documents.get(POLICY_KIND)
     ownership_doc = documents.get(OWNERSHIP_KIND)
     block_doc = documents.get(PUBLIC_ACCESS_BLOCK_KIND)
     ownership = parse_ownership(xml.parse(ownership_doc.encode("utf-8"))) if ownership_doc else OBJECT_WRITER
     block = parse_public_access_block(xml.parse(block_doc.encode("utf-8"))) if block_doc else PublicAccessBlock()
     return BucketAccess(bucket, owner_id, cached_policy(bucket, policy) if policy else None, policy or None,
-                        stored_acl(documents.get(ACL_KIND), owner_id), ownership, bool(ownership_doc), block)
+                        stored_acl(documents.get(ACL_KIND), owner_id), ownership, bool(ownership_doc), block,
+                        object_lock)
 
 
 def acl_document(policy: AccessControlPolicy) -> str:

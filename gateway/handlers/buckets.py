@@ -7,6 +7,7 @@ import re
 
 from gateway import controls, params
 from gateway.access.resources import ACL_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND, acl_document
+from gateway.auth import bucket_arn
 from gateway.context import Context
 from gateway.limits import MAX_BUCKETS
 from gateway.responses import Response, xml_response
@@ -101,8 +102,10 @@ def _initial_documents(ctx: Context) -> dict[str, str | None]:
 async def create_bucket(ctx: Context) -> Response:
     validate_bucket_name(ctx.bucket)
     documents = _initial_documents(ctx)
-    if (ctx.header("x-amz-bucket-object-lock-enabled") or "").lower() == "true":
-        raise S3Error(Code.NotImplemented, "Object Lock is not supported.", Header="x-amz-bucket-object-lock-enabled")
+    object_lock = (ctx.header("x-amz-bucket-object-lock-enabled") or "").strip().lower() == "true"
+    if object_lock:  # the bucket does not exist yet: the caller's identity policies decide, as for CreateBucket
+        for action in ("s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"):
+            await ctx.authorize(action, bucket_arn(ctx.bucket), identity_only=True)
     constraint = _location_constraint(ctx, await ctx.read_small_body())
     server_region = ctx.settings.region
     if constraint == "EU":
@@ -123,7 +126,7 @@ async def create_bucket(ctx: Context) -> Response:
         region = constraint
     try:
         await ctx.backend.create_bucket(ctx.bucket, region=region, owner_id=ctx.identity.canonical_id,
-                                        configs=documents)
+                                        configs=documents, object_lock=object_lock)
     except S3Error as exc:
         # S3 keeps a legacy answer in us-east-1: re-creating a bucket you own there is a 200.
         if not (exc.code == Code.BucketAlreadyOwnedByYou.name and region == "us-east-1"):

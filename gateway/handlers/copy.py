@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from gateway import conditions, controls, objectmeta, params
+from gateway import conditions, controls, lock_headers, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_COPY_SIZE
@@ -29,7 +29,7 @@ def copy_target(ctx: Context, src: ObjectInfo) -> NewObject:
 
 
 async def copy_object(ctx: Context) -> Response:
-    """The destination gets the request's ACL (default private), never the source's, as in S3."""
+    """The destination gets the request's ACL (default private) and Object Lock, never the source's, as in S3."""
     requested = ctx.controls.requested(ctx.req.headers)
     h = ctx.req.headers
     src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
@@ -47,6 +47,7 @@ async def copy_object(ctx: Context) -> Response:
     target = copy_target(ctx, src)
     owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     target = dataclasses.replace(target, owner_id=owner, acl=grants)
+    target = await lock_headers.with_lock(ctx, target, h, ctx.key)
     onto_itself = (src_bucket, src_key) == (ctx.bucket, ctx.key) and src_version in (None, src.version_id)
     changes = (
         replace

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import conditions, controls, objectmeta, params
+from gateway import conditions, controls, lock_headers, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
@@ -42,6 +42,7 @@ def _checksum_choice(ctx: Context) -> tuple[str | None, str | None]:
 async def create_multipart_upload(ctx: Context) -> Response:
     algorithm, kind = _checksum_choice(ctx)
     new = await controls.for_new_object(ctx, objectmeta.new_object(ctx))
+    new = await lock_headers.with_lock(ctx, new, ctx.req.headers, ctx.key)
     upload = await ctx.backend.create_multipart_upload(ctx.bucket, ctx.key, new, checksum_algorithm=algorithm,
                                                        checksum_type=kind)
     root = render_initiate_result(ctx.bucket, ctx.key, upload.upload_id)
@@ -64,6 +65,7 @@ async def upload_part(ctx: Context) -> Response:
     if expected is not None and sent != expected and (sent is not None or upload.checksum_type == "COMPOSITE"):
         raise S3Error(Code.InvalidRequest, f"Checksum Type mismatch occurred, expected checksum Type: "
                       f"{expected.lower()}, actual checksum Type: {(sent or 'null').lower()}")
+    await lock_headers.check_part(ctx, upload)
     body = ctx.open_body(max_size=MAX_PART_SIZE, store_algorithm=expected)
     part = await ctx.backend.upload_part(ctx.bucket, ctx.key, upload.upload_id, number, body)
     headers = {"etag": quote_etag(part.etag)}

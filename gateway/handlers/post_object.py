@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from gateway import controls, forms, objectmeta, post_policy
+from gateway import controls, forms, lock_headers, objectmeta, post_policy
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
 from gateway.payload import receive_stream, verified_stream
@@ -73,6 +73,7 @@ async def post_object(ctx: Context) -> Response:
                     tags=_tags(fields))
     owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     new = replace(new, owner_id=owner, acl=grants)
+    new = await lock_headers.with_lock(ctx, new, fields, key)
     low, high = length_range or (0, MAX_PUT_SIZE)
     algorithm, expected = _checksum_field(fields)
     body = verified_stream(reader.file(), algorithm=algorithm, expected=expected, min_size=low,

@@ -24,31 +24,12 @@ from gateway.iam.call import Call
 from gateway.iam.errors import IAM_NS, STS_NS, IamError, render_error
 from gateway.request import decode_headers
 from gateway.wire import xml
+from gateway.wire.errors import S3Error
 from storage_backends.base import Backend, IdentityError
 
 log = logging.getLogger("s3gate")
 
 MAX_BODY = 256 * 1024
-FORM = "application/x-www-form-urlencoded"
-
-
-def is_iam_request(scope: dict[str, Any]) -> bool:
-    """For ``/`` only: signed for iam/sts, or an unsigned Query API call (``Action=`` or a form POST)."""
-    authorization = None
-    content_type = b""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-        elif name == b"content-type":
-            content_type = value
-    query = scope.get("query_string", b"").decode("latin-1")
-    service = signing.scope_service(authorization, query)
-    if service is not None:
-        return service in signing.SERVICES
-    if authorization is not None or "AWSAccessKeyId=" in query:
-        return False  # SigV2: S3's
-    return query.startswith("Action=") or "&Action=" in query or \
-        (scope["method"] == "POST" and content_type.startswith(FORM.encode()))
 
 
 class IamDoor:
@@ -65,7 +46,7 @@ class IamDoor:
             raw_query = scope.get("query_string", b"").decode("latin-1")
             query = dict(parse_qsl(raw_query, keep_blank_values=True))
             params = dict(query)
-            if headers.get("content-type", "").startswith(FORM):
+            if headers.get("content-type", "").startswith(signing.FORM):
                 params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             action = params.get("Action", "")
             service = signing.scope_service(headers.get("authorization"), raw_query) or \
@@ -88,6 +69,8 @@ class IamDoor:
                 answer = await handler(call)
             except IdentityError as exc:  # the store's own check, made inside its transaction
                 raise IamError(exc.code, exc.message) from None
+            except S3Error as exc:  # the store's disk is full (storage_backends.space): retry later
+                raise IamError("ServiceUnavailable", exc.message) from None
             response = responses.Response(200, {"content-type": "text/xml"},
                                           _document(action, namespace, answer, request_id))
         except IamError as err:

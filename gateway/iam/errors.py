@@ -27,6 +27,7 @@ STATUS = {
     "InvalidClientTokenId": 403,
     "SignatureDoesNotMatch": 403,
     "ServiceFailure": 500,
+    "ServiceUnavailable": 503,  # the common error for a temporary failure: here, a full disk
 }
 
 

@@ -12,6 +12,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from gateway.auth.sigv4 import MAX_SKEW, authorization_fields
 from gateway.credentials import Credential
@@ -29,6 +30,7 @@ from gateway.wire.sigv4 import (
 )
 
 SERVICES = ("iam", "sts")
+FORM = "application/x-www-form-urlencoded"
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([a-z0-9-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"(?:^|&)X-Amz-Credential=[^&]*?(?:/|%2F)([a-z0-9-]+)(?:/|%2F)aws4_request", re.IGNORECASE)
 _BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your AWS "
@@ -45,6 +47,24 @@ def scope_service(authorization: str | None, query_string: str) -> str | None:
         return match.group(1).lower() if match else None
     return None
 
+
+def is_iam_request(scope: dict[str, Any]) -> bool:
+    """For ``/`` only: signed for iam/sts, or an unsigned Query API call (``Action=`` or a form POST)."""
+    authorization = None
+    content_type = b""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"content-type":
+            content_type = value
+    query = scope.get("query_string", b"").decode("latin-1")
+    service = scope_service(authorization, query)
+    if service is not None:
+        return service in SERVICES
+    if authorization is not None or "AWSAccessKeyId=" in query:
+        return False  # SigV2: S3's
+    return query.startswith("Action=") or "&Action=" in query or \
+        (scope["method"] == "POST" and content_type.startswith(FORM.encode()))
 
 
 def verify(method: str, raw_path: str, query_string: str, query: Mapping[str, str], headers: Mapping[str, str],

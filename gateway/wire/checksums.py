@@ -1,6 +1,7 @@
 """The checksum algorithms S3 knows, behind one small incremental interface.
 
-CRC32 comes from zlib; CRC32C and CRC64NVME from awscrt (C, ~10 GB/s); SHA-1/SHA-256/SHA-512 and
+CRC32 comes from zlib; CRC32C and CRC64NVME from awscrt (C, ~10 GB/s; imported at their first use, as
+loading it costs 20-80 ms: its TLS library gathers CPU jitter entropy); SHA-1/SHA-256/SHA-512 and
 MD5 from hashlib; XXHASH64, XXHASH3 (the 64-bit XXH3) and XXHASH128 (XXH3-128) from the reference
 xxHash library. Values travel as base64 of the big-endian (xxHash's canonical) digest, as in
 ``x-amz-checksum-*`` headers. Only the CRCs can be combined from part checksums into a checksum of a
@@ -12,13 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import importlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 from typing import Protocol
 
 import xxhash
-from awscrt import checksums as crt
 
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")
 CRC_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME")
@@ -55,10 +58,16 @@ class _Crc:
         return self._value.to_bytes(self._width, "big")
 
 
+@cache
+def _crt() -> ModuleType:
+    """awscrt's CRC functions, loaded at the first CRC32C or CRC64NVME (see above)."""
+    return importlib.import_module("awscrt.checksums")
+
+
 _HASHERS: dict[str, Callable[[], Hasher]] = {
     "CRC32": lambda: _Crc(zlib.crc32, 4),
-    "CRC32C": lambda: _Crc(crt.crc32c, 4),
-    "CRC64NVME": lambda: _Crc(crt.crc64nvme, 8),
+    "CRC32C": lambda: _Crc(_crt().crc32c, 4),
+    "CRC64NVME": lambda: _Crc(_crt().crc64nvme, 8),
     "SHA1": hashlib.sha1,
     "SHA256": hashlib.sha256,
     "SHA512": hashlib.sha512,
@@ -112,12 +121,11 @@ def compute(algorithm: str, data: bytes) -> str:
     return b64(hasher.digest())
 
 
-_COMBINE = {"CRC32": (crt.combine_crc32, 4), "CRC32C": (crt.combine_crc32c, 4),
-            "CRC64NVME": (crt.combine_crc64nvme, 8)}
+_COMBINE = {"CRC32": ("combine_crc32", 4), "CRC32C": ("combine_crc32c", 4), "CRC64NVME": ("combine_crc64nvme", 8)}
 
 
 def combine_crc(algorithm: str, first: bytes, second: bytes, second_length: int) -> bytes:
     """The CRC of A+B from CRC(A), CRC(B) and len(B): full-object checksums of multipart uploads."""
-    combine, width = _COMBINE[algorithm]
-    value: int = combine(int.from_bytes(first, "big"), int.from_bytes(second, "big"), second_length)
+    name, width = _COMBINE[algorithm]
+    value: int = getattr(_crt(), name)(int.from_bytes(first, "big"), int.from_bytes(second, "big"), second_length)
     return value.to_bytes(width, "big")

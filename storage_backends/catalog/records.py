@@ -12,8 +12,9 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from gateway.wire.lock_rules import DefaultRetention, LockConfiguration, ObjectLock, Retention
 from storage_backends.base import BucketInfo, Checksum, ObjectInfo, PartInfo, UploadInfo
 
 Row = Sequence[object]
@@ -98,6 +99,36 @@ def map_of(raw: str) -> dict[str, str]:
     return json.loads(raw) if raw != "{}" else {}
 
 
+def lock_columns(lock: ObjectLock | None) -> tuple[str | None, int | None, int | None]:
+    """A version's (or upload's) lock as its (lock_mode, lock_until, legal_hold) columns."""
+    if lock is None:
+        return None, None, None
+    r = lock.retention
+    hold = None if lock.legal_hold is None else int(lock.legal_hold)
+    return (r.mode, r.until_ms, hold) if r is not None else (None, None, hold)
+
+
+def lock_of(mode: str | None, until: int | None, hold: int | None) -> ObjectLock | None:
+    if mode is None and hold is None:
+        return None
+    return ObjectLock(Retention(mode, until) if mode is not None and until is not None else None,
+                      None if hold is None else bool(hold))
+
+
+def lock_configuration_json(config: LockConfiguration) -> str:
+    d = config.default
+    if d is None:
+        return "{}"
+    return json.dumps({"mode": d.mode, "days": d.days} if d.days is not None else {"mode": d.mode, "years": d.years})
+
+
+def lock_configuration_of(raw: str | None) -> LockConfiguration | None:
+    if raw is None:
+        return None
+    d = json.loads(raw)
+    return LockConfiguration(DefaultRetention(d["mode"], d.get("days"), d.get("years")) if d else None)
+
+
 def successor(prefix: str) -> str | None:
     """The smallest string greater than every string that starts with ``prefix`` (None: no bound).
 
@@ -114,6 +145,24 @@ def successor(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+def common_prefix(key: str, start: int, delimiter: str) -> str | None:
+    """What ``key`` folds into in a delimiter listing: itself up to and including the first
+    ``delimiter`` at or after ``start`` (the prefix's length); None when it does not fold."""
+    at = key.find(delimiter, start)
+    return key[: at + len(delimiter)] if at >= 0 else None
+
+
+class Fold(NamedTuple):
+    """A delimiter listing's folding: keys with ``delimiter`` after the first ``start`` characters
+    are shown once per common prefix (the catalog returns one row per common prefix)."""
+
+    start: int
+    delimiter: str
+
+    def common(self, key: str) -> str | None:
+        return common_prefix(key, self.start, self.delimiter)
 
 
 # -- records -------------------------------------------------------------------------------------
@@ -161,11 +210,18 @@ class ObjectRecord:
     restore_ready: int | None
     restore_expiry: int | None
     acl: str | None = None  # see gateway.wire.documents.acl.grants_json; None: the owner's FULL_CONTROL
+    lock_mode: str | None = None  # Object Lock: see lock_columns
+    lock_until: int | None = None
+    legal_hold: int | None = None
+
+    @property
+    def lock(self) -> ObjectLock | None:
+        return lock_of(self.lock_mode, self.lock_until, self.legal_hold)
 
 
 OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
                   "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
-                  "noncurrent_since, restore_ready, restore_expiry, acl")
+                  "noncurrent_since, restore_ready, restore_expiry, acl, lock_mode, lock_until, legal_hold")
 
 
 def object_record(r: Row) -> ObjectRecord:
@@ -228,10 +284,13 @@ class UploadRecord:
     checksum_algorithm: str | None
     checksum_type: str | None
     acl: str | None = None  # the completed version's ACL (as ObjectRecord.acl)
+    lock_mode: str | None = None  # the completed version's lock (as ObjectRecord's)
+    lock_until: int | None = None
+    legal_hold: int | None = None
 
 
 UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, owner_id, storage_class, content, metadata, tags, "
-                  "checksum_algorithm, checksum_type, acl")
+                  "checksum_algorithm, checksum_type, acl, lock_mode, lock_until, legal_hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,10 +337,10 @@ class DueRow:
 
 # -- records -> backend types ---------------------------------------------------------------------
 def bucket_info(r: Row) -> BucketInfo:
-    return BucketInfo(r[0], r[1], r[2], r[3], r[4])  # type: ignore[arg-type]
+    return BucketInfo(r[0], r[1], r[2], r[3], r[4], lock_configuration_of(r[5]))  # type: ignore[arg-type]
 
 
-BUCKET_COLUMNS = "name, region, owner_id, created_ms, versioning"
+BUCKET_COLUMNS = "name, region, owner_id, created_ms, versioning, object_lock"
 
 
 def object_info(row: ObjectRecord, versioning: str | None) -> ObjectInfo:
@@ -290,7 +349,7 @@ def object_info(row: ObjectRecord, versioning: str | None) -> ObjectInfo:
         owner_id=row.owner_id, version_id=row.version_id if versioning else None,
         storage_class=row.storage_class, content=map_of(row.content), metadata=map_of(row.metadata),
         checksum=checksum_of(row.checksum), parts_count=row.parts_count, is_latest=row.is_latest,
-        delete_marker=row.delete_marker, tags=map_of(row.tags),
+        delete_marker=row.delete_marker, tags=map_of(row.tags), lock=row.lock,
     )
 
 
@@ -303,7 +362,7 @@ def listed_info(bucket: str, row: ListedVersion) -> ObjectInfo:
 
 def upload_info(row: UploadRecord) -> UploadInfo:
     return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated, row.owner_id, row.storage_class,
-                      row.checksum_algorithm, row.checksum_type)
+                      row.checksum_algorithm, row.checksum_type, lock_of(row.lock_mode, row.lock_until, row.legal_hold))
 
 
 def part_info(row: PartRecord) -> PartInfo:

@@ -26,13 +26,17 @@ from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
     Extent,
+    Fold,
     ListedVersion,
     ObjectRecord,
     PartRecord,
     UploadRecord,
+    common_prefix,
+    successor,
 )
 from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Event, FreedBlobs, Tx
+from storage_backends.space import DATA, is_disk_full, refuse
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.catalog")
@@ -48,14 +52,68 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-4096")  # 4 MiB page cache per connection (the OS caches the file too)
+    # what delimiter listings skip by (catalog.sql.listing)
+    conn.create_function("s3gate_fold", 3, common_prefix, deterministic=True)
+    conn.create_function("s3gate_successor", 1, successor, deterministic=True)
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
 
 
 def migrate(path: str) -> None:
-    """Create or upgrade the schema; ``PRAGMA user_version`` counts the migrations applied."""
-    conn = connect(path)
+    """Create or upgrade the schema; ``PRAGMA user_version`` counts the migrations applied.
+
+    Workers start together: the write lock lets one at a time in, without SQLite's busy sleeps.
+    """
+    lock = write_lock(path)
+    try:
+        _take(lock)
+        if os.path.exists(path):
+            conn = connect(path)
+            try:
+                _apply_migrations(conn)
+            finally:
+                conn.close()
+        else:
+            _create(path)
+    finally:
+        os.close(lock)  # (and with it the lock)
+
+
+def _take(lock: int) -> None:
+    """``flock`` the write lock, giving up (as SQLite's busy timeout would) rather than waiting forever."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked") from None
+            time.sleep(0.001)
+
+
+def _create(path: str) -> None:
+    """A new catalog, built beside its name unsynced, then synced once and renamed in: two fsyncs where
+    building it in place costs eight, and a crash leaves no half-made catalog (a ``.new`` is redone)."""
+    new = path + ".new"
+    # A journal left without its database (or beside an unfinished build) must not be replayed into this one.
+    for leftover in (new, *(f"{name}-{kind}" for name in (new, path) for kind in ("journal", "wal", "shm"))):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    conn = sqlite3.connect(new, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        _apply_migrations(conn)
+        conn.execute("PRAGMA journal_mode=WAL")  # recorded in the file: every connection opens it in WAL mode
+    finally:
+        conn.close()
+    fsync_path(new)
+    os.rename(new, path)
+    fsync_path(os.path.dirname(path) or ".")
+
+
+def _apply_migrations(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -72,8 +130,6 @@ def migrate(path: str) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    finally:
-        conn.close()
 
 
 def _statements(script: str) -> list[str]:
@@ -87,6 +143,11 @@ def _statements(script: str) -> list[str]:
     if pending.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()):
         raise ValueError(f"incomplete SQL statement in migration: {pending[:80]!r}")
     return statements
+
+
+def write_lock(path: str) -> int:
+    """The descriptor of ``<db>.write-lock``, which the processes sharing a catalog ``flock`` to write."""
+    return os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
 
 
 def fsync_path(path: str) -> None:
@@ -113,7 +174,7 @@ class Writer:
     def __init__(self, path: str) -> None:
         self._path = path
         self.conn = connect(path)
-        self._lock_fd = os.open(path + ".write-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        self._lock_fd = write_lock(path)
         self._opening = asyncio.Lock()
         self._batch: asyncio.Future[int] | None = None  # resolves to the commit number once committed
         self._committed = 0  # transactions committed by this process
@@ -241,6 +302,11 @@ class SqliteSnapshot:
         return self._stream(lifecycle.due_uploads(bucket, prefix, cutoff))
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL ("database or disk is full"), or ENOSPC from the WAL's fsync."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or is_disk_full(exc)
+
+
 async def no_files(blob_ids: list[str]) -> None:
     """The default ``on_freed``: nothing on disk to delete (tests, benchmarks)."""
 
@@ -262,9 +328,18 @@ class SqliteCatalog:
 
     # -- writing ------------------------------------------------------------------------------------
     async def write(self, fn: Callable[[Tx], T]) -> T:
-        """Run ``fn(tx)`` in a group-committed transaction; once durable, delete the blobs it freed."""
+        """Run ``fn(tx)`` in a group-committed transaction; once durable, delete the blobs it freed.
+
+        A full disk (SQLITE_FULL, or ENOSPC from the WAL's fsync) rolls the write back and is the
+        disk-full error (503), not an internal one.
+        """
         tx = Tx(self._writer.conn)
-        result = await self._writer.run(fn, tx)
+        try:
+            result = await self._writer.run(fn, tx)
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                refuse(DATA, f"the metadata ({self.path}) could not be written: {exc}")
+            raise
         if tx.events:
             self._outbox.extend(tx.events)
         if tx.freed:
@@ -273,7 +348,12 @@ class SqliteCatalog:
 
     async def _collect(self, blob_ids: list[str]) -> None:
         await self._on_freed(blob_ids)
-        await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
+        try:
+            await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
+        except (sqlite3.OperationalError, OSError) as exc:  # the files are gone: start-up forgets their rows
+            if not _disk_full(exc):
+                raise
+            log.warning("freed blob rows stay pending until the next start-up: %s", exc)
 
     def take_events(self) -> list[Event]:
         """The events committed transactions emitted, oldest first (the outbox is emptied)."""
@@ -304,13 +384,13 @@ class SqliteCatalog:
     async def object_row(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
         return objects.get(self._read, bucket, key, version_id)
 
-    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                          ) -> list[ObjectInfo]:
-        return objects.list_latest(self._read, bucket, cursor, upper, limit)
+    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
+                          fold: Fold | None = None) -> list[ObjectInfo]:
+        return objects.list_latest(self._read, bucket, cursor, upper, limit, fold)
 
-    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
-                            ) -> list[ListedVersion]:
-        return objects.list_versions(self._read, bucket, cursor, upper, limit)
+    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int,
+                            fold: Fold | None = None) -> list[ListedVersion]:
+        return objects.list_versions(self._read, bucket, cursor, upper, limit, fold)
 
     async def version_position(self, bucket: str, key: str, version_id: str) -> int | None:
         return objects.version_position(self._read, bucket, key, version_id)
@@ -350,9 +430,9 @@ class SqliteCatalog:
     async def parts(self, upload_id: str, marker: int, limit: int) -> list[PartRecord]:
         return uploads.parts(self._read, upload_id, marker, limit)
 
-    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int
-                      ) -> list[UploadRecord]:
-        return uploads.page(self._read, bucket, cursor, upper, limit)
+    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int,
+                      fold: Fold | None = None) -> list[UploadRecord]:
+        return uploads.page(self._read, bucket, cursor, upper, limit, fold)
 
     async def setting(self, name: str) -> str | None:
         return settings.get(self._read, name)

@@ -23,6 +23,8 @@ class ArchiveOps(MultipartOps):
 
     async def put_bucket_lifecycle(self, bucket: str, config: Configuration | None) -> None:
         document = config.to_json() if config is not None else None
+        if document is not None:
+            self._admit()
         await self._cat.write(lambda tx: bucket_rows.put_config(tx, bucket, LIFECYCLE_KIND, document))
         self._forget_bucket(bucket)
 
@@ -62,6 +64,7 @@ class ArchiveOps(MultipartOps):
         ready = now + self.restore_delay_ms if started else now
         expiry = clock.due(ready, days)
         exact = info.version_id
+        self._admit()
 
         def commit(tx: Tx) -> None:
             row = version_rows.source(tx, bucket, key, exact)

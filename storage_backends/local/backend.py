@@ -7,17 +7,18 @@ crash or power loss. Freed blob files are deleted after the commit that freed th
 
 The operations are grouped by family, each building on the previous one:
 ``core`` (stores, write path, clock) -> ``objects`` -> ``multipart`` -> ``archive``
-(lifecycle and restores).
+(lifecycle and restores); ``locks`` (Object Lock) builds on ``objects`` too.
 """
 
 from __future__ import annotations
 
 from storage_backends.local.archive import ArchiveOps
 from storage_backends.local.core import INLINE_MAX
+from storage_backends.local.locks import LockOps
 from storage_backends.local.objects import LocalObjectStream
 
 __all__ = ["INLINE_MAX", "LocalBackend", "LocalObjectStream"]
 
 
-class LocalBackend(ArchiveOps):
+class LocalBackend(ArchiveOps, LockOps):
     """The default backend: everything on local disk."""

@@ -9,7 +9,9 @@ stays readable to them.
 
 Blobs live in volumes: the data directory itself (volume ``""``) and, optionally, one directory
 per storage class (a larger, cheaper disk for GLACIER, say), each with its own temp directory
-so that the final rename never crosses file systems.
+so that the final rename never crosses file systems, and each with its free-space reserve
+(``storage_backends.space``): a blob file that grows into the reserve, or meets a full disk, is
+removed and its write refused with the disk-full error.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import aiofiles.os
 
-from storage_backends.base import Body
+from storage_backends.base import DEFAULT_RESERVE, Body, FreeSpaceReserve, VolumeSpace
+from storage_backends.space import DATA, SpaceGuard, is_disk_full
 
 log = logging.getLogger("s3gate.blobs")
 
@@ -34,6 +37,7 @@ READ_CHUNK = 1024 * 1024
 WRITEBACK_EVERY = 8 * 1024 * 1024
 WRITE_BATCH = 1024 * 1024
 IOV_MAX = 1024  # Linux's limit on the buffers of one writev
+SPACE_CHECK_EVERY = 1024 * 1024  # bytes written between two checks of the reserve
 DEFAULT_VOLUME = ""
 CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the workers' temp directories
 
@@ -56,19 +60,17 @@ class SpilledBody:
 class Volume:
     """One directory of blob files, with this process's own temp directory inside it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, space: SpaceGuard) -> None:
+        self.space = space
         self.blob_dir = root / "blobs"
         self.tmp_root = root / "tmp"
         self.tmp: Path | None = None
         self._lock_fd: int | None = None
 
     def open(self) -> None:
-        """Create the layout and claim a temp directory; remove temp dirs of dead processes."""
+        """Claim a temp directory; remove temp dirs of dead processes (the fan-out comes later)."""
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_root.mkdir(parents=True, exist_ok=True)
-        for i in range(256):
-            (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
-        fsync_path(self.blob_dir)
         # Workers start together: one at a time sweeps and claims, so none takes another's
         # directory for dead between its mkdir and its lock.
         claim_fd = os.open(self.tmp_root / CLAIM_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
@@ -81,6 +83,12 @@ class Volume:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         finally:
             os.close(claim_fd)
+
+    def make_fanout(self) -> None:
+        """The 256 directories blobs are spread over, synced into ``blobs/`` before a blob goes in one."""
+        for i in range(256):
+            (self.blob_dir / f"{i:02x}").mkdir(exist_ok=True)
+        fsync_path(self.blob_dir)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -111,15 +119,42 @@ class Volume:
 
 
 class BlobStore:
-    def __init__(self, root: Path, inline_max: int, class_dirs: dict[str, Path] | None = None) -> None:
+    def __init__(self, root: Path, inline_max: int, class_dirs: dict[str, Path] | None = None,
+                 reserve: FreeSpaceReserve = DEFAULT_RESERVE) -> None:
         self.inline_max = inline_max
-        self.volumes = {DEFAULT_VOLUME: Volume(root)}
+        self.volumes = {DEFAULT_VOLUME: Volume(root, SpaceGuard(DATA, root, reserve))}
         for storage_class, directory in (class_dirs or {}).items():
-            self.volumes[storage_class] = Volume(directory)
+            self.volumes[storage_class] = Volume(directory, SpaceGuard(storage_class, directory, reserve))
+        self._fanout: asyncio.Future[None] | None = None  # making the fan-out directories; None once made
 
     def open(self) -> None:
+        """Claim each volume's temp directory, and start making the fan-out directories in a thread:
+        on a new data dir that takes tens of milliseconds that the server's start need not wait for."""
         for volume in self.volumes.values():
             volume.open()
+        self._fanout = self._start_fanout()
+
+    def _start_fanout(self) -> asyncio.Future[None]:
+        fanout = asyncio.ensure_future(asyncio.to_thread(self._make_fanouts))
+        fanout.add_done_callback(_report_fanout)
+        return fanout
+
+    def _make_fanouts(self) -> None:
+        for volume in self.volumes.values():
+            volume.make_fanout()
+
+    async def _fanned_out(self) -> None:
+        """Wait for the fan-out directories (made long before the first blob, as a rule); retried if it failed."""
+        fanout = self._fanout
+        if fanout is None:
+            return
+        try:
+            await asyncio.shield(fanout)
+        except OSError:
+            if self._fanout is fanout:
+                self._fanout = self._start_fanout()
+            raise
+        self._fanout = None
 
     def close(self) -> None:
         for volume in self.volumes.values():
@@ -131,6 +166,17 @@ class BlobStore:
 
     def path(self, blob_id: str, volume: str = DEFAULT_VOLUME) -> Path:
         return self.volumes.get(volume, self.volumes[DEFAULT_VOLUME]).path(blob_id)
+
+    def admit(self, volume: str = DEFAULT_VOLUME, incoming: int = 0) -> None:
+        """Refuse a write (the disk-full error) unless ``incoming`` more bytes fit in ``volume`` above its
+        reserve and the data directory, which takes the metadata, is above its own."""
+        target = self.volumes.get(volume, self.volumes[DEFAULT_VOLUME])
+        target.space.check(incoming)
+        if target is not self.volumes[DEFAULT_VOLUME]:
+            self.volumes[DEFAULT_VOLUME].space.check()
+
+    def disk_space(self) -> list[VolumeSpace]:
+        return [volume.space.measure() for volume in self.volumes.values()]
 
     def sweep_orphans(self, known: Iterable[tuple[str, str]], older_than_s: float) -> int:
         """Delete blob files that no metadata names (a crash between publish and commit, or
@@ -181,10 +227,11 @@ class BlobStore:
         loop = asyncio.get_running_loop()
         writing: asyncio.Future[None] | None = None
         flushing: asyncio.Future[None] | None = None
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        fd = -1
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
             batch: list[bytes] = []
-            size = batched = flushed = 0
+            size = batched = flushed = checked = 0
             async for block in blocks:
                 batch.append(block)
                 batched += len(block)
@@ -193,38 +240,46 @@ class BlobStore:
                 if writing is not None:
                     if not writing.done() and batched < 2 * WRITE_BATCH:
                         continue  # gather more while the last batch is being written
-                    await writing
+                    await asyncio.shield(writing)  # a cancel must not leave a thread writing to a closed fd
                 writing = loop.run_in_executor(None, _write_all, fd, batch)
                 size += batched
                 batch, batched = [], 0
+                if size - checked >= SPACE_CHECK_EVERY:
+                    target.space.check()
+                    checked = size
                 if size - flushed >= WRITEBACK_EVERY and (flushing is None or flushing.done()):
                     # Start writing back to disk while more arrives, so the final fsync of a
                     # big body is short (its time overlaps the upload instead of following it).
                     flushing, flushed = loop.run_in_executor(None, os.fdatasync, fd), size
-            if writing is not None:
-                await writing
-                writing = None
             if batch:
-                await loop.run_in_executor(None, _write_all, fd, batch)
+                if writing is not None:
+                    await asyncio.shield(writing)
+                writing = loop.run_in_executor(None, _write_all, fd, batch)
                 size += batched
-            if flushing is not None:
-                await flushing
+            for pending in (writing, flushing):
+                if pending is not None:
+                    await asyncio.shield(pending)
             await asyncio.to_thread(os.fsync, fd)
             os.close(fd)
             fd = -1
             final = target.path(blob_id)
+            await self._fanned_out()
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(fsync_path, final.parent)
-        except BaseException:
+        except BaseException as exc:
             for pending in (writing, flushing):
                 if pending is not None:  # no thread may write to the descriptor once it is closed
                     await asyncio.wait([pending])
+                    if not pending.cancelled():
+                        pending.exception()  # retrieved: the error raised is the first one
             if fd >= 0:
                 os.close(fd)
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+            if is_disk_full(exc):
+                target.space.full(exc)
             raise
         return blob_id, size
 
@@ -255,6 +310,11 @@ class BlobStore:
                         pass
 
         await asyncio.to_thread(unlink_all)
+
+
+def _report_fanout(fanout: asyncio.Future[None]) -> None:
+    if not fanout.cancelled() and fanout.exception() is not None:
+        log.warning("could not make the blob directories (the next blob written retries): %s", fanout.exception())
 
 
 async def read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:

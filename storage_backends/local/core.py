@@ -18,14 +18,14 @@ from pathlib import Path
 
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import DAY_MS, Clock, Configuration, expiration_of
-from storage_backends.base import BucketInfo, ObjectInfo, Restore
+from storage_backends.base import DEFAULT_RESERVE, BucketInfo, FreeSpaceReserve, ObjectInfo, Restore, VolumeSpace
 from storage_backends.catalog import records
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql.settings import CLOCK_OFFSET
 from storage_backends.catalog.store import Catalog
-from storage_backends.local.blobs import BlobStore
+from storage_backends.local.blobs import DEFAULT_VOLUME, BlobStore
 
 log = logging.getLogger("s3gate.local")
 
@@ -57,9 +57,9 @@ def _dead_here(holder: str | None) -> bool:
 class LocalCore:
     def __init__(self, data_dir: str | Path, *, inline_max: int = INLINE_MAX,
                  class_dirs: dict[str, Path] | None = None, lifecycle_day_seconds: float = 86400.0,
-                 restore_delay_seconds: float = 5.0) -> None:
+                 restore_delay_seconds: float = 5.0, min_free_space: FreeSpaceReserve = DEFAULT_RESERVE) -> None:
         self.root = Path(data_dir)
-        self.blobs = BlobStore(self.root, inline_max, class_dirs)
+        self.blobs = BlobStore(self.root, inline_max, class_dirs, min_free_space)
         self.catalog: Catalog | None = None
         self.day_ms = max(1, int(lifecycle_day_seconds * 1000)) if lifecycle_day_seconds else DAY_MS
         self.restore_delay_ms = int(restore_delay_seconds * 1000)
@@ -82,8 +82,7 @@ class LocalCore:
         self.blobs.open()
         self.catalog = open_catalog("sqlite", str(self.root / "metadata.db"), on_freed=self.blobs.delete)
         self._identities = CatalogIdentities(self.catalog)
-        await self._renew_maintenance()
-        self._spawn(self._keep_maintenance())
+        self._spawn(self._keep_maintenance())  # the first renewal too: its commit's fsync need not delay the start
         self._spawn(self._lifecycle_loop())
 
     async def aclose(self) -> None:
@@ -115,7 +114,10 @@ class LocalCore:
                 held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, replacing=current)
             else:  # another live process maintains: a read, no write
                 held = False
-        except Exception:  # noqa: BLE001 - e.g. disk full; the next renewal retries
+        except S3Error as exc:  # a full disk (already warned about): the next renewal retries
+            log.debug("could not renew the maintenance lease: %s", exc.message)
+            held = False
+        except Exception:  # noqa: BLE001 - the next renewal retries
             log.exception("could not renew the maintenance lease")
             held = False
         if held and not self._maintaining:
@@ -124,8 +126,8 @@ class LocalCore:
 
     async def _keep_maintenance(self) -> None:
         while True:
-            await asyncio.sleep(LEASE_RENEW_S)
             await self._renew_maintenance()
+            await asyncio.sleep(LEASE_RENEW_S)
 
     async def _recover(self) -> None:
         """Finish deletions a crash interrupted, then remove blob files no metadata names."""
@@ -144,6 +146,8 @@ class LocalCore:
                 continue
             try:
                 await self.lifecycle_pass()
+            except S3Error as exc:  # a full disk (a transition's target): already warned about
+                log.warning("lifecycle pass stopped: %s", exc.message)
             except Exception:  # noqa: BLE001 - the next pass retries; the log says why
                 log.exception("lifecycle pass failed")
 
@@ -151,6 +155,13 @@ class LocalCore:
         raise NotImplementedError  # provided by the archive operations
 
     # -- shared helpers -------------------------------------------------------------------------
+    def disk_space(self) -> list[VolumeSpace]:
+        return self.blobs.disk_space()
+
+    def _admit(self, volume: str = DEFAULT_VOLUME, incoming: int = 0) -> None:
+        """Every write but a delete starts here: refused (503) while a disk it needs is below its reserve."""
+        self.blobs.admit(volume, incoming)
+
     @property
     def _cat(self) -> Catalog:
         assert self.catalog is not None, "LocalBackend.start() first"

@@ -113,7 +113,7 @@ class LifecyclePass:
         async for rows in self.snapshot.due_noncurrent(bucket, rule.filter.prefix, cutoff, keep, ALL_CLASSES):
             ids = _ids(_matching(rule, rows))
             if ids:
-                removed = await self.write(partial(_tx_remove, ids=ids, still=due_rows.still_noncurrent))
+                removed = await self.write(partial(_tx_remove, ids=ids, still=due_rows.still_removable_noncurrent))
                 self.report.noncurrent_expired += removed
 
     async def _remove_lonely_markers(self, bucket: str, rule: Rule) -> None:

@@ -1,9 +1,10 @@
 """Prefix/delimiter pagination over an ordered index, as S3 lists keys, versions and uploads.
 
 The index is read in key order through ``fetch``; a key that contains the delimiter after the
-prefix folds into a common prefix, and the scan then jumps past every key under that prefix
-with one indexed seek (``successor``) instead of reading them. A page of 1,000 entries from a
-bucket of millions of keys therefore reads about 1,000 index entries, never the whole bucket.
+prefix folds into a common prefix. The catalog does the skipping (``fold``): it returns one row
+per common prefix, jumping past the keys under it with one indexed seek, so every row fetched
+is an entry of the page and a page is one fetch of ``limit + 1`` rows (the last one says whether
+the page is truncated), whether it shows 1,000 keys or 1,000 prefixes of a million keys.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from storage_backends.catalog.records import successor
+from storage_backends.catalog.records import Fold, successor
 
 __all__ = ["Page", "paginate", "successor"]
 
@@ -29,9 +30,8 @@ class Page(Generic[R]):
 
 
 async def paginate(
-    fetch: Callable[[C, int], Awaitable[Sequence[R]]],
+    fetch: Callable[[C, int, Fold | None], Awaitable[Sequence[R]]],
     key_of: Callable[[R], str],
-    after_row: Callable[[R], C],
     at_key: Callable[[str], C],
     *,
     start: C,
@@ -42,43 +42,29 @@ async def paginate(
 ) -> Page[R]:
     """One page of at most ``limit`` rows + common prefixes.
 
-    ``await fetch(cursor, n)`` returns up to n rows after ``cursor`` in index order, all under
-    ``prefix``; ``after_row(row)`` is the cursor just past a row; ``at_key(k)`` is the cursor
-    just before the first row whose key is >= k. ``marker`` is the client's position (a key or
-    a common prefix already returned): a common prefix that contains it is not repeated.
+    ``await fetch(cursor, n, fold)`` returns up to n rows from ``cursor`` in index order, all under
+    ``prefix``, one per common prefix; ``at_key(k)`` is the cursor just before the first row whose
+    key is >= k. ``marker`` is the client's position (a key or a common prefix already returned):
+    the common prefix that contains it is not repeated.
     """
+    fold = Fold(len(prefix), delimiter) if delimiter else None
+    own = fold.common(marker) if fold and marker.startswith(prefix) else None
+    if own is not None:
+        past = successor(own)
+        if past is None:
+            return Page([], [], False, None)
+        start = at_key(past)
     rows: list[R] = []
     prefixes: list[str] = []
     last: R | str | None = None
-    cursor = start
-    batch = min(max(limit, 1) + 1, 1001)  # a full page and the row that says whether it is the last
-    while True:
-        fetched = await fetch(cursor, batch)
-        if not fetched:
-            return Page(rows, prefixes, False, last)
-        for row in fetched:
-            key = key_of(row)
-            common = None
-            if delimiter:
-                at = key.find(delimiter, len(prefix))
-                if at >= 0:
-                    common = key[: at + len(delimiter)]
-            if common is not None:
-                nxt = successor(common)
-                if not (marker and marker.startswith(common)):
-                    if len(rows) + len(prefixes) >= limit:
-                        return Page(rows, prefixes, True, last)
-                    prefixes.append(common)
-                    last = common
-                if nxt is None:
-                    return Page(rows, prefixes, False, last)
-                cursor = at_key(nxt)
-                break  # re-seek past everything under this common prefix
-            if len(rows) + len(prefixes) >= limit:
-                return Page(rows, prefixes, True, last)
+    for row in await fetch(start, max(limit, 0) + 1, fold):
+        if len(rows) + len(prefixes) >= limit:
+            return Page(rows, prefixes, True, last)
+        common = fold.common(key_of(row)) if fold else None
+        if common is None:
             rows.append(row)
             last = row
-            cursor = after_row(row)
         else:
-            if len(fetched) < batch:
-                return Page(rows, prefixes, False, last)
+            prefixes.append(common)
+            last = common
+    return Page(rows, prefixes, False, last)

@@ -31,6 +31,7 @@ class MultipartOps(ObjectOps):
     # -- multipart uploads ---------------------------------------------------------------------
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
+        self._admit()
         return await self._cat.write(
             lambda tx: upload_rows.create(tx, bucket, key, new, checksum_algorithm, checksum_type))
 
@@ -57,6 +58,7 @@ class MultipartOps(ObjectOps):
                           body: RequestBody) -> PartInfo:
         upload = await self.get_multipart_upload(bucket, key, upload_id)  # fail fast, before reading the body
         volume = self.blobs.volume_for(upload.storage_class)
+        self._admit(volume, body.size or 0)
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
@@ -80,7 +82,9 @@ class MultipartOps(ObjectOps):
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
                                         checks: CompletionChecks | None = None) -> ObjectInfo:
-        info = await self._cat.write(lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks))
+        self._admit()  # no bytes move, but the new version's rows need room
+        info = await self._cat.write(
+            lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks, self.day_ms))
         return await self._with_expiration(info)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
@@ -113,9 +117,8 @@ class MultipartOps(ObjectOps):
         if start[0] < prefix:
             start = (prefix, 0, "", True)
         page = await paginate(
-            lambda cursor, n: cat.uploads(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.uploads(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, row.initiated, row.upload_id, False),
             lambda k: (k, 0, "", True),
             start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
         )

@@ -102,9 +102,10 @@ class ObjectOps(LocalCore):
         return await self._cat.buckets(owner_id, prefix, start_after, limit)
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
-                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+                            configs: Mapping[str, str | None] | None = None, object_lock: bool = False) -> BucketInfo:
+        self._admit()
         self._forget_bucket(name)
-        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs))
+        return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs, object_lock))
 
     async def get_bucket(self, name: str) -> BucketInfo:
         return await self._bucket(name)
@@ -123,6 +124,8 @@ class ObjectOps(LocalCore):
         return await self._cat.config(name, kind)
 
     async def put_bucket_config(self, name: str, kind: str, document: str | None) -> None:
+        if document is not None:  # removing a document always works
+            self._admit()
         await self._cat.write(lambda tx: bucket_rows.put_config(tx, name, kind, document))
         self._forget_bucket(name)
 
@@ -130,6 +133,7 @@ class ObjectOps(LocalCore):
         return (await self._bucket(bucket)).versioning
 
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
+        self._admit()
         await self._cat.write(lambda tx: bucket_rows.set_versioning(tx, bucket, status))
         self._forget_bucket(bucket)
 
@@ -141,9 +145,8 @@ class ObjectOps(LocalCore):
         upper = successor(prefix) if prefix else None
         start = (after, False) if after >= prefix else (prefix, True)
         page = await paginate(
-            lambda cursor, n: cat.list_latest(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.list_latest(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, False),
             lambda key: (key, True),
             start=start, marker=after, prefix=prefix, delimiter=delimiter, limit=limit,
         )
@@ -172,9 +175,8 @@ class ObjectOps(LocalCore):
         if start[0] < prefix:
             start = (prefix, 0, True)
         page = await paginate(
-            lambda cursor, n: cat.list_versions(bucket, cursor, upper, n),
+            lambda cursor, n, fold: cat.list_versions(bucket, cursor, upper, n, fold),
             lambda row: row.key,
-            lambda row: (row.key, row.id, False),
             lambda k: (k, 0, True),
             start=start, marker=key_marker, prefix=prefix, delimiter=delimiter, limit=limit,
         )
@@ -300,6 +302,7 @@ class ObjectOps(LocalCore):
         if conditions is not None:
             version_rows.check_write_conditions(await self._cat.object_row(bucket, key, None), conditions)
         volume = self.blobs.volume_for(new.storage_class)
+        self._admit(volume, body.size or 0)
         spilled = await self.blobs.write(body, volume=volume)
         digests = body.digests()
         blob_id = spilled.blob_id
@@ -310,7 +313,7 @@ class ObjectOps(LocalCore):
         def commit(tx: Tx) -> ObjectInfo:
             if blob_id is not None:
                 blob_rows.add(tx, blob_id, spilled.size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
         try:
             info = await self._cat.write(commit)
@@ -336,8 +339,9 @@ class ObjectOps(LocalCore):
             src = version_rows.source(tx, src_bucket, src_key, src_version_id)
             placement, extents = version_rows.copy_refs(tx, src)
             version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
+        self._admit()
         return await self._with_expiration(await self._cat.write(commit))
 
     async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
@@ -352,7 +356,7 @@ class ObjectOps(LocalCore):
         def commit(tx: Tx) -> ObjectInfo:
             if kept is not None:
                 blob_rows.add(tx, kept, size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
 
         return await self._with_expiration(await self._cat.write(commit))
 
@@ -372,6 +376,7 @@ class ObjectOps(LocalCore):
                 yield chunk
 
         try:
+            self._admit(volume, stream.end - stream.start + 1)
             blob_id, size = await self.blobs.publish(hashed(), volume=volume)
         finally:
             await stream.aclose()
@@ -379,17 +384,21 @@ class ObjectOps(LocalCore):
             await self.blobs.delete([blob_id])
         return (blob_id if size else None), size, md5.hexdigest(), checksums.b64(hasher.digest())
 
-    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                            bypass_governance: bool = False) -> DeleteResult:
         _check_version_id(version_id)
-        deleted = await self._cat.write(lambda tx: version_rows.delete(tx, bucket, key, version_id))
+        deleted = await self._cat.write(
+            lambda tx: version_rows.delete(tx, bucket, key, version_id, bypass=bypass_governance))
         return DeleteResult(key, deleted.version_id, deleted.delete_marker)
 
-    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]], *,
+                             bypass_governance: bool = False) -> list[DeleteResult]:
         await self._bucket(bucket)
 
         async def one(key: str, version_id: str | None) -> DeleteResult:
             try:
-                return await self.delete_object(bucket, key, version_id=version_id)
+                return await self.delete_object(bucket, key, version_id=version_id,
+                                                bypass_governance=bypass_governance)
             except S3Error as exc:
                 return DeleteResult(key, version_id, error=exc)
 
@@ -409,9 +418,12 @@ class ObjectOps(LocalCore):
     async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
                              version_id: str | None = None) -> str | None:
         _check_version_id(version_id)
+        self._admit()
         return await self._cat.write(lambda tx: version_rows.set_acl(tx, bucket, key, version_id, grants))
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
         _check_version_id(version_id)
+        if tags:  # DeleteObjectTagging (no tags) always works
+            self._admit()
         return await self._cat.write(lambda tx: version_rows.put_tags(tx, bucket, key, version_id, tags))

@@ -14,6 +14,7 @@ import hashlib
 from gateway.wire import checksums, completion
 from gateway.wire.documents.acl import grants_of
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import DAY_MS
 from storage_backends.base import Checksum, CompletedPart, CompletionChecks, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
     Extent,
@@ -21,6 +22,7 @@ from storage_backends.catalog.records import (
     PartRecord,
     Placement,
     UploadRecord,
+    lock_of,
     map_of,
     object_info,
     part_checksum,
@@ -75,7 +77,8 @@ def _chosen_parts(tx: Tx, upload: UploadRecord, requested: list[CompletedPart]) 
 
 
 def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[CompletedPart],
-             conditions: WriteConditions | None, checks: CompletionChecks | None = None) -> ObjectInfo:
+             conditions: WriteConditions | None, checks: CompletionChecks | None = None,
+             day_ms: int = DAY_MS) -> ObjectInfo:
     """CompleteMultipartUpload inside one transaction, once what the request asserts holds (a retried
     completion answers as the first did, which checked them)."""
     b = bucket_rows.require(tx, bucket)
@@ -100,8 +103,9 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
     checksum = _compose_checksum(upload.checksum_algorithm, upload.checksum_type, chosen)
     completion.check_object(checks, checksum, offset)
     new = NewObject(owner_id=upload.owner_id, content=map_of(upload.content), metadata=map_of(upload.metadata),
-                    storage_class=upload.storage_class, tags=map_of(upload.tags), acl=grants_of(upload.acl))
+                    storage_class=upload.storage_class, tags=map_of(upload.tags), acl=grants_of(upload.acl),
+                    lock=lock_of(upload.lock_mode, upload.lock_until, upload.legal_hold))
     version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id)
-    info = version_rows.put_version(tx, bucket, key, new, version, conditions)
+    info = version_rows.put_version(tx, bucket, key, new, version, conditions, day_ms)
     upload_rows.release(tx, upload_id, frozenset(r.part_number for r in chosen))
     return info

@@ -42,6 +42,7 @@ from storage_backends.base import (
     PartsPage,
     UploadInfo,
     UploadsPage,
+    VolumeSpace,
     WriteConditions,
 )
 from storage_backends.catalog.identities import CatalogIdentities
@@ -57,6 +58,7 @@ from storage_backends.upstream import documents
 from storage_backends.upstream import metadata_headers as meta
 from storage_backends.upstream.acls import UpstreamAcls
 from storage_backends.upstream.bodies import Outgoing, outgoing
+from storage_backends.upstream.locks import UpstreamLocks, bypass_header
 from storage_backends.upstream.subresources import UpstreamSubresources, content_md5_header, version_query
 
 UPLOAD_CACHE = 4096
@@ -103,7 +105,7 @@ class UpstreamObjectStream:
         await self._response.aclose()
 
 
-class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
+class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
     def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data") -> None:
         self.config = config
         self.owner_id = owner_id
@@ -128,6 +130,9 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
         assert self._identities is not None, "UpstreamBackend.start() first"
         return self._identities
 
+    def disk_space(self) -> list[VolumeSpace]:
+        return []  # the objects are the upstream's; the data dir keeps only the identity store
+
     @property
     def up(self) -> UpstreamClient:
         assert self._client is not None, "UpstreamBackend.start() first"
@@ -145,10 +150,11 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
         return [BucketInfo(b.name, b.region or self.config.region, self.owner_id, b.created_ms) for b in chosen]
 
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
-                            configs: Mapping[str, str | None] | None = None) -> BucketInfo:
+                            configs: Mapping[str, str | None] | None = None, object_lock: bool = False) -> BucketInfo:
         """The upstream's CreateBucket, then the initial documents (None deletes the upstream's default)."""
         content = xml.render(buckets_doc.render_create_bucket(region)) if region != "us-east-1" else b""
-        await self.up.request("PUT", name, content=content, missing=Code.NoSuchBucket)
+        headers = {"x-amz-bucket-object-lock-enabled": "true"} if object_lock else None
+        await self.up.request("PUT", name, content=content, headers=headers, missing=Code.NoSuchBucket)
         for kind, document in (configs or {}).items():
             await self.put_bucket_config(name, kind, document)
         return BucketInfo(name, region, owner_id, _now_ms())
@@ -318,20 +324,31 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
                           dict(new.metadata), result.checksum)
 
-    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> DeleteResult:
+    async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                            bypass_governance: bool = False) -> DeleteResult:
         answer, _ = await self.up.request("DELETE", bucket, key, query=version_query(version_id),
-                                          missing=Code.NoSuchBucket)
+                                          headers=bypass_header(bypass_governance), missing=Code.NoSuchBucket)
         return DeleteResult(key, answer.get("x-amz-version-id"), answer.get("x-amz-delete-marker") == "true")
 
-    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]], *,
+                             bypass_governance: bool = False) -> list[DeleteResult]:
         if not items:
             return []
         content = xml.render(delete_doc.render_delete(delete_doc.DeleteRequest(items)))
         _, body = await self.up.request("POST", bucket, query={"delete": ""}, content=content,
-                                        headers=content_md5_header(content), missing=Code.NoSuchBucket)
+                                        headers={**content_md5_header(content), **bypass_header(bypass_governance)},
+                                        missing=Code.NoSuchBucket)
         results = documents.delete_results(self.up.document(body, "DeleteResult"))
-        # An item the upstream does not mention was deleted (S3 leaves them out in quiet mode).
-        return [results.get((key, version_id)) or DeleteResult(key, version_id) for key, version_id in items]
+        # An item the upstream does not mention was deleted (S3 leaves them out in quiet mode); an error
+        # that names no version is the key's (moto leaves out the VersionId of a refused version).
+        answered = []
+        for key, version_id in items:
+            found = results.get((key, version_id))
+            unversioned = results.get((key, None))
+            if found is None and unversioned is not None and unversioned.error is not None:
+                found = DeleteResult(key, version_id, error=unversioned.error)
+            answered.append(found or DeleteResult(key, version_id))
+        return answered
 
     # -- multipart uploads ---------------------------------------------------------------------
     def _remember(self, upload: UploadInfo) -> UploadInfo:
@@ -354,7 +371,7 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls):
                                         missing=Code.NoSuchBucket)
         upload_id = multipart_doc.parse_upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
         return self._remember(UploadInfo(upload_id, bucket, key, _now_ms(), new.owner_id, new.storage_class,
-                                         checksum_algorithm, checksum_type))
+                                         checksum_algorithm, checksum_type, new.lock))
 
     async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         cached = self._uploads.get((bucket, key, upload_id))

@@ -5,6 +5,8 @@ that fails verification never reaches the upstream whole: the upstream request i
 Content-Length and the upstream stores nothing. A checksum the client sent in a header goes upstream
 in the same header; one that arrives in a trailer (known only at the end) goes upstream as an
 ``aws-chunked`` trailer carrying the verified value, so the upstream stores the client's checksum.
+A Content-MD5 without a checksum goes along too (an upstream wants one or the other for an Object
+Lock write).
 """
 
 from __future__ import annotations
@@ -34,16 +36,17 @@ class Outgoing:
 async def outgoing(body: Body) -> Outgoing:
     announced = body.announced_checksum
     size = body.size
+    md5 = {"content-md5": body.content_md5} if body.content_md5 else {}
     if size == 0:
         # Nothing to hold back: verify first, then send an empty body with the checksum known.
         async for _ in body:
             pass
         if announced is None:
-            return Outgoing(b"", 0)
+            return Outgoing(b"", 0, md5)
         digests = body.digests()
         return Outgoing(b"", 0, _checksum_header(digests.checksum_algorithm, digests.checksum_value))
-    if announced is None:
-        return Outgoing(aiter(body), size)
+    if announced is None:  # a Content-MD5 goes along (an upstream wants one, or a checksum, for Object Lock)
+        return Outgoing(aiter(body), size, md5)
     algorithm, value = announced
     if value is not None or size is None:
         return Outgoing(aiter(body), size, _checksum_header(algorithm, value) if value is not None else {})

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.wire import headers as codec
+from gateway.wire.lock_rules import parse_lock_headers, render_lock_headers
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo, Restore, WriteConditions
 
 META_PREFIX = "x-amz-meta-"
 
 
 def new_object_headers(new: NewObject) -> dict[str, str]:
-    """Content headers, user metadata, storage class and tags of an object being written."""
+    """Content headers, user metadata, storage class, tags and Object Lock of an object being written."""
     headers = dict(new.content)
     for name, value in new.metadata.items():
         headers[META_PREFIX + name] = value
@@ -24,6 +25,8 @@ def new_object_headers(new: NewObject) -> dict[str, str]:
         headers["x-amz-storage-class"] = new.storage_class
     if new.tags:
         headers["x-amz-tagging"] = codec.tagging_header(new.tags)
+    if new.lock is not None:
+        headers.update(render_lock_headers(new.lock))
     return headers
 
 
@@ -58,4 +61,5 @@ def object_info(bucket: str, key: str, headers: Mapping[str, str], owner_id: str
         tag_count=int(count) if (count := headers.get("x-amz-tagging-count", "")).isdigit() else None,
         expiration=codec.parse_expiration(headers.get("x-amz-expiration")),
         restore=Restore(*restore) if restore is not None else None,
+        lock=parse_lock_headers(headers),
     )

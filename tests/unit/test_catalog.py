@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lock_rules import COMPLIANCE, GOVERNANCE, DefaultRetention, LockConfiguration, ObjectLock, Retention
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
-from storage_backends.catalog.records import NewVersion, Placement
-from storage_backends.catalog.sql import blobs, buckets, leases, objects, settings, uploads
+from storage_backends.catalog.records import Fold, NewVersion, Placement
+from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
 
@@ -217,6 +218,37 @@ def test_listing_order_and_pagination(make: Callable[[], Catalog]) -> None:
         assert await cat.version_position("b", "a", a_old.version_id) == a_old.id
         after = await cat.list_versions("b", ("a", versions[0].id, False), None, 1)
         assert after[0].version_id == a_old.version_id
+    scenario(make)(body)
+
+
+def test_folded_listings_return_one_row_per_common_prefix(make: Callable[[], Catalog]) -> None:
+    async def body(cat: Catalog) -> None:
+        await bucket(cat, versioning="Enabled")
+        for key in ["d/gone", "d/x/1", "d/x/2", "d/y", "d/y/1", "d/y/2", "d/z/1", "e/1"]:
+            await put(cat, "b", key)
+        await put(cat, "b", "d/x/1")  # a second version
+        await cat.write(lambda tx: objects.delete(tx, "b", "d/gone", None))  # latest is a delete marker
+        await cat.write(lambda tx: objects.delete(tx, "b", "d/z/1", None))  # so is every key of d/z/
+        fold = Fold(2, "/")  # prefix "d/", delimiter "/"
+        latest = await cat.list_latest("b", ("d/", True), "d0", 10, fold)
+        assert [r.key for r in latest] == ["d/x/1", "d/y", "d/y/1"]  # d/z/ holds no current object
+        assert [r.key for r in await cat.list_latest("b", ("d/x/1", False), "d0", 10, fold)] == \
+            ["d/x/2", "d/y", "d/y/1"]
+        assert [r.key for r in await cat.list_latest("b", ("d/y", True), "d0", 2, fold)] == ["d/y", "d/y/1"]
+        versions = await cat.list_versions("b", ("d/", 0, True), "d0", 10, fold)
+        assert [(v.key, v.delete_marker) for v in versions] == [
+            ("d/gone", True), ("d/gone", False), ("d/x/1", False), ("d/y", False), ("d/y/1", False),
+            ("d/z/1", True)]
+        newest = versions[2]  # after the newest version of d/x/1 comes its older one, which folds alike
+        assert [v.key for v in await cat.list_versions("b", ("d/x/1", newest.id, False), "d0", 2, fold)] == \
+            ["d/x/1", "d/y"]
+        for key in ["d/x/1", "d/x/1", "d/x/2", "d/y", "e/1"]:
+            await cat.write(lambda tx, k=key: uploads.create(tx, "b", k, NEW, None, None))
+        listed = await cat.uploads("b", ("", 0, "", True), None, 10, Fold(0, "/"))
+        assert [u.key for u in listed] == ["d/x/1", "e/1"]
+        first = listed[0]
+        after = await cat.uploads("b", (first.key, first.initiated, first.upload_id, False), "d0", 10, fold)
+        assert [u.key for u in after] == ["d/x/1", "d/y"]  # the same key's next upload, then past d/x/
     scenario(make)(body)
 
 
@@ -454,3 +486,46 @@ def test_lifecycle_snapshot_finds_due_work(make: Callable[[], Catalog]) -> None:
 
 async def collect(batches: AsyncIterator[list[Any]]) -> list[list[Any]]:
     return [batch async for batch in batches]
+
+
+# -- Object Lock ----------------------------------------------------------------------------------------
+async def refused(cat: Catalog, fn: Callable[[Tx], Any]) -> str:
+    with pytest.raises(S3Error) as caught:
+        await cat.write(fn)
+    return caught.value.code
+
+
+def test_object_lock_is_enabled_once_and_checked_inside_the_writes(make: Callable[[], Catalog]) -> None:
+    """Every Object Lock refusal is made by the write itself, against what its transaction reads."""
+
+    async def body(cat: Catalog) -> None:
+        await bucket(cat)
+        config = LockConfiguration(DefaultRetention(COMPLIANCE, days=1))
+        assert await refused(cat, lambda tx: buckets.set_object_lock(tx, "b", config)) == "InvalidBucketState"
+        await cat.write(lambda tx: buckets.set_versioning(tx, "b", "Enabled"))
+        await cat.write(lambda tx: buckets.set_object_lock(tx, "b", config))
+        assert (await cat.bucket("b")).object_lock == config  # type: ignore[union-attr]
+        assert await refused(cat, lambda tx: buckets.set_versioning(tx, "b", "Suspended")) == "InvalidBucketState"
+        locked = await put(cat, "b", "k")  # the bucket's default: COMPLIANCE for a day from its creation
+        assert locked.lock.retention.mode == COMPLIANCE
+        assert locked.lock.retention.until_ms == locked.last_modified_ms + 86_400_000
+        v1 = locked.version_id
+        assert await refused(cat, lambda tx: objects.delete(tx, "b", "k", v1, bypass=True)) == "AccessDenied"
+        shorter = Retention(COMPLIANCE, locked.last_modified_ms + 1000)
+        assert await refused(cat, lambda tx: objects.set_retention(tx, "b", "k", None, shorter, True)) == "AccessDenied"
+        assert (await cat.write(lambda tx: objects.delete(tx, "b", "k", None))).delete_marker  # markers are not refused
+        now = await cat.write(settings.now_ms)
+        new = NewObject(owner_id="owner", lock=ObjectLock(Retention(GOVERNANCE, now + 86_400_000), legal_hold=True))
+        held = await cat.write(lambda tx: objects.put_version(
+            tx, "b", "h", new, NewVersion(1, "e", None, Placement(None, None, b"x")), None))
+        v2 = held.version_id
+        await cat.write(lambda tx: objects.set_retention(tx, "b", "h", v2, None, True))  # GOVERNANCE bypassed
+        assert await refused(cat, lambda tx: objects.delete(tx, "b", "h", v2)) == "AccessDenied"  # the hold stays
+        await cat.write(lambda tx: objects.set_legal_hold(tx, "b", "h", v2, False))
+        row = await cat.object_row("b", "h", v2)
+        assert row is not None and row.lock == ObjectLock(None, False)
+        await put(cat, "b", "h")
+        ids = [r.id for r in [await cat.object_row("b", "k", v1), await cat.object_row("b", "h", v2)] if r]
+        assert await cat.write(lambda tx: lifecycle.still_removable_noncurrent(tx, ids)) == ids[1:]  # k is locked
+        await cat.write(lambda tx: objects.delete(tx, "b", "h", v2))
+    scenario(make)(body)

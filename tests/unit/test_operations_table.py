@@ -37,6 +37,7 @@ RENAMED = {
     "PutPublicAccessBlock": ("s3:PutBucketPublicAccessBlock",),
     "DeletePublicAccessBlock": ("s3:PutBucketPublicAccessBlock",),
     "GetObjectLockConfiguration": ("s3:GetBucketObjectLockConfiguration",),
+    "PutObjectLockConfiguration": ("s3:PutBucketObjectLockConfiguration",),
     "GetBucketReplication": ("s3:GetReplicationConfiguration",),
     "GetBucketNotificationConfiguration": ("s3:GetBucketNotification",),
     "GetBucketAccelerateConfiguration": ("s3:GetAccelerateConfiguration",),

@@ -212,7 +212,8 @@ def test_front_doors(tmp_path: Path) -> None:
 
     async def scenario(request: Client) -> None:
         health = await request("GET", "/_s3gate/health", signed=False)
-        assert (health.status_code, health.content) == (200, b"ok\n")
+        assert (health.status_code, health.headers["content-type"]) == (200, "application/json")
+        assert health.json()["status"] == "ok" and health.json()["volumes"][0]["name"] == "data"
         anonymous = await request("POST", "/_s3gate/admin/lifecycle", signed=False)
         assert anonymous.status_code == 403 and b"<Code>AccessDenied</Code>" in anonymous.content
         unknown = await request("GET", "/_s3gate/admin/nothing")

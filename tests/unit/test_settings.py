@@ -9,6 +9,7 @@ import pytest
 
 from gateway import cli
 from gateway.settings import OPTIONS, ConfigError, Settings, settings_from_env, settings_to_env
+from storage_backends.base import FreeSpaceReserve
 
 
 def test_every_settings_field_has_one_option():
@@ -62,6 +63,10 @@ def test_defaults():
      "--upstream-access-key and --upstream-secret-key go together"),
     ({"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": "http://h",
       "S3GATE_UPSTREAM_ADDRESSING_STYLE": "dns"}, "--upstream-addressing-style must be path or virtual, got 'dns'"),
+    ({"S3GATE_MIN_FREE_SPACE": "100%"}, "min-free-space: a percentage is 0% to 99%, got '100%'"),
+    ({"S3GATE_MIN_FREE_SPACE": "lots"}, "min-free-space must be a percentage (1%) or a size (500MB, 2GiB, bytes)"),
+    ({"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": "http://h", "S3GATE_MIN_FREE_SPACE": "1GB"},
+     "--min-free-space is only used with --backend local"),
 ])
 def test_refused(env, message):
     with pytest.raises(ConfigError) as exc:
@@ -81,6 +86,19 @@ def test_values_are_parsed():
     assert settings.restore_delay_seconds == 0.0
     assert settings.storage_class_dirs == (("GLACIER", "/cold"), ("DEEP_ARCHIVE", "/colder"))
     assert settings.upstream_insecure is True
+
+
+@pytest.mark.parametrize("raw, reserve", [
+    ("1%", FreeSpaceReserve(percent=1.0)), (" 0.5 % ", FreeSpaceReserve(percent=0.5)),
+    ("500MB", FreeSpaceReserve(size=500_000_000)), ("2GiB", FreeSpaceReserve(size=2 * 2**30)),
+    ("64 mib", FreeSpaceReserve(size=64 * 2**20)), ("1048576", FreeSpaceReserve(size=2**20)),
+    ("0", FreeSpaceReserve()),
+])
+def test_min_free_space_is_a_percentage_or_a_size(raw, reserve):
+    settings = settings_from_env({"S3GATE_MIN_FREE_SPACE": raw})
+    assert settings.min_free_space == reserve
+    assert settings_from_env(settings_to_env(settings)) == settings
+    assert Settings().min_free_space.bytes_of(40_000_000) == 400_000  # the default: 1% of each disk
 
 
 def test_export_round_trips():

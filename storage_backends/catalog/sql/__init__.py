@@ -1,7 +1,8 @@
 """The catalog's SQL, one module per table family; functions take an Executor/Tx and return records.
 
-Written for the SQLite dialect (``?`` placeholders, ``RETURNING``, ``lastrowid``); a PostgreSQL
-dialect would rewrite placeholders and replace the few SQLite-only spots.
+Written for the SQLite dialect (``?`` placeholders, ``:name`` ones in ``listing``, ``RETURNING``,
+``lastrowid``); a PostgreSQL dialect would rewrite placeholders, replace the few SQLite-only spots
+and define the two SQL functions the delimiter walk calls (see ``listing``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lock_rules import LockConfiguration
 from storage_backends.base import BucketInfo
-from storage_backends.catalog.records import BUCKET_COLUMNS, bucket_info
+from storage_backends.catalog.records import BUCKET_COLUMNS, bucket_info, lock_configuration_json
 from storage_backends.catalog.sql import one, settings
 from storage_backends.catalog.store import Executor, Tx
 
@@ -45,20 +46,24 @@ def configs_of_kind(ex: Executor, kind: str) -> list[tuple[str, str]]:
                                              (kind,)).fetchall()]
 
 
-def create(tx: Tx, name: str, region: str, owner_id: str, configs: Mapping[str, str | None] | None = None
-           ) -> BucketInfo:
-    """A new bucket and its initial documents (ownership controls, public access block, ACL) at once."""
+def create(tx: Tx, name: str, region: str, owner_id: str, configs: Mapping[str, str | None] | None = None,
+           object_lock: bool = False) -> BucketInfo:
+    """A new bucket and its initial documents (ownership controls, public access block, ACL) at once;
+    with ``object_lock`` it has Object Lock, and so versioning, from the start."""
     existing = tx.execute("SELECT owner_id FROM buckets WHERE name = ?", (name,)).fetchone()
     if existing is not None:
         code = Code.BucketAlreadyOwnedByYou if existing[0] == owner_id else Code.BucketAlreadyExists
         raise S3Error(code, BucketName=name)
     created = settings.now_ms(tx)
-    tx.execute("INSERT INTO buckets (name, region, owner_id, created_ms) VALUES (?, ?, ?, ?)",
-               (name, region, owner_id, created))
+    lock = LockConfiguration() if object_lock else None
+    versioning = "Enabled" if object_lock else None
+    tx.execute("INSERT INTO buckets (name, region, owner_id, created_ms, versioning, object_lock) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               (name, region, owner_id, created, versioning, lock_configuration_json(lock) if lock else None))
     for kind, document in (configs or {}).items():
         if document is not None:
             tx.execute("INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?)", (name, kind, document))
-    return BucketInfo(name, region, owner_id, created)
+    return BucketInfo(name, region, owner_id, created, versioning, lock)
 
 
 def delete(tx: Tx, name: str) -> None:
@@ -81,5 +86,15 @@ def put_config(tx: Tx, bucket: str, kind: str, document: str | None) -> None:
 
 
 def set_versioning(tx: Tx, bucket: str, status: str) -> None:
-    require(tx, bucket)
+    if require(tx, bucket).object_lock is not None and status == "Suspended":
+        raise S3Error(Code.InvalidBucketState, "An Object Lock configuration is present on this bucket, so the "
+                      "versioning state cannot be changed.")
     tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, bucket))
+
+
+def set_object_lock(tx: Tx, bucket: str, config: LockConfiguration) -> None:
+    """Object Lock is enabled once, on a bucket whose versioning is Enabled, and never disabled."""
+    if require(tx, bucket).versioning != "Enabled":
+        raise S3Error(Code.InvalidBucketState, "Versioning must be 'Enabled' on the bucket to apply a Object Lock "
+                      "configuration")
+    tx.execute("UPDATE buckets SET object_lock = ? WHERE name = ?", (lock_configuration_json(config), bucket))

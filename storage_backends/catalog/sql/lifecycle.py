@@ -8,7 +8,7 @@ and arguments; the dialect's snapshot streams them in batches.
 from __future__ import annotations
 
 from storage_backends.catalog.records import successor
-from storage_backends.catalog.sql import marks
+from storage_backends.catalog.sql import marks, settings
 from storage_backends.catalog.store import Tx
 
 Query = tuple[str, tuple[object, ...]]
@@ -65,8 +65,12 @@ def due_uploads(bucket: str, prefix: str, cutoff: int) -> Query:
 
 
 # -- re-checks (inside the write that applies a batch) -----------------------------------------------
-def still_noncurrent(tx: Tx, ids: list[int]) -> list[int]:
-    return [r[0] for r in tx.execute(f"SELECT id FROM objects WHERE id IN ({marks(ids)}) AND is_latest = 0", ids)]
+def still_removable_noncurrent(tx: Tx, ids: list[int]) -> list[int]:
+    """Of these versions, those still noncurrent and not protected by Object Lock (no lifecycle rule
+    bypasses a retention or a legal hold: the version stays, and is due again at the next pass)."""
+    return [r[0] for r in tx.execute(
+        f"SELECT id FROM objects WHERE id IN ({marks(ids)}) AND is_latest = 0 AND legal_hold IS NOT 1 "
+        "AND (lock_until IS NULL OR lock_until <= ?)", (*ids, settings.now_ms(tx)))]
 
 
 def still_lonely_markers(tx: Tx, ids: list[int]) -> list[int]:

@@ -11,6 +11,15 @@ from collections.abc import Iterable
 
 from gateway.wire.documents.acl import Grants, grants_json
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lifecycle_rules import DAY_MS
+from gateway.wire.lock_rules import (
+    MISSING_CONFIGURATION,
+    ObjectLock,
+    Retention,
+    check_retention_change,
+    locked,
+    new_version_lock,
+)
 from storage_backends.base import BucketInfo, NewObject, ObjectInfo, WriteConditions
 from storage_backends.catalog.records import (
     LATEST_COLUMNS,
@@ -18,6 +27,7 @@ from storage_backends.catalog.records import (
     OBJECT_COLUMNS,
     Deleted,
     Extent,
+    Fold,
     ListedVersion,
     NewVersion,
     ObjectRecord,
@@ -25,12 +35,13 @@ from storage_backends.catalog.records import (
     checksum_json,
     listed_object,
     listed_version,
+    lock_columns,
     map_json,
     new_version_id,
     object_record,
     position_of,
 )
-from storage_backends.catalog.sql import blobs, buckets, marks, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, marks, one, settings
 from storage_backends.catalog.store import Executor, Tx
 
 _BY_VERSION = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?"
@@ -50,36 +61,26 @@ def by_upload(ex: Executor, bucket: str, key: str, upload_id: str) -> ObjectReco
     return object_record(row) if row is not None else None
 
 
-def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int
-                ) -> list[ObjectInfo]:
+LATEST = listing.Order("objects", "id", LATEST_COLUMNS, "bucket = :bucket AND is_latest = 1 AND delete_marker = 0",
+                       "key")
+VERSIONS = listing.Order("objects", "id", LISTED_COLUMNS, "bucket = :bucket", "key, id DESC", same_key="id < {r}id")
+
+
+def list_latest(ex: Executor, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
+                fold: Fold | None = None) -> list[ObjectInfo]:
     """Current, non-deleted versions with key after (or at, if inclusive) ``cursor``, below ``upper``.
 
     Rows become ObjectInfo at once (one object per row: the hot loop of every ListObjects page)."""
     key, inclusive = cursor
-    sql = (f"SELECT {LATEST_COLUMNS} FROM objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 "
-           f"AND key {'>=' if inclusive else '>'} ?")
-    args: tuple[object, ...] = (bucket, key)
-    if upper is not None:
-        sql += " AND key < ?"
-        args += (upper,)
-    return [listed_object(bucket, r) for r in ex.execute(sql + " ORDER BY key LIMIT ?", (*args, limit)).fetchall()]
+    rows = listing.page(ex, LATEST, bucket, {"key": key}, inclusive, upper, fold, limit)
+    return [listed_object(bucket, r) for r in rows]
 
 
-def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int
-                  ) -> list[ListedVersion]:
+def list_versions(ex: Executor, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int,
+                  fold: Fold | None = None) -> list[ListedVersion]:
     """Versions in (key, newest first) order after ``cursor`` = (key, id, at_key_start)."""
     key, object_id, at_start = cursor
-    args: list[object]
-    if at_start:
-        where, args = "key >= ?", [key]
-    else:
-        where, args = "(key > ? OR (key = ? AND id < ?))", [key, key, object_id]
-    sql = f"SELECT {LISTED_COLUMNS} FROM objects WHERE bucket = ? AND {where}"
-    params: list[object] = [bucket, *args]
-    if upper is not None:
-        sql += " AND key < ?"
-        params.append(upper)
-    rows = ex.execute(sql + " ORDER BY key, id DESC LIMIT ?", (*params, limit)).fetchall()
+    rows = listing.page(ex, VERSIONS, bucket, {"key": key, "id": object_id}, at_start, upper, fold, limit)
     return [listed_version(r) for r in rows]
 
 
@@ -167,22 +168,25 @@ def _make_room(tx: Tx, bucket: BucketInfo, key: str, current: ObjectRecord | Non
 
 # -- writes ---------------------------------------------------------------------------------------------
 def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersion,
-                conditions: WriteConditions | None) -> ObjectInfo:
-    """Make ``version`` the latest version of ``key``. Its blobs' references must already be counted."""
+                conditions: WriteConditions | None, day_ms: int = DAY_MS) -> ObjectInfo:
+    """Make ``version`` the latest version of ``key``. Its blobs' references must already be counted.
+
+    It gets the Object Lock ``new`` asks for, or the bucket's default retention (``day_ms`` long days)."""
     b = buckets.require(tx, bucket)
     current = get(tx, bucket, key, None)
     check_write_conditions(current, conditions)
-    version_id = _make_room(tx, b, key, current)
     modified = settings.now_ms(tx)
+    lock = new_version_lock(b.object_lock, new.lock, modified, day_ms)
+    version_id = _make_room(tx, b, key, current)
     at = version.placement
     cur = tx.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
-        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline, acl) "
-        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline, acl, "
+        "lock_mode, lock_until, legal_hold) VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          map_json(new.content), map_json(new.metadata), map_json(new.tags),
          checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline,
-         grants_json(new.acl)))
+         grants_json(new.acl), *lock_columns(lock)))
     object_id = cur.lastrowid
     for e in version.extents:
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
@@ -191,7 +195,7 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
     return ObjectInfo(bucket=bucket, key=key, size=version.size, etag=version.etag, last_modified_ms=modified,
                       owner_id=new.owner_id, version_id=version_id if b.versioning else None,
                       storage_class=new.storage_class, content=dict(new.content), metadata=dict(new.metadata),
-                      checksum=version.checksum, parts_count=at.parts_count, tags=dict(new.tags))
+                      checksum=version.checksum, parts_count=at.parts_count, tags=dict(new.tags), lock=lock)
 
 
 def source(tx: Tx, bucket: str, key: str, version_id: str | None) -> ObjectRecord:
@@ -217,13 +221,17 @@ def copy_refs(tx: Tx, src: ObjectRecord) -> tuple[Placement, tuple[Extent, ...]]
     return Placement(src.blob_id, src.parts_count, data), tuple(found)
 
 
-def delete(tx: Tx, bucket: str, key: str, version_id: str | None) -> Deleted:
+def delete(tx: Tx, bucket: str, key: str, version_id: str | None, *, bypass: bool = False) -> Deleted:
+    """Delete a version (AccessDenied while Object Lock protects it), or put a delete marker."""
     b = buckets.require(tx, bucket)
     versioning = b.versioning
     if version_id is not None:
         row = get(tx, bucket, key, version_id)
         if row is None:
             return Deleted(version_id if versioning else None, False)
+        lock = row.lock
+        if lock is not None and lock.protects(settings.now_ms(tx), bypass=bypass):
+            raise locked()
         _remove_version(tx, row)
         if row.is_latest:
             promote_newest(tx, bucket, key)
@@ -255,6 +263,35 @@ def set_acl(tx: Tx, bucket: str, key: str, version_id: str | None, grants: Grant
     row = source(tx, bucket, key, version_id)
     tx.execute("UPDATE objects SET acl = ? WHERE id = ?", (grants_json(grants), row.id))
     return row.version_id if b.versioning else None
+
+
+def _lockable(tx: Tx, bucket: str, key: str, version_id: str | None, method: str) -> ObjectRecord:
+    """The version a retention or legal hold is put on, in a bucket with Object Lock."""
+    if buckets.require(tx, bucket).object_lock is None:
+        raise S3Error(Code.InvalidRequest, MISSING_CONFIGURATION)
+    row = get(tx, bucket, key, version_id)
+    if row is None:
+        raise S3Error(Code.NoSuchKey if version_id is None else Code.NoSuchVersion, Key=key)
+    if row.delete_marker:
+        if version_id is None:
+            raise S3Error(Code.NoSuchKey, Key=key)
+        raise S3Error(Code.MethodNotAllowed, headers={"allow": "DELETE"}, Method=method, ResourceType="DeleteMarker")
+    return row
+
+
+def set_retention(tx: Tx, bucket: str, key: str, version_id: str | None, retention: Retention | None,
+                  bypass: bool) -> None:
+    """PutObjectRetention, checked against the version's retention in force (race-free: in the write)."""
+    row = _lockable(tx, bucket, key, version_id, "PUT")
+    lock = row.lock or ObjectLock()
+    check_retention_change(lock.retention, retention, settings.now_ms(tx), bypass=bypass)
+    mode, until, _ = lock_columns(ObjectLock(retention))
+    tx.execute("UPDATE objects SET lock_mode = ?, lock_until = ? WHERE id = ?", (mode, until, row.id))
+
+
+def set_legal_hold(tx: Tx, bucket: str, key: str, version_id: str | None, on: bool) -> None:
+    row = _lockable(tx, bucket, key, version_id, "PUT")
+    tx.execute("UPDATE objects SET legal_hold = ? WHERE id = ?", (int(on), row.id))
 
 
 def set_restore(tx: Tx, object_id: int, ready: int | None, expiry: int) -> None:

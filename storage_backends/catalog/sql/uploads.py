@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from gateway.wire.documents.acl import grants_json
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lock_rules import MISSING_ON_WRITE
 from storage_backends.base import Checksum, NewObject, PartInfo, UploadInfo
 from storage_backends.catalog.records import (
     PART_COLUMNS,
     UPLOAD_COLUMNS,
+    Fold,
     PartRecord,
     UploadRecord,
+    lock_columns,
     map_json,
     new_upload_id,
     part_checksum_json,
 )
-from storage_backends.catalog.sql import blobs, buckets, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, one, settings
 from storage_backends.catalog.store import Executor, Tx
 
 
@@ -40,34 +43,31 @@ def parts(ex: Executor, upload_id: str, marker: int = 0, limit: int | None = Non
     return [PartRecord(*r) for r in rows]
 
 
+ORDER = listing.Order("uploads", "upload_id", UPLOAD_COLUMNS, "bucket = :bucket", "key, initiated, upload_id",
+                      same_key="(initiated, upload_id) > ({r}initiated, {r}upload_id)")
+
+
 def page(ex: Executor, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None,
-         limit: int) -> list[UploadRecord]:
+         limit: int, fold: Fold | None = None) -> list[UploadRecord]:
     """Uploads in (key, initiated, upload_id) order after ``cursor`` (key, initiated, id, at_key_start)."""
     key, started, upload_id, at_start = cursor
-    args: tuple[object, ...]
-    if at_start:
-        sql, args = "key >= ?", (key,)
-    else:
-        sql, args = "(key > ? OR (key = ? AND (initiated > ? OR (initiated = ? AND upload_id > ?))))", \
-            (key, key, started, started, upload_id)
-    query = f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {sql}"
-    params: tuple[object, ...] = (bucket, *args)
-    if upper is not None:
-        query += " AND key < ?"
-        params += (upper,)
-    rows = ex.execute(query + " ORDER BY key, initiated, upload_id LIMIT ?", (*params, limit)).fetchall()
+    rows = listing.page(ex, ORDER, bucket, {"key": key, "initiated": started, "upload_id": upload_id}, at_start,
+                        upper, fold, limit)
     return [UploadRecord(*r) for r in rows]
 
 
 def create(tx: Tx, bucket: str, key: str, new: NewObject, algorithm: str | None,
            checksum_type: str | None) -> UploadInfo:
-    buckets.require(tx, bucket)
+    if buckets.require(tx, bucket).object_lock is None and new.lock is not None:
+        raise S3Error(Code.InvalidRequest, MISSING_ON_WRITE)
     upload_id = new_upload_id()
     started = settings.now_ms(tx)
-    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (upload_id, bucket, key, started, new.owner_id, new.storage_class, map_json(new.content),
-                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl)))
-    return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type)
+                map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl),
+                *lock_columns(new.lock)))
+    return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type,
+                      new.lock)
 
 
 def put_part(tx: Tx, bucket: str, key: str, upload_id: str, part_number: int, blob_id: str | None,
@@ -117,3 +117,9 @@ def abort_all(tx: Tx, bucket: str) -> None:
     """Uploads in progress die with their bucket."""
     for (upload_id,) in tx.execute("SELECT upload_id FROM uploads WHERE bucket = ?", (bucket,)).fetchall():
         release(tx, upload_id)
+
+
+def bulk_insert(tx: Tx, rows: list[tuple[str, str, str, int, str]]) -> None:
+    """Seed uploads without parts (benchmarks): rows of (upload_id, bucket, key, initiated, owner_id)."""
+    tx.executemany("INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, storage_class, content, "
+                   "metadata, tags) VALUES (?, ?, ?, ?, ?, 'STANDARD', '{}', '{}', '{}')", rows)
