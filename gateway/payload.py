@@ -4,7 +4,7 @@
 x-amz-content-sha256, Content-MD5, x-amz-checksum-*, x-amz-trailer, presigned checksum
 parameters), rejects bad ones before a byte is read, and returns a :class:`RequestBody`.
 Iterating it yields blocks of about ``BLOCK`` bytes while MD5, the payload SHA-256 and the
-object checksum are computed beside the consumer (in ``lanes`` for big bodies; hashlib releases
+object checksum are computed beside the consumer (in ``wire.lanes`` for big bodies; hashlib releases
 the GIL).
 At the end it verifies them all and raises :class:`S3Error` instead of finishing if anything
 differs, so a storage backend that commits only after a clean end of stream can never publish
@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from gateway.auth import Principal
 from gateway.chunked import ChunkedDecoder
-from gateway.lanes import Lane
 from gateway.request import S3Request
 from gateway.wire import checksums
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lanes import Digester
 from gateway.wire.sigv4 import STREAMING_MODES, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED
 from storage_backends.base import Digests
 
@@ -32,58 +31,8 @@ from storage_backends.base import Digests
 # reads 256,000 bytes at a time) into one before it pauses reading (one copy, and a quarter of the
 # hand-offs to the digest threads, each of which has to win the GIL back); smaller ones are joined here.
 BLOCK = 1024 * 1024
-THREAD_MIN = 64 * 1024  # below this, hashing on the event loop is cheaper than a thread hop
-DEPTH = 3  # blocks a digest lane may fall behind the receiving
 
 Receive = Callable[[], Any]
-
-
-class _Digester:
-    """MD5 (for the ETag) + payload SHA-256 (when signed) + the checksums to verify and to store.
-
-    Big bodies: MD5 in a lane of its own (the slowest digest, and the bound on a large PUT), the
-    SHA-256 and any checksum that is not a cheap CRC in a second lane beside it, cheap CRCs (tens of
-    GB/s) on the loop. Once a body has lanes, every block goes through them, in order.
-    """
-
-    __slots__ = ("md5", "sha256", "checksums", "size", "_slow", "_lanes")
-
-    def __init__(self, want_sha256: bool, algorithms: set[str]) -> None:
-        self.md5 = hashlib.md5()
-        self.sha256 = hashlib.sha256() if want_sha256 else None
-        self.checksums = {algo: checksums.new_hasher(algo) for algo in algorithms}
-        self.size = 0
-        self._slow = [h for algo, h in self.checksums.items() if algo not in checksums.CHEAP]
-        if self.sha256 is not None:
-            self._slow.append(self.sha256)
-        self._lanes: list[Lane] = []
-
-    def _update_slow(self, data: bytes) -> None:
-        for hasher in self._slow:
-            hasher.update(data)
-
-    async def feed(self, block: bytes) -> None:
-        self.size += len(block)
-        for algo, hasher in self.checksums.items():
-            if algo in checksums.CHEAP:
-                hasher.update(block)
-        if not self._lanes and len(block) < THREAD_MIN:
-            self.md5.update(block)
-            self._update_slow(block)
-            return
-        if not self._lanes:
-            self._lanes.append(Lane(self.md5.update, DEPTH))
-            if self._slow:
-                self._lanes.append(Lane(self._update_slow, DEPTH))
-        for lane in self._lanes:
-            await lane.put(block)
-
-    async def drain(self) -> None:
-        """Wait for every block fed so far (also on error: no thread may touch the hashers later)."""
-        for lane in self._lanes:
-            await lane.join()
-        for lane in self._lanes:
-            lane.check()
 
 
 async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
@@ -115,7 +64,7 @@ class RequestBody:
         self._decoder = decoder
         self._content_md5 = content_md5
         self._payload_sha256 = payload_sha256
-        self._digester = _Digester(payload_sha256 is not None, {algorithm, store_algorithm})
+        self._digester = Digester(payload_sha256 is not None, {algorithm, store_algorithm})
         self._digests: Digests | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:

@@ -268,8 +268,9 @@ class BlobStore:
             await asyncio.to_thread(fsync_path, final.parent)
         except BaseException as exc:
             for pending in (writing, flushing):
-                if pending is not None:  # no thread may write to the descriptor once it is closed
-                    await asyncio.wait([pending])
+                if pending is not None:
+                    if not pending.done():  # no thread may write to the descriptor once it is closed
+                        await asyncio.wait([pending])
                     if not pending.cancelled():
                         pending.exception()  # retrieved: the error raised is the first one
             if fd >= 0:

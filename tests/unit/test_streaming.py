@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway import lanes
 from gateway.chunked import ChunkedDecoder
 from gateway.http_protocol import _Pieces
+from gateway.wire import lanes
 from gateway.wire.errors import S3Error
 from storage_backends.local.blobs import IOV_MAX, _write_all
 from tests.harness.rawhttp import unsigned_chunks

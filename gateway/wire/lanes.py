@@ -1,4 +1,5 @@
-"""Digests of a streaming body, off the event loop, one block after another.
+"""Digests of a streaming body beside the event loop, one block after another: a request body's
+(``gateway.payload``) and a copy's re-read of stored bytes (the local backend).
 
 MD5 of one stream cannot be split across cores, so a large upload goes at most as fast as one
 core hashes: that core must never wait. A :class:`Lane` queues blocks from the event loop and
@@ -15,12 +16,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import hashlib
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from gateway.wire import checksums
+
 TURN = 4 * 1024 * 1024
+THREAD_MIN = 64 * 1024  # below this (with no lane started yet), hashing on the loop is cheaper than a hop
+DEPTH = 3  # blocks a digest lane may fall behind the receiving
+
+
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
     """Created on first use: in the worker process, after any fork."""
@@ -123,3 +131,51 @@ class Lane:
                     _submit(self)
                     return
                 budget = TURN
+
+
+class Digester:
+    """MD5 (for the ETag) + a signed payload's SHA-256 (if wanted) + the checksums to verify and to store.
+
+    Big bodies: MD5 in a lane of its own (the slowest digest, and the bound on a large PUT), the
+    SHA-256 and any checksum that is not a cheap CRC in a second lane beside it, cheap CRCs (tens of
+    GB/s) on the loop. Once a body has lanes, every block goes through them, in order.
+    """
+
+    __slots__ = ("md5", "sha256", "checksums", "size", "_slow", "_lanes")
+
+    def __init__(self, want_sha256: bool, algorithms: set[str]) -> None:
+        self.md5 = hashlib.md5()
+        self.sha256 = hashlib.sha256() if want_sha256 else None
+        self.checksums = {algo: checksums.new_hasher(algo) for algo in algorithms}
+        self.size = 0
+        self._slow = [h for algo, h in self.checksums.items() if algo not in checksums.CHEAP]
+        if self.sha256 is not None:
+            self._slow.append(self.sha256)
+        self._lanes: list[Lane] = []
+
+    def _update_slow(self, data: bytes) -> None:
+        for hasher in self._slow:
+            hasher.update(data)
+
+    async def feed(self, block: bytes) -> None:
+        self.size += len(block)
+        for algo, hasher in self.checksums.items():
+            if algo in checksums.CHEAP:
+                hasher.update(block)
+        if not self._lanes and len(block) < THREAD_MIN:
+            self.md5.update(block)
+            self._update_slow(block)
+            return
+        if not self._lanes:
+            self._lanes.append(Lane(self.md5.update, DEPTH))
+            if self._slow:
+                self._lanes.append(Lane(self._update_slow, DEPTH))
+        for lane in self._lanes:
+            await lane.put(block)
+
+    async def drain(self) -> None:
+        """Wait for every block fed so far (also on error: no thread may touch the hashers later)."""
+        for lane in self._lanes:
+            await lane.join()
+        for lane in self._lanes:
+            lane.check()
