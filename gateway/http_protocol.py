@@ -23,6 +23,7 @@ from __future__ import annotations
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from gateway import responses
+from gateway.payload import BLOCK
 from gateway.wire.errors import Code, S3Error
 
 # What S3 is reported to answer to bytes it cannot parse as a request.
@@ -60,6 +61,22 @@ class Protocol(HttpToolsProtocol):
         self.transport.write(STATUS_LINE[UNPARSEABLE.status] + head + b"\r\n" + body)
         self.transport.close()
 
+    def on_body(self, body: bytes) -> None:
+        """uvicorn's, minus two copies of every byte and most pauses: it appends each piece to a
+        bytearray that ``receive()`` then copies into bytes, and stops reading the socket above
+        64 KiB. Here the pieces wait in a list that ``receive()``'s ``bytes()`` joins (no copy for
+        a lone piece), and reading goes on up to a digest block, so a block is joined only once."""
+        cycle = self.cycle
+        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+            return
+        if not cycle.body:
+            cycle.body = _Pieces()  # type: ignore[assignment]
+        pieces: _Pieces = cycle.body  # type: ignore[assignment]
+        pieces.add(body)
+        if len(pieces) >= BLOCK:
+            self.flow.pause_reading()
+        cycle.message_event.set()
+
     def shutdown(self) -> None:
         idle = self.cycle is None or self.cycle.response_complete
         if idle and self.transport.get_extra_info("ssl_object") is not None:
@@ -74,3 +91,23 @@ class Protocol(HttpToolsProtocol):
             self.cycle.keep_alive = False
         else:
             self.transport.close()
+
+
+class _Pieces:
+    """A request's body pieces received since the last ``receive()``, which takes ``bytes()`` of them."""
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def add(self, piece: bytes) -> None:
+        self._pieces.append(piece)
+        self._size += len(piece)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
