@@ -20,12 +20,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
 from bench.install import REPO_DIR, S3RVER_JS, nginx_binary, venv_tool
-from bench.s3 import Endpoint, Presigner
+from bench.s3 import Endpoint, Presigner, connection
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
@@ -43,6 +43,22 @@ class Peer:
     secret_key: str = "bench-secret"
     s3: bool = True  # False: plain HTTP (nginx), no buckets, listing or multipart
     env: dict[str, str] = field(default_factory=dict)
+    ca_file: str | None = None  # serves HTTPS with this (self-signed) certificate
+
+
+@dataclass(frozen=True)
+class Certificate:
+    cert: Path
+    key: Path
+
+
+def self_signed(directory: Path) -> Certificate:
+    """A P-256 certificate for 127.0.0.1, made with openssl for this run; clients trust it as its own CA."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=IP:{HOST}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return Certificate(cert, key)
 
 
 def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> Peer:
@@ -58,6 +74,14 @@ def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> 
 
     return Peer(name, command, "s3gate", "s3gate-secret-key",
                 env={"S3GATE_ACCESS_KEY": "s3gate", "S3GATE_SECRET_KEY": "s3gate-secret-key"})
+
+
+def over_https(peer: Peer, cert: Certificate) -> Peer:
+    """The same s3gate serving HTTPS (``--certfile``/``--keyfile``), named ``<name>-https``."""
+    def command(port: int, data: Path) -> list[str]:
+        return [*peer.command(port, data), "--certfile", str(cert.cert), "--keyfile", str(cert.key)]
+
+    return replace(peer, name=f"{peer.name}-https", command=command, ca_file=str(cert.cert))
 
 
 def compile_bytecode(python: str, tree: Path) -> None:
@@ -164,7 +188,7 @@ def owns_listener(pids: list[int], port: int) -> bool:
 
 
 def _probe(endpoint: Endpoint, path: str) -> bool:
-    conn = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=2)
+    conn = connection(endpoint, timeout=2)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -184,7 +208,7 @@ class Running:
         self.name = peer.name
         self.data = Path(tempfile.mkdtemp(prefix=f"{peer.name}-", dir=workroot))
         port = free_port()
-        self.endpoint = Endpoint(HOST, port, peer.access_key, peer.secret_key)
+        self.endpoint = Endpoint(HOST, port, peer.access_key, peer.secret_key, peer.ca_file)
         self.presigner = Presigner(self.endpoint)
         argv = peer.command(port, self.data)
         probe = self.presigner.path("GET") if peer.s3 else NGINX_PROBE
@@ -239,20 +263,18 @@ def process_tree(root: int) -> list[int]:
     return pids
 
 
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time these processes have used (all their threads), from /proc/PID/stat."""
-    total = 0
+def cpu_seconds(pids: list[int], *, main_threads: bool = False) -> float:
+    """User + system CPU time the processes have used (all their threads, ended ones included), or
+    (``main_threads``) their main threads alone: s3gate's event loops."""
+    ticks = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            stat = Path(f"/proc/{pid}/task/{pid}/stat" if main_threads else f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return total / _TICKS_PER_S
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def rss_bytes(pid: int) -> int:

@@ -78,6 +78,8 @@ def rows(sizes: dict[str, int]) -> dict[str, list[Row]]:
             Row(f"{single} GET (MB/s)", "single", "get_mbs", True),
             Row(f"{mp} multipart PUT, 8 MiB parts x4 (MB/s)", "multipart", "put_mbs", True),
             Row(f"{mp} GET (MB/s)", "multipart", "get_mbs", True),
+            Row(f"server CPU during {single} PUT (s)", "single", "put_cpu_s", False, chart=False),
+            Row("of which main threads (s3gate: event loop) (s)", "single", "put_loop_cpu_s", False, chart=False),
             Row(f"RSS during {single} PUT (MB)", "single", "rss_put_mb", False, chart=False),
             Row(f"RSS during {single} GET (MB)", "single", "rss_get_mb", False, chart=False),
             Row(f"RSS during {mp} multipart PUT (MB)", "multipart", "rss_put_mb", False),
@@ -183,8 +185,10 @@ def _memory(kind: str) -> Check:
     return check
 
 
-def _hash_floor(med: Medians, res: Results, subject: str) -> tuple[float | None, float | None]:
-    return _metric("single", "put_mbs")(med, subject), res.get("hash", {}).get("md5+sha256 (1 thread)")
+def _md5_floor(med: Medians, res: Results, subject: str) -> tuple[float | None, float | None]:
+    """A large PUT computes MD5 of one stream, which no number of cores speeds up: its bound."""
+    md5 = res.get("hash", {}).get("md5")
+    return _metric("single", "put_mbs")(med, subject), None if md5 is None else 0.9 * md5
 
 
 def targets(sizes: dict[str, int]) -> list[Target]:
@@ -198,7 +202,7 @@ def targets(sizes: dict[str, int]) -> list[Target]:
     out.append(Target("4 KiB PUT c=16 ≥ 3× s3rver", _vs("put_c16", "ops_s", "s3rver", 3), True, "ops/s"))
     return out + [
         Target(f"{single} GET ≥ 50% of nginx", _vs("single", "get_mbs", "nginx", 0.5), True, "MB/s"),
-        Target(f"{single} PUT ≥ MD5+SHA-256 in one thread", _hash_floor, True, "MB/s"),
+        Target(f"{single} PUT ≥ 90% of MD5 on one core", _md5_floor, True, "MB/s"),
         Target(f"list {sizes['list_keys']:,} keys, full walk < 150 ms", _fixed("list", "walk_s", 150, 1000),
                False, "ms"),
         Target(f"first page of {sizes['big_list_keys']:,} keys < 20 ms", _fixed("list_big", "first_page_ms", 20),
@@ -251,6 +255,38 @@ def section_generator(results: Results, med: Medians) -> list[str]:
              f"the raw client {fmt(nginx['head_c16'])} HEAD/s. Both generators on the same GET workload:", "",
              *table(["server", "wrk GET c=16", "raw client GET c=16", "raw / wrk"], body), ""]
     return lines
+
+
+HTTPS_ROWS = [
+    *((f"4 KiB {m} c={c} (ops/s)", f"{m.lower()}_c{c}_ops_s", True) for m, c in (("GET", 1), ("PUT", 1),
+                                                                                ("GET", 16), ("PUT", 16))),
+    ("{single} PUT, raw client (MB/s)", "raw_put_mbs", True), ("{single} GET, raw client (MB/s)", "raw_get_mbs", True),
+    ("{single} PUT, boto3 (MB/s)", "boto_put_mbs", True), ("{single} GET, boto3 (MB/s)", "boto_get_mbs", True),
+    ("server CPU per {single} PUT, raw client (s)", "raw_put_cpu_s", False),
+    ("server CPU per {single} PUT, boto3 (s)", "boto_put_cpu_s", False),
+    ("of which the event loop, boto3 (s)", "boto_put_loop_cpu_s", False),
+    ("RSS during {single} PUT, boto3 (MB)", "boto_rss_put_mb", False),
+]
+
+
+def section_https(results: Results, med: Medians) -> list[str]:
+    """Each s3gate beside the same s3gate over HTTPS, measured back to back in every round."""
+    measured = med.get("https", {})
+    single = size_label(results["sizes"]["single_bytes"])
+    out: list[str] = []
+    for plain in split(results)[0]:
+        http, https = measured.get(plain), measured.get(f"{plain}-https")
+        if not http or not https:
+            continue
+        body = [[label.format(single=single), fmt(http.get(metric)), fmt(https.get(metric)),
+                 f"{fmt(r)}×" if (r := advantage(http.get(metric), https.get(metric), higher_better)) else "—"]
+                for label, metric, higher_better in HTTPS_ROWS]
+        out += [f"### HTTP against HTTPS ({plain}, `--certfile`; measured back to back)", "",
+                "boto3 uploads a signed payload with a CRC32 header over HTTP and an aws-chunked body with a "
+                "CRC32 trailer over HTTPS; the raw client sends presigned UNSIGNED-PAYLOAD PUTs either way. "
+                "HTTP / HTTPS: how many times the plain server does better.", "",
+                *table(["metric", "HTTP", "HTTPS", "HTTP / HTTPS"], body), ""]
+    return out
 
 
 def section_hash(results: Results) -> list[str]:
@@ -311,8 +347,8 @@ def markdown(results: Results) -> str:
         "MB = 10^6 bytes.", "",
     ]
     return "\n".join(head + section_targets(results, med) + section_tables(results, med)
-                     + section_generator(results, med) + section_hash(results) + section_profile(results)
-                     + section_notes(results))
+                     + section_https(results, med) + section_generator(results, med) + section_hash(results)
+                     + section_profile(results) + section_notes(results))
 
 
 def chart(results: Results, path: Path) -> None:

@@ -9,6 +9,7 @@ server's CPU as little as possible: wrk, or ``http.client`` connections reused p
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +35,11 @@ class Endpoint:
     port: int
     access_key: str
     secret_key: str
+    ca_file: str | None = None  # HTTPS, trusting this certificate (the bench's self-signed one)
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.ca_file else 'http'}://{self.host}:{self.port}"
 
 
 class Presigner:
@@ -62,11 +64,12 @@ class Presigner:
         return f"{parts.path}?{parts.query}"
 
 
-def boto_client(endpoint: Endpoint, max_pool: int = 16) -> Any:
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"}, max_pool_connections=max_pool,
-                    retries={"max_attempts": 2, "mode": "standard"})
+def boto_client(endpoint: Endpoint, max_pool: int = 16, **config: Any) -> Any:
+    options = Config(signature_version="s3v4", s3={"addressing_style": "path"}, max_pool_connections=max_pool,
+                     retries={"max_attempts": 2, "mode": "standard"}, **config)
     return boto3.client("s3", endpoint_url=endpoint.base, aws_access_key_id=endpoint.access_key,
-                        aws_secret_access_key=endpoint.secret_key, region_name=REGION, config=config)
+                        aws_secret_access_key=endpoint.secret_key, region_name=REGION, config=options,
+                        verify=endpoint.ca_file or True)
 
 
 class HttpError(RuntimeError):
@@ -74,6 +77,9 @@ class HttpError(RuntimeError):
 
 
 def connection(endpoint: Endpoint, timeout: float = 300.0) -> http.client.HTTPConnection:
+    if endpoint.ca_file:
+        return http.client.HTTPSConnection(endpoint.host, endpoint.port, timeout=timeout, blocksize=IO_BLOCK,
+                                           context=ssl.create_default_context(cafile=endpoint.ca_file))
     return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout, blocksize=IO_BLOCK)
 
 

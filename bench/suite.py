@@ -23,13 +23,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import hashes, pyspy, workloads
+from bench import hashes, peers, pyspy, workloads
 from bench.install import REPO_DIR, S3RVER_JS, nginx_binary
 from bench.peers import Peer, Running
 from bench.workloads import Bench, Metrics, Sizes, is_s3gate
 
 SMALL = (("GET", 1), ("GET", 16), ("HEAD", 1), ("HEAD", 16), ("PUT", 1), ("PUT", 16))
-WORKLOADS = ("hash", "cold", "small", "generator", "list", "folders", "single", "multipart", "authz", "profile")
+WORKLOADS = ("hash", "cold", "small", "generator", "list", "folders", "single", "multipart", "https", "authz",
+             "profile")
 Results = dict[str, Any]
 
 
@@ -104,7 +105,8 @@ class Recorder:
         print(f"  r{round_no} {workload:<10} {server:<10} {shown}  ({time.perf_counter() - started:.1f}s)", flush=True)
 
 
-def _round(plan: Plan, bench: Bench, servers: list[Running], rec: Recorder, r: int) -> None:
+def _round(plan: Plan, bench: Bench, servers: list[Running], twins: dict[str, Running], rec: Recorder,
+           r: int) -> None:
     order = rotate(servers, r)
     s3 = [s for s in order if s.peer.s3]
     if "small" in plan.workloads:
@@ -130,6 +132,11 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], rec: Recorder, r: i
     if "multipart" in plan.workloads:
         for s in s3:
             rec.run("multipart", s.name, r, partial(workloads.multipart, bench, s, r))
+    if "https" in plan.workloads:
+        for s in order:
+            if s.name in twins:  # the plain and the HTTPS server back to back, in turns first
+                for one in rotate([s, twins[s.name]], r):
+                    rec.run("https", one.name, r, partial(workloads.https_set, bench, one, r))
     if "authz" in plan.workloads and bench.authz is not None:
         for method in ("GET", "PUT"):
             for label in ("free", "policy"):
@@ -160,16 +167,24 @@ def run(plan: Plan) -> Results:
                     rec.run("cold", peer.name, r, partial(workloads.cold_start, peer, workroot))
         bench = Bench(plan.sizes, workroot)
         servers: list[Running] = []
+        twins: dict[str, Running] = {}  # s3gate name -> the same s3gate over HTTPS
         try:
             for peer in plan.peers:
                 servers.append(Running(peer, str(workroot)))
+            if "https" in plan.workloads:
+                cert = peers.self_signed(workroot)
+                for s in servers:
+                    if is_s3gate(s):
+                        twins[s.name] = Running(peers.over_https(s.peer, cert), str(workroot))
             print("preparing: buckets, 4 KiB objects" + (", listing buckets" if "list" in plan.workloads else "")
                   + (", folder buckets" if "folders" in plan.workloads else ""), flush=True)
-            for s in list(servers):
+            for s in [*servers, *twins.values()]:
                 started = time.perf_counter()
+                twin = s not in servers  # an HTTPS twin serves the https workload only
                 try:
-                    bench.prepare(s, listing="list" in plan.workloads, folders="folders" in plan.workloads)
-                    if "authz" in plan.workloads and is_s3gate(s):
+                    bench.prepare(s, listing="list" in plan.workloads and not twin,
+                                  folders="folders" in plan.workloads and not twin)
+                    if "authz" in plan.workloads and is_s3gate(s) and not twin:
                         if bench.authz is None:
                             bench.authz = workloads.AuthzBench(plan.sizes.small_objects, plan.sizes.duration_s)
                         bench.authz.prepare(s)
@@ -177,13 +192,15 @@ def run(plan: Plan) -> Results:
                     rec.errors.append({"workload": "prepare", "server": s.name, "round": 0, "error": repr(exc),
                                        "trace": traceback.format_exc(limit=3), "log": s.log_tail()})
                     print(f"  {s.name:<10} FAILED to prepare, left out: {exc!r}\n{s.log_tail()}", flush=True)
-                    servers.remove(s)
+                    if s in servers:
+                        servers.remove(s)
+                    twins = {name: t for name, t in twins.items() if t is not s and name != s.name}
                     s.stop()
                     continue
                 print(f"  {s.name:<10} ready ({time.perf_counter() - started:.1f}s)", flush=True)
             for r in range(plan.rounds):
                 print(f"round {r + 1}/{plan.rounds}", flush=True)
-                _round(plan, bench, servers, rec, r)
+                _round(plan, bench, servers, twins, rec, r)
             if "profile" in plan.workloads:
                 for s in servers:
                     if is_s3gate(s):
@@ -194,7 +211,7 @@ def run(plan: Plan) -> Results:
                             rec.errors.append({"workload": "profile", "server": s.name, "round": 0,
                                                "error": repr(exc), "trace": traceback.format_exc(limit=3)})
         finally:
-            for s in servers:
+            for s in [*servers, *twins.values()]:
                 s.stop()
     finally:
         shutil.rmtree(workroot, ignore_errors=True)

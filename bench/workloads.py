@@ -255,6 +255,43 @@ def single(bench: Bench, server: Running, round_no: int) -> Metrics:
     return metrics
 
 
+def boto_single(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """One large put_object and get_object through boto3 with its default checksums: over HTTPS
+    an aws-chunked body with a CRC32 trailer, over HTTP a signed payload (SHA-256) with the CRC32
+    in a header. The GET is not checksummed by the client, so it measures the transfer."""
+    size = bench.sizes.single_bytes
+    source = bench.data_file(size)
+    key = f"boto/{round_no}"
+    client = boto_client(server.endpoint, response_checksum_validation="when_required")
+
+    def upload() -> None:
+        with open(source, "rb") as body:
+            client.put_object(Bucket=BUCKET, Key=key, Body=body)
+
+    def download() -> int:
+        return sum(len(chunk) for chunk in client.get_object(Bucket=BUCKET, Key=key)["Body"].iter_chunks(MiB))
+
+    metrics = _put_then_get(server, key, size, upload, download)
+    client.delete_object(Bucket=BUCKET, Key=key)
+    client.close()
+    return metrics
+
+
+HTTPS_SMALL = (("GET", 1), ("PUT", 1), ("GET", 16), ("PUT", 16))
+
+
+def https_set(bench: Bench, server: Running, round_no: int) -> Metrics:
+    """What the ``https`` workload measures on an s3gate and, back to back, on its HTTPS twin: 4 KiB
+    GET/PUT (wrk), a large PUT/GET through the raw client and through boto3."""
+    metrics: Metrics = {}
+    for method, concurrency in HTTPS_SMALL:
+        got = small(bench, server, method, concurrency, 1000 + round_no)  # keys apart from the small workload's
+        metrics.update({f"{method.lower()}_c{concurrency}_{k}": got[k] for k in ("ops_s", "p50_ms", "p99_ms")})
+    for prefix, run in (("raw", single), ("boto", boto_single)):
+        metrics.update({f"{prefix}_{k}": v for k, v in run(bench, server, round_no).items()})
+    return metrics
+
+
 def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
     """boto3's managed upload (8 MiB parts, 4 at a time), then a streamed GET of the object."""
     size, part = bench.sizes.multipart_bytes, bench.sizes.part_bytes
@@ -268,19 +305,26 @@ def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
     return metrics
 
 
-def _put_then_get(server: Running, key: str, size: int, upload: Callable[[], object]) -> Metrics:
-    """Time ``upload`` and a streamed GET of ``key``, sampling the server's memory through each."""
+def _put_then_get(server: Running, key: str, size: int, upload: Callable[[], object],
+                  download: Callable[[], int] | None = None) -> Metrics:
+    """Time ``upload`` and a GET of ``key`` (``download``, else streamed by the raw client), sampling
+    the server's memory through each and counting the CPU seconds its processes spend on the PUT
+    (and, of those, their main threads: for s3gate, the event loops)."""
+    cpu, loop_cpu = cpu_seconds(server.pids()), cpu_seconds(server.pids(), main_threads=True)
     with RssSampler(server) as put_rss:
         started = time.perf_counter()
         upload()
         put_s = time.perf_counter() - started
+    put_cpu = cpu_seconds(server.pids()) - cpu
+    put_loop_cpu = cpu_seconds(server.pids(), main_threads=True) - loop_cpu
     with RssSampler(server) as get_rss:
         started = time.perf_counter()
-        got = stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
+        got = download() if download else stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
         get_s = time.perf_counter() - started
     if got != size:
         raise RuntimeError(f"GET returned {got} bytes, expected {size}")
-    return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6,
+    return {"put_mbs": size / put_s / 1e6, "get_mbs": size / get_s / 1e6, "put_cpu_s": put_cpu,
+            "put_loop_cpu_s": put_loop_cpu,
             "rss_put_mb": put_rss.peak_total / 1e6, "rss_get_mb": get_rss.peak_total / 1e6,
             "pss_put_mb": put_rss.peak_pss / 1e6, "pss_get_mb": get_rss.peak_pss / 1e6,
             "rss_process_mb": max(put_rss.peak_process, get_rss.peak_process) / 1e6}

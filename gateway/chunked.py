@@ -6,8 +6,9 @@ Wire format (signed variant; the unsigned one has no ``;chunk-signature=``)::
     [x-amz-checksum-crc32:<b64>\\r\\n [x-amz-trailer-signature:<sig>\\r\\n]] \\r\\n
 
 Each chunk signature chains on the previous one (the seed is the request signature), so a
-reordered, dropped or altered chunk fails. Data is yielded as it arrives; the caller commits
-nothing until the whole stream, trailer included, has been verified.
+reordered, dropped or altered chunk fails. Data is yielded as it arrives, uncopied (received
+pieces, or views of their parts); the caller commits nothing until the whole stream, trailer
+included, has been verified.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class ChunkedDecoder:
         self._source = source
         self._signer = signer
         self._signed_trailer = signed_trailer
-        self._buf = bytearray()
+        self._piece = b""  # the received piece being read, from ``_pos`` on
+        self._pos = 0
         self._previous = signer.seed_signature if signer else ""
         self.trailers: dict[str, str] = {}
 
@@ -44,22 +46,21 @@ class ChunkedDecoder:
         except StopAsyncIteration:
             raise S3Error(Code.IncompleteBody, "The aws-chunked payload ended before its final chunk.") from None
 
-    async def _fill(self) -> None:
-        self._buf += await self._next()
-
     async def _line(self) -> str:
-        while True:
-            end = self._buf.find(b"\r\n")
-            if end >= 0:
-                line = bytes(self._buf[:end])
-                del self._buf[: end + 2]
-                try:
-                    return line.decode("ascii")
-                except UnicodeDecodeError:
-                    raise _malformed("non-ASCII framing") from None
-            if len(self._buf) > MAX_LINE:
+        """The next line of framing; one that spans pieces is joined (it is short, or malformed)."""
+        while (end := self._piece.find(b"\r\n", self._pos)) < 0:
+            rest = self._piece[self._pos:]
+            if len(rest) > MAX_LINE:
                 raise _malformed("chunk header too long")
-            await self._fill()
+            self._piece, self._pos = rest + await self._next(), 0
+        if end - self._pos > MAX_LINE:
+            raise _malformed("chunk header too long")
+        line = self._piece[self._pos:end]
+        self._pos = end + 2
+        try:
+            return line.decode("ascii")
+        except UnicodeDecodeError:
+            raise _malformed("non-ASCII framing") from None
 
     def _check(self, expected: str, provided: str | None) -> None:
         if provided is None or not hmac.compare_digest(expected, provided.lower()):
@@ -68,7 +69,7 @@ class ChunkedDecoder:
                           "for an aws-chunked chunk.")
         self._previous = expected
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def __aiter__(self) -> AsyncIterator[bytes | memoryview]:
         while True:
             header = await self._line()
             size_hex, _, ext = header.partition(";")
@@ -80,18 +81,17 @@ class ChunkedDecoder:
             digest = hashlib.sha256() if self._signer else None
             remaining = size
             while remaining:
-                if self._buf:
-                    piece = bytes(self._buf[:remaining])
-                    del self._buf[:remaining]
-                else:  # large chunks pass through without being copied into the buffer
-                    piece = await self._next()
-                    if len(piece) > remaining:
-                        self._buf += piece[remaining:]
-                        piece = piece[:remaining]
-                remaining -= len(piece)
+                if self._pos == len(self._piece):
+                    self._piece, self._pos = await self._next(), 0
+                start = self._pos
+                self._pos = min(len(self._piece), start + remaining)
+                # Chunk data is never copied: a whole piece as it came, else a view of its part.
+                data = self._piece if self._pos - start == len(self._piece) else \
+                    memoryview(self._piece)[start:self._pos]
+                remaining -= self._pos - start
                 if digest is not None:
-                    digest.update(piece)
-                yield piece
+                    digest.update(data)
+                yield data
             if self._signer and digest is not None:
                 self._check(self._signer.chunk_signature(self._previous, digest.hexdigest()), provided)
             if size == 0:

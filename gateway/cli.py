@@ -24,6 +24,9 @@ from gateway.settings import (
     settings_to_env,
 )
 
+FDS_PER_CONNECTION = 3  # its socket; while its request runs, an object's file and a temporary file (a copy)
+FD_RESERVE = 256  # the catalog's files, the listening socket, logs, upstream connections
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s3gate", description="S3-compatible object storage gateway")
@@ -95,6 +98,28 @@ def check_upstream_credentials(settings: Settings) -> None:
         raise ConfigError(str(exc)) from None
 
 
+def fit_open_files(max_connections: int) -> int:
+    """Raise the open-file soft limit to what ``max_connections`` need, up to the hard limit (as Go's
+    runtime does; nothing here uses select()); the connections that then fit. A process out of
+    descriptors cannot open an object's file: requests would fail, where a connection over the cap
+    is only asked to retry."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = max_connections * FDS_PER_CONNECTION + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):  # e.g. above macOS's kern.maxfilesperproc: keep the limit we have
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return max_connections
+    reserve = min(FD_RESERVE, soft // 4)
+    return max(1, min(max_connections, (soft - reserve) // FDS_PER_CONNECTION))
+
+
 def log_config() -> dict[str, object]:
     from uvicorn.config import LOGGING_CONFIG
 
@@ -117,13 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"s3gate: error: {exc}", file=sys.stderr)
         return 2
     export(settings, os.environ)  # type: ignore[arg-type]
+    max_connections = fit_open_files(settings.max_connections)
     print(banner(settings), flush=True)
+    if max_connections < settings.max_connections:
+        print(f"s3gate: warning: the open-file limit (ulimit -n) leaves room for {max_connections} connections "
+              f"per worker, not {settings.max_connections}: --max-connections is {max_connections}", flush=True)
+
+    from gateway import http_protocol
 
     options: dict[str, Any] = {
         "ssl_certfile": settings.certfile,
         "ssl_keyfile": settings.keyfile,
         "loop": "uvloop",
-        "http": "gateway.http_protocol:Protocol",  # httptools, minus the wait on idle TLS clients
+        "http": http_protocol.configured(max_connections, settings.header_timeout),  # httptools, and S3's refusals
         "ws": "none",  # S3 has no WebSocket: an Upgrade is answered as plain HTTP (and websockets is never imported)
         "lifespan": "on",
         "server_header": False,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from gateway.access.identity import Identity
 from gateway.access.policy import Policy, PolicyError, parse_policy
 from gateway.accounts import Account
-from storage_backends.base import IdentityState, IdentityStore
+from storage_backends.identity import IdentityState, IdentityStore
 
 log = logging.getLogger("s3gate")
 

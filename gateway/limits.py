@@ -5,6 +5,7 @@ A leaf module (imports nothing from gateway); any module may import it.
 
 from __future__ import annotations
 
+MAX_HEADER_SECTION = 8192  # a request's line and header lines, as "Name: value" + CRLF each
 MAX_PUT_SIZE = 5 * 1024**3  # PutObject and PostObject
 MAX_COPY_SIZE = 5 * 1024**3  # CopyObject's source
 MAX_PART_SIZE = 5 * 1024**3  # UploadPart and UploadPartCopy

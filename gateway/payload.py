@@ -4,7 +4,8 @@
 x-amz-content-sha256, Content-MD5, x-amz-checksum-*, x-amz-trailer, presigned checksum
 parameters), rejects bad ones before a byte is read, and returns a :class:`RequestBody`.
 Iterating it yields blocks of about ``BLOCK`` bytes while MD5, the payload SHA-256 and the
-object checksum are computed (in a worker thread for big blocks; hashlib releases the GIL).
+object checksum are computed beside the consumer (in ``wire.lanes`` for big bodies; hashlib releases
+the GIL).
 At the end it verifies them all and raises :class:`S3Error` instead of finishing if anything
 differs, so a storage backend that commits only after a clean end of stream can never publish
 a corrupt or truncated object.
@@ -12,10 +13,8 @@ a corrupt or truncated object.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -24,97 +23,36 @@ from gateway.chunked import ChunkedDecoder
 from gateway.request import S3Request
 from gateway.wire import checksums
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lanes import Digester
 from gateway.wire.sigv4 import STREAMING_MODES, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED
 from storage_backends.base import Digests
 
-BLOCK = 512 * 1024  # small enough that concurrent uploads stay light, big enough to amortise a thread hop
-THREAD_MIN = 256 * 1024  # below this, hashing on the event loop is cheaper than a thread hop
+# The body is digested in blocks of about this size: the protocol joins received pieces (uvloop
+# reads 256,000 bytes at a time) into one before it pauses reading (one copy, and a quarter of the
+# hand-offs to the digest threads, each of which has to win the GIL back); smaller ones are joined here.
+BLOCK = 1024 * 1024
 
 Receive = Callable[[], Any]
 
 
-class _Digester:
-    """MD5 (for the ETag) + payload SHA-256 (when signed) + the checksums to verify and to store."""
-
-    __slots__ = ("md5", "sha256", "checksums", "size")
-
-    def __init__(self, want_sha256: bool, algorithms: set[str]) -> None:
-        self.md5 = hashlib.md5()
-        self.sha256 = hashlib.sha256() if want_sha256 else None
-        self.checksums = {algo: checksums.new_hasher(algo) for algo in algorithms}
-        self.size = 0
-
-    def update(self, data: bytes) -> None:
-        self.update_md5(data)
-        if self.sha256 is not None:
-            self.sha256.update(data)
-
-    def update_md5(self, data: bytes) -> None:
-        """Everything but the payload SHA-256, which can run beside it on the other core."""
-        self.md5.update(data)
-        for hasher in self.checksums.values():
-            hasher.update(data)
-        self.size += len(data)
-
-
-PREFETCH = 4  # received pieces (uvloop reads up to 256 KiB at a time) buffered ahead of the consumer
-_readers: set[asyncio.Task[None]] = set()  # the read-ahead tasks running (closing a stream cancels its task)
-
-
 async def receive_stream(receive: Receive) -> AsyncIterator[bytes]:
-    """The request body as it arrives, read ahead by a task of its own.
-
-    uvicorn stops reading the socket once 64 KiB are waiting; reading ahead (boundedly) keeps
-    the client sending while the consumer hashes and writes the previous block in threads.
-    """
-    first = await receive()  # most bodies arrive whole in one message: no reader task for those
-    if first["type"] == "http.disconnect":
-        raise S3Error(Code.IncompleteBody)
-    if first.get("body"):
-        yield first["body"]
-    if not first.get("more_body", False):
-        return
-    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
-
-    def fail(exc: BaseException) -> None:
-        """Hand ``exc`` on without waiting: the blocks still queued are worthless now, and a consumer that
-        already stopped (an error of its own mid-body) would never make room, leaving this task stuck."""
-        while not queue.empty():
-            queue.get_nowait()
-        queue.put_nowait(exc)
-
-    async def pump() -> None:
-        try:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    fail(S3Error(Code.IncompleteBody))
-                    return
-                body = message.get("body", b"")
-                if body:
-                    await queue.put(body)
-                if not message.get("more_body", False):
-                    await queue.put(None)
-                    return
-        except Exception as exc:  # noqa: BLE001 - handed to the consumer (a cancel, from closing the stream, ends the task)
-            fail(exc)
-
-    reader = asyncio.create_task(pump())
-    _readers.add(reader)  # the loop holds tasks weakly: one waiting for room must not be collected as garbage
-    reader.add_done_callback(_readers.discard)
-    try:
-        while (item := await queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        reader.cancel()
+    """The request body as it arrives. No read-ahead task is needed: the protocol keeps reading
+    the socket until ``BLOCK`` bytes wait (``http_protocol``), while the blocks before are hashed
+    and written in threads."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise S3Error(Code.IncompleteBody)
+        if body := message.get("body"):
+            yield body
+        if not message.get("more_body", False):
+            return
 
 
 class RequestBody:
     """An incoming object body; see the module docstring. Satisfies ``storage_backends.base.Body``."""
 
-    def __init__(self, source: AsyncIterator[bytes], *, expected_size: int | None, algorithm: str,
+    def __init__(self, source: AsyncIterator[bytes | memoryview], *, expected_size: int | None, algorithm: str,
                  expected_checksum: str | None, trailer_name: str | None, decoder: ChunkedDecoder | None,
                  content_md5: str | None, payload_sha256: str | None, store_algorithm: str) -> None:
         self._source = source
@@ -126,50 +64,31 @@ class RequestBody:
         self._decoder = decoder
         self._content_md5 = content_md5
         self._payload_sha256 = payload_sha256
-        self._digester = _Digester(payload_sha256 is not None, {algorithm, store_algorithm})
+        self._digester = Digester(payload_sha256 is not None, {algorithm, store_algorithm})
         self._digests: Digests | None = None
-
-    def _hash(self, block: bytes) -> asyncio.Future[Any] | None:
-        """Start digesting ``block``: in threads for big blocks (hashlib releases the GIL), MD5 and a
-        payload SHA-256 on two at once, since each alone runs slower than the network."""
-        d = self._digester
-        if len(block) < THREAD_MIN:
-            d.update(block)
-            return None
-        loop = asyncio.get_running_loop()
-        if d.sha256 is None:
-            return loop.run_in_executor(None, d.update_md5, block)
-        return asyncio.gather(loop.run_in_executor(None, d.update_md5, block),
-                              loop.run_in_executor(None, d.sha256.update, block))
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # One block is always held back and released only once the whole stream has been
         # verified: a consumer that forwards bytes (the upstream backend) never delivers a
-        # complete body for a request that then fails its checksum. While the consumer writes
-        # a block, the next one is being hashed: the two overlap.
+        # complete body for a request that then fails its checksum. The digests run in lanes
+        # beside the consumer, a few blocks behind the receiving at most.
         held: bytes | None = None
-        hashing: asyncio.Future[Any] | None = None
+        digester = self._digester
         try:
             async for block in self._blocks():
-                if hashing is not None:
-                    await hashing
-                hashing = self._hash(block)
+                await digester.feed(block)
                 if held is not None:
                     yield held
                 held = block
-            if hashing is not None:
-                await hashing
-                hashing = None
         finally:
-            if hashing is not None:  # the digester must not be touched by a thread we forgot
-                await asyncio.wait([hashing])
+            await digester.drain()
         self._finish()
         if held is not None:
             yield held
 
     async def _blocks(self) -> AsyncIterator[bytes]:
         """The received pieces regrouped into blocks of about ``BLOCK`` bytes."""
-        pieces: list[bytes] = []
+        pieces: list[bytes | memoryview] = []
         gathered = 0
         async for piece in self._source:
             pieces.append(piece)
@@ -325,10 +244,11 @@ def open_body(req: S3Request, principal: Principal, receive: Receive, *, max_siz
     if size is not None and size > max_size:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(max_size))
     algorithm, expected, trailer = client_checksum(req, principal, checksum_headers=checksum_headers)
-    source = receive_stream(receive)
+    received = receive_stream(receive)
+    source: AsyncIterator[bytes | memoryview] = received
     decoder = None
     if mode in STREAMING_MODES:
-        decoder = ChunkedDecoder(source, principal.signer, signed_trailer=mode == STREAMING_SIGNED_TRAILER)
+        decoder = ChunkedDecoder(received, principal.signer, signed_trailer=mode == STREAMING_SIGNED_TRAILER)
         source = decoder.__aiter__()
     elif trailer is not None:
         raise S3Error(Code.InvalidRequest, "x-amz-trailer requires an aws-chunked payload.")

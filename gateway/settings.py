@@ -46,6 +46,8 @@ class Settings:
     secret_key: str = DEFAULT_SECRET_KEY
     users_file: str | None = None
     workers: int = 1
+    max_connections: int = 4096  # per worker: each holds a socket (and, while it runs, a file or two)
+    header_timeout: float = 20.0  # seconds to deliver a request's head
     certfile: str | None = None
     keyfile: str | None = None
     domains: tuple[str, ...] = ("localhost",)
@@ -102,11 +104,14 @@ def _port(raw: str) -> int:
     return number
 
 
-def _workers(raw: str) -> int:
-    number = _whole_number("workers", raw)
-    if number < 1:
-        raise ConfigError(f"workers must be at least 1, got {number}")
-    return number
+def _at_least_one(name: str) -> Parse:
+    def parse(raw: str) -> int:
+        number = _whole_number(name, raw)
+        if number < 1:
+            raise ConfigError(f"{name} must be at least 1, got {number}")
+        return number
+
+    return parse
 
 
 def _domains(raw: str) -> tuple[str, ...]:
@@ -214,7 +219,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("users_file", "S3GATE_USERS", "users",
            'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id", "account_id"}], '
            '"accounts": [{"id", "root", "users", "groups", ...}]} (README: Users file)'),
-    Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", _workers),
+    Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", _at_least_one("workers")),
+    Option("max_connections", "S3GATE_MAX_CONNECTIONS", "max-connections",
+           "open connections per worker; a connection past them is answered 503 SlowDown (default 4096)",
+           _at_least_one("max-connections")),
+    Option("header_timeout", "S3GATE_HEADER_TIMEOUT", "header-timeout",
+           "seconds a client has to send a request's line and headers, from its first byte or from connecting "
+           "(default 20)", _seconds("header-timeout")),
     Option("certfile", "S3GATE_CERTFILE", "certfile", "TLS certificate (PEM); serve HTTPS"),
     Option("keyfile", "S3GATE_KEYFILE", "keyfile", "TLS private key (PEM)"),
     Option("domains", "S3GATE_DOMAIN", "domain",

@@ -40,9 +40,10 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
     import gateway.app  # noqa: F401 - imported before forking, so the workers share it
     from storage_backends.loader import import_backend
 
-    # So are the backend and what each worker's uvicorn.Config.load() and event loop import.
+    # So are the backend and what each worker's uvicorn.Config.load() and event loop import (the HTTP
+    # protocol is imported already: the options hold its class).
     import_backend(backend)
-    for module in (uvicorn_options["http"].partition(":")[0], "uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
+    for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
         importlib.import_module(module)
 
     logging.config.dictConfig(uvicorn_options["log_config"])

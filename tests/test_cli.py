@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -73,6 +74,21 @@ def test_missing_users_file(tmp_path):
 def test_bad_flags(args, message):
     result = run_cli("serve", *args)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_max_connections_fit_the_open_file_limit(tmp_path):
+    """The server raises its soft limit towards the hard one; past that, it lowers the cap and says so."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        pytest.skip("no hard open-file limit to run into")
+    srv = Server(tmp_path / "data", args=["--max-connections", str(hard)]).start()
+    try:
+        fits = (hard - min(256, hard // 4)) // 3
+        assert f"leaves room for {fits} connections per worker, not {hard}" in srv.log()
+        limits = Path(f"/proc/{srv.proc.pid}/limits").read_text()  # type: ignore[union-attr]
+        assert re.search(rf"Max open files\s+{hard}\s+{hard}", limits)
+    finally:
+        srv.stop()
 
 
 def test_environment_variables_and_banner(tmp_path):

@@ -9,19 +9,24 @@ or plausible XML, random bytes). The seed is fixed so a failure names a reproduc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
+import resource
+import selectors
 import socket
+import threading
+import time
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.harness.assertions import error_code
-from tests.harness.clients import make_client
+from tests.harness.assertions import error_code, status
+from tests.harness.clients import make_client, unique_bucket_name
 from tests.harness.payloads import content_md5
-from tests.harness.rawhttp import read_replies, sign_v4
+from tests.harness.rawhttp import EMPTY_SHA256, read_replies, read_reply, sign_v4
 
 
 def _request(server, method: str, path: str, *, body: bytes = b"", length: int | None = None,
@@ -227,3 +232,224 @@ def test_random_hostile_requests_get_s3_answers(make_server):
                 failures.append((method, url, headers, body[:60], response.status_code, response.text[:200]))
     assert failures == []
     assert "Traceback" not in srv.log()
+
+
+# --- the request head's size and time, and the connection cap -------------------------------------
+# S3 answers a header section over 8 KiB with 400 RequestHeaderSectionTooLarge (MaxSizeAllowed 8192),
+# before authentication; the gateway counts the request line and each header as "Name: value" CRLF.
+
+def _head(server, size: int, *, method: str = "GET", path: str = "/", signed: bool = True) -> bytes:  # type: ignore[no-untyped-def]
+    """A request (no body) whose line and header lines come to exactly ``size`` bytes, padded by X-Pad."""
+    auth = sign_v4(method, server.endpoint + path, payload_hash=EMPTY_SHA256) if signed else {}
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", *(f"{k}: {v}" for k, v in auth.items())]
+    pad = size - sum(len(line) + 2 for line in lines) - len("X-Pad: \r\n")
+    return ("\r\n".join([*lines, "X-Pad: " + "p" * pad]) + "\r\n\r\n").encode()
+
+
+def _assert_too_large(reply: tuple[int, dict[str, str], bytes]) -> None:
+    status, headers, body = reply
+    assert (status, headers["content-type"], headers["connection"]) == (400, "application/xml", "close")
+    assert (b"<Code>RequestHeaderSectionTooLarge</Code><Message>Your request header section exceeds the maximum "
+            b"allowed size.</Message><MaxSizeAllowed>8192</MaxSizeAllowed>") in body
+
+
+def test_header_section_of_8_kib_is_the_limit(server, s3, bucket):
+    """Counted as "Name: value" even when a client leaves out the space."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"hello")
+    for method, sep in (("GET", b": "), ("HEAD", b": "), ("GET", b":")):
+        at_limit = _head(server, 8192, method=method, path=f"/{bucket}/k").replace(b": ", sep)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(at_limit)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(65536)
+                assert chunk, "the connection was closed"
+                head += chunk
+            assert head.startswith(b"HTTP/1.1 200 ")
+        replies, closed = _exchange(server, _head(server, 8193, method=method, path=f"/{bucket}/k").replace(b": ", sep))
+        assert closed and [r[0] for r in replies] == [400]
+        if method == "GET":
+            _assert_too_large(replies[0])
+        else:
+            assert replies[0][1]["content-length"] == "0" and replies[0][2] == b""  # a HEAD answer has no body
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_200_kb_header_line_is_refused_before_authentication(server, bucket, signed):
+    """Whole, or still arriving (its end never comes): refused without waiting for it; a URL too."""
+    big = b"X-Big: " + b"b" * 200_000 + b"\r\n"
+    request = _head(server, 500, method="PUT", path=f"/{bucket}/k", signed=signed)
+    long_url = request.replace(f"/{bucket}/k".encode(), f"/{bucket}/{'k' * 200_000}".encode(), 1)
+    for data in (request.replace(b"\r\n\r\n", b"\r\n" + big + b"\r\n"), request[:-2] + big[:-2], long_url,
+                 long_url[:100_000]):
+        replies, closed = _exchange(server, data)
+        assert closed and len(replies) == 1
+        _assert_too_large(replies[0])
+
+
+def test_many_headers_add_up_and_the_refusal_follows_the_answers_before_it(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"hello")
+    many = _head(server, 300, path=f"/{bucket}/k").replace(b"\r\n\r\n", b"\r\n" + b"X-N: 0\r\n" * 1000 + b"\r\n")
+    replies, closed = _exchange(server, _head(server, 300, path=f"/{bucket}/k") + many)
+    assert closed and [r[0] for r in replies] == [200, 400]
+    assert replies[0][2] == b"hello"
+    _assert_too_large(replies[1])
+
+
+def test_the_header_section_limit_holds_over_tls(s3_tls, tls_server):
+    s3_tls.create_bucket(Bucket="tls-heads")
+    with pytest.raises(ClientError) as exc:
+        s3_tls.put_object(Bucket="tls-heads", Key="k", Body=b"x", Metadata={"big": "v" * 9000})
+    assert (error_code(exc), status(exc)) == ("RequestHeaderSectionTooLarge", 400)
+
+
+def test_boto3_gets_the_error_for_metadata_past_the_header_section(s3, bucket):
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"big": "v" * 9000})
+    assert (error_code(exc), status(exc)) == ("RequestHeaderSectionTooLarge", 400)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+class _SlowClients(threading.Thread):
+    """``n`` sockets sending a request head one line a second, each replaced when the server closes it, as
+    a slow-loris attack keeps its sockets up; one in ten sends nothing at all."""
+
+    def __init__(self, port: int, n: int) -> None:
+        super().__init__(daemon=True)
+        self.port, self.n = port, n
+        self.up, self.stop = threading.Event(), threading.Event()
+        self.open: dict[socket.socket, tuple[float, bool, bytearray]] = {}  # -> connected at, sends, answer
+        self.closed: list[tuple[float, bool, bytes]] = []  # seconds it lived, whether it sent, the answer
+        self.selector = selectors.DefaultSelector()
+        self.made = 0
+
+    def connect(self) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        sends = self.made % 10 != 0
+        self.made += 1
+        if sends:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: slow\r\n")
+        self.open[sock] = (time.monotonic(), sends, bytearray())
+        self.selector.register(sock, selectors.EVENT_READ)
+
+    def run(self) -> None:
+        for _ in range(self.n):
+            self.connect()
+        self.up.set()
+        line_at = time.monotonic()
+        while self.open:
+            for key, _ in self.selector.select(timeout=0.2):
+                sock = key.fileobj
+                assert isinstance(sock, socket.socket)
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    data = b""
+                if data:
+                    self.open[sock][2].extend(data)
+                    continue
+                at, sends, answer = self.open.pop(sock)
+                self.selector.unregister(sock)
+                sock.close()
+                self.closed.append((time.monotonic() - at, sends, bytes(answer)))
+                if not self.stop.is_set():
+                    self.connect()
+            if time.monotonic() - line_at >= 1:
+                line_at = time.monotonic()
+                for sock, (_, sends, _) in list(self.open.items()):
+                    if sends:
+                        with contextlib.suppress(OSError):
+                            sock.send(b"X-Slow: 1\r\n")
+
+
+def _sockets_to_open(wanted: int) -> int:
+    """Raise this process's open-file limit for ``wanted`` sockets (the server raises its own, from the
+    same hard limit, to 3 per connection it allows: the attack's sockets and their replacements)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, ((hard - 256) // 3 - 100) // 2)
+    if soft != resource.RLIM_INFINITY and soft < wanted + 512:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted + 512, hard))
+    return wanted
+
+
+def test_slow_heads_are_cut_off_while_other_clients_are_served(make_server):
+    n, timeout = _sockets_to_open(3000), 3
+    assert n >= 500, "the hard open-file limit is too low for this test"
+    srv = make_server(args=["--header-timeout", str(timeout), "--max-connections", str(2 * n + 100)]).start()
+    slow = _SlowClients(srv.port, n)
+    slow.start()
+    assert slow.up.wait(120)
+    s3 = srv.client(connect_timeout=60, read_timeout=120)
+    name = unique_bucket_name()
+    for i in range(3):
+        assert len(slow.open) > n // 2  # the attack is on
+        if i == 0:
+            s3.create_bucket(Bucket=name)
+        s3.put_object(Bucket=name, Key=f"k{i}", Body=b"served")
+        assert s3.get_object(Bucket=name, Key=f"k{i}")["Body"].read() == b"served"
+    assert s3.list_objects_v2(Bucket=name)["KeyCount"] == 3
+    slow.stop.set()
+    slow.join(timeout + 120)
+    assert not slow.is_alive() and not slow.open
+    assert len(slow.closed) >= n
+    lived = [seconds for seconds, _, _ in slow.closed]
+    assert timeout / 2 <= min(lived) and max(lived) < timeout + 60  # closed by the timeout, not before
+    for _, sends, answer in slow.closed:
+        if sends:
+            assert answer.startswith(b"HTTP/1.1 400 ") and b"<Code>RequestTimeout</Code>" in answer
+        else:
+            assert answer == b""  # nothing was asked: nothing is answered
+    assert "Traceback" not in srv.log()
+
+
+def test_the_head_timeout_runs_only_while_no_request_is_in_flight(make_server):
+    """A head pipelined behind a download the client is slow to read waits for it: the rest of the head
+    has the timeout to come once the connection is idle, and a request that then completes is answered."""
+    srv = make_server(args=["--header-timeout", "1"]).start()
+    s3 = srv.client()
+    s3.create_bucket(Bucket="slow-reader")
+    body = random.Random(7).randbytes(32 * 1024 * 1024)  # more than the sockets' buffers hold
+    s3.put_object(Bucket="slow-reader", Key="big", Body=body)
+    list_buckets = _head(srv, 500)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as sock:
+        sock.sendall(_head(srv, 500, path="/slow-reader/big"))
+        time.sleep(0.5)
+        sock.sendall(list_buckets[:-2])  # all but the blank line that ends it
+        time.sleep(3)  # the download is not read for longer than the timeout
+        reply = bytearray()
+        while (end := reply.find(b"\r\n\r\n")) < 0 or len(reply) < end + 4 + len(body):
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the connection was closed"
+            reply += chunk
+        assert reply.startswith(b"HTTP/1.1 200 ") and reply.endswith(body)
+        sock.sendall(b"\r\n")
+        listed = read_reply(sock)
+        assert listed.startswith(b"HTTP/1.1 200 ") and b"<Name>slow-reader</Name>" in listed
+        sock.sendall(list_buckets[:-2])  # now idle: this head has the timeout to end
+        replies, closed = read_replies(sock, wait=30)
+    assert closed and [r[0] for r in replies] == [400] and b"<Code>RequestTimeout</Code>" in replies[0][2]
+
+
+def test_connections_past_the_cap_are_asked_to_slow_down(make_server):
+    srv = make_server(args=["--max-connections", "3"]).start()
+    held = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(3)]
+    replies, closed = _exchange(srv, b"")  # answered at once, without a request
+    assert closed and [r[0] for r in replies] == [503]
+    assert b"<Code>SlowDown</Code><Message>Please reduce your request rate.</Message>" in replies[0][2]
+    s3 = srv.client()
+    with pytest.raises(ClientError) as exc:
+        s3.list_buckets()
+    assert (error_code(exc), status(exc)) == ("SlowDown", 503)
+    held.pop().close()
+    deadline = time.monotonic() + 30
+    while True:  # until the server has seen the close
+        try:
+            s3.list_buckets()
+            break
+        except ClientError as err:
+            assert err.response["Error"]["Code"] == "SlowDown" and time.monotonic() < deadline
+            time.sleep(0.1)
+    for sock in held:
+        sock.close()
+    assert "refused with 503 SlowDown" in srv.log()

@@ -15,6 +15,7 @@ from tests.harness.payloads import DIGESTS, b64, checksum, checksum_args, conten
 from tests.harness.rawhttp import read_reply, send, sign_v4, signed, signed_chunks, unsigned_chunks
 
 NEW_ALGORITHMS = ("SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")  # S3 added these in April 2026
+BIG = bytes(range(251)) * 25_000 + b"end"  # about 6 MiB: several 1 MiB blocks, digested in threads as they arrive
 
 
 def assert_absent(s3, bucket, key):  # type: ignore[no-untyped-def]
@@ -125,6 +126,27 @@ def test_https_upload_uses_aws_chunked_trailer(s3_tls, tls_server):
         checksum("XXHASH3", body)
 
 
+@pytest.mark.parametrize("case", ["content-md5", "payload-sha256", "crc32", "crc64nvme", "sha256"])
+def test_big_body_mismatch_found_at_the_end_stores_nothing(server, s3, bucket, case):
+    """MD5 runs in a thread of its own, the signed payload's SHA-256 and the slower checksums in a
+    second one, the cheap CRCs on the event loop; each verdict still comes once the whole body is in."""
+    other = BIG[:-3] + b"END"
+    headers = {"content-md5": {"Content-MD5": content_md5(other)}}.get(case, {})
+    if case in ("crc32", "crc64nvme", "sha256"):
+        headers = {f"x-amz-checksum-{case}": checksum(case.upper(), other)}
+    url = f"{server.endpoint}/{bucket}/big-{case}"
+    signed_headers = sign_v4("PUT", url, headers=headers, body=other if case == "payload-sha256" else BIG)
+    response = send("PUT", url, headers=signed_headers, body=BIG, verify=server.ca_path or True)
+    code = {"content-md5": "BadDigest", "payload-sha256": "XAmzContentSHA256Mismatch"}.get(case, "BadDigest")
+    assert response.status_code == 400 and error_code_of(response) == code, response.content
+    assert_absent(s3, bucket, f"big-{case}")
+    good = {k: checksum(case.upper(), BIG) if k.startswith("x-amz-checksum") else content_md5(BIG)
+            for k in headers}
+    assert signed(server, "PUT", f"/{bucket}/big-{case}", headers=good, body=BIG).status_code == 200
+    got = s3.get_object(Bucket=bucket, Key=f"big-{case}", ChecksumMode="ENABLED")
+    assert got["Body"].read() == BIG and got["ETag"] == f'"{hashlib.md5(BIG).hexdigest()}"'
+
+
 def _streaming_put(server, bucket, key, chunks, *, mode, trailer=None, tamper=None, decoded=None,
                    extra=None, http_chunked=False):  # type: ignore[no-untyped-def]
     """``http_chunked``: no Content-Length, the body as HTTP chunks (what pyarrow sends)."""
@@ -219,6 +241,20 @@ def test_new_algorithms_in_trailers(server, s3, bucket, algorithm):
                          trailer=(trailer, checksum(algorithm, b"wrong")))
     assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
     assert_absent(s3, bucket, "trailed-bad")
+
+
+def test_big_aws_chunked_body_across_uneven_chunks(server, s3, bucket):
+    """Chunk boundaries fall anywhere in what the socket delivers: data passes through uncopied."""
+    chunks = [BIG[i:i + 65_537] for i in range(0, len(BIG), 65_537)]
+    for mode, trailer in (("STREAMING-UNSIGNED-PAYLOAD-TRAILER", ("x-amz-checksum-crc32", crc32(BIG))),
+                          ("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", None)):
+        response = _streaming_put(server, bucket, "chunked-big", chunks, mode=mode, trailer=trailer)
+        assert response.status_code == 200, response.content
+        assert s3.get_object(Bucket=bucket, Key="chunked-big")["Body"].read() == BIG
+    bad = _streaming_put(server, bucket, "chunked-bad", chunks, mode="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                         trailer=("x-amz-checksum-crc32", crc32(b"wrong")))
+    assert bad.status_code == 400 and error_code_of(bad) == "BadDigest"
+    assert_absent(s3, bucket, "chunked-bad")
 
 
 def test_decoded_length_mismatch(server, s3, bucket):

@@ -1,12 +1,15 @@
-"""200 MiB through boto3's transfer manager over HTTP and HTTPS with flat server memory."""
+"""200 MiB through boto3's transfer manager over HTTP and HTTPS with flat server memory, and what
+a large PUT costs the server in calls to the kernel."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
 from tests.harness.files import file_md5, write_random_file
+from tests.harness.rawhttp import send, sign_v4
 from tests.harness.servers import Server
 
 SIZE = 200 * 1024 * 1024
@@ -68,3 +71,23 @@ def test_1gib_multithreaded_transfer(tmp_path):
         assert srv.peak_rss_mb() < MAX_RSS_MB, f"peak RSS {srv.peak_rss_mb():.0f} MB"
     finally:
         srv.stop()
+
+
+def _write_calls(pid: int) -> int:
+    """write-type system calls (write, writev, send) the process has made."""
+    return next(int(line.split()[1]) for line in Path(f"/proc/{pid}/io").read_text().splitlines()
+                if line.startswith("syscw:"))
+
+
+@pytest.mark.backends("local", reason="counts the calls of the process that writes the blob file")
+def test_large_put_costs_few_writes_and_wake_ups_per_mib(server, bucket):
+    """A 32 MiB PUT: its file written in batches of 1 MiB or more, and the event loop woken by the
+    digest and write threads at most about once per MiB (each wake-up is a write to the loop's
+    eventfd). Writes of 512 KiB blocks, each awaited from the loop, and a hand-off per block to
+    the hashing threads made about four such calls per MiB."""
+    body = bytes(range(256)) * (32 * 4096)
+    url = f"{server.endpoint}/{bucket}/calls"
+    headers = sign_v4("PUT", url, payload_hash="UNSIGNED-PAYLOAD")
+    before = _write_calls(server.proc.pid)
+    assert send("PUT", url, headers=headers, body=body).status_code == 200
+    assert _write_calls(server.proc.pid) - before <= 3 * 32

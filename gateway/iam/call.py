@@ -24,7 +24,7 @@ from gateway.credentials import CredentialsDirectory
 from gateway.iam.errors import IamError, no_such_user
 from gateway.iam.view import AccountView, Entity
 from gateway.wire import xml
-from storage_backends.base import IdentityStore, ManagedPolicy
+from storage_backends.identity import IdentityStore, ManagedPolicy
 
 T = TypeVar("T")
 _NAME = re.compile(r"[\w+=,.@-]+")

@@ -25,7 +25,8 @@ from gateway.iam.errors import IAM_NS, STS_NS, IamError, render_error
 from gateway.request import decode_headers
 from gateway.wire import xml
 from gateway.wire.errors import S3Error
-from storage_backends.base import Backend, IdentityError
+from storage_backends.base import Backend
+from storage_backends.identity import IdentityError
 
 log = logging.getLogger("s3gate")
 

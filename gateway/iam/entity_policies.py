@@ -12,7 +12,7 @@ from gateway.iam.call import Call, encoded, entity_element, result, truncation
 from gateway.iam.errors import IamError
 from gateway.iam.view import Entity
 from gateway.wire import xml
-from storage_backends.base import Attachment, InlinePolicy
+from storage_backends.identity import Attachment, InlinePolicy
 
 Result = xml.Element | None
 

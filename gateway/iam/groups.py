@@ -8,7 +8,7 @@ from gateway.iam.entity_policies import entity_page
 from gateway.iam.errors import IamError, no_such_group
 from gateway.iam.view import Entity
 from gateway.wire import xml
-from storage_backends.base import IamGroup
+from storage_backends.identity import IamGroup
 
 Result = xml.Element | None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.iam.call import Call, encoded, iso, new_id, now_ms, policy_element, result, truncation
 from gateway.iam.errors import IamError
 from gateway.wire import xml
-from storage_backends.base import ManagedPolicy, PolicyVersion
+from storage_backends.identity import ManagedPolicy, PolicyVersion
 
 Result = xml.Element | None
 SCOPES = ("All", "Local", "AWS")

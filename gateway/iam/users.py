@@ -17,7 +17,7 @@ from gateway.iam.entity_policies import entity_page
 from gateway.iam.errors import IamError
 from gateway.iam.view import Entity
 from gateway.wire import xml
-from storage_backends.base import IamAccessKey, IamUser
+from storage_backends.identity import IamAccessKey, IamUser
 
 Result = xml.Element | None
 STATUSES = ("Active", "Inactive")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from gateway.accounts import Account
 from gateway.credentials import CredentialsDirectory
-from storage_backends.base import IamAccessKey, ManagedPolicy
+from storage_backends.identity import IamAccessKey, ManagedPolicy
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import xxhash
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")
 CRC_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME")
 DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 stores when the client sends no checksum
+CHEAP = ("CRC32C", "CRC64NVME")  # awscrt, tens of GB/s: cheaper computed in place than handed to a thread
 
 
 @dataclass(frozen=True, slots=True)

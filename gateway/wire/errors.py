@@ -108,6 +108,11 @@ class Code(Enum):
     PreconditionFailed = (412, "At least one of the pre-conditions you specified did not hold")
     ReplicationConfigurationNotFoundError = (404, "The replication configuration was not found")
     RestoreAlreadyInProgress = (409, "Object restore is already in progress")
+    RequestHeaderSectionTooLarge = (400, "Your request header section exceeds the maximum allowed size.")
+    RequestTimeout = (
+        400,
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+    )
     RequestTimeTooSkewed = (403, "The difference between the request time and the current time is too large.")
     ServerSideEncryptionConfigurationNotFoundError = (
         404,
@@ -115,7 +120,8 @@ class Code(Enum):
     )
     UnexpectedContent = (400, "This request does not support content")
     UnresolvableGrantByEmailAddress = (400, "The e-mail address you provided does not match any account on record.")
-    ServiceUnavailable = (503, "Please reduce your request rate.")
+    ServiceUnavailable = (503, "Service is unable to handle request.")
+    SlowDown = (503, "Please reduce your request rate.")
     SignatureDoesNotMatch = (
         403,
         "The request signature we calculated does not match the signature you provided. "

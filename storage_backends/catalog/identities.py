@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage_backends.base import (
+from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.sql import iam
+from storage_backends.catalog.store import Catalog
+from storage_backends.identity import (
     Attachment,
     IamAccessKey,
     IamGroup,
@@ -14,9 +17,6 @@ from storage_backends.base import (
     InlinePolicy,
     ManagedPolicy,
 )
-from storage_backends.catalog.dialects import open_catalog
-from storage_backends.catalog.sql import iam
-from storage_backends.catalog.store import Catalog
 
 
 class CatalogIdentities:

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import TypeVar
 
-from storage_backends.base import BucketInfo, IdentityState, ObjectInfo
+from storage_backends.base import BucketInfo, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -32,6 +32,7 @@ from storage_backends.catalog.records import (
 from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
 from storage_backends.catalog.sqlite_writer import BUSY_TIMEOUT_S, Writer, connect, write_lock
 from storage_backends.catalog.store import Event, FreedBlobs, Tx
+from storage_backends.identity import IdentityState
 from storage_backends.space import DATA, is_disk_full, refuse
 
 T = TypeVar("T")

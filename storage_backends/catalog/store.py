@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
-from storage_backends.base import BucketInfo, IdentityState, ObjectInfo
+from storage_backends.base import BucketInfo, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
     DueRow,
@@ -24,6 +24,7 @@ from storage_backends.catalog.records import (
     PartRecord,
     UploadRecord,
 )
+from storage_backends.identity import IdentityState
 
 T = TypeVar("T")
 Event = dict[str, Any]

@@ -26,7 +26,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
-import aiofiles
 import aiofiles.os
 
 from storage_backends.base import DEFAULT_RESERVE, Body, FreeSpaceReserve, VolumeSpace
@@ -36,6 +35,8 @@ log = logging.getLogger("s3gate.blobs")
 
 READ_CHUNK = 1024 * 1024
 WRITEBACK_EVERY = 8 * 1024 * 1024
+WRITE_BATCH = 1024 * 1024
+IOV_MAX = 1024  # Linux's limit on the buffers of one writev
 SPACE_CHECK_EVERY = 1024 * 1024  # bytes written between two checks of the reserve
 DEFAULT_VOLUME = ""
 CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the workers' temp directories
@@ -214,37 +215,66 @@ class BlobStore:
 
     async def publish(self, blocks: AsyncIterator[bytes], *, volume: str = DEFAULT_VOLUME,
                       blob_id: str | None = None) -> tuple[str, int]:
-        """Write ``blocks`` to a temp file, fsync, rename into place, fsync the directory."""
+        """Write ``blocks`` to a temp file, fsync, rename into place, fsync the directory.
+
+        Blocks are written in batches of about ``WRITE_BATCH`` by one ``writev`` in a thread while
+        the next ones arrive (a thread hop per block would cost the event loop more than the write).
+        """
         target = self.volumes.get(volume, self.volumes[DEFAULT_VOLUME])
         assert target.tmp is not None, "BlobStore.open() first"
         blob_id = blob_id or new_blob_id()
         tmp = target.tmp / blob_id
         loop = asyncio.get_running_loop()
+        writing: asyncio.Future[None] | None = None
         flushing: asyncio.Future[None] | None = None
+        fd = -1
         try:
-            async with aiofiles.open(tmp, "wb") as f:
-                size = flushed = checked = 0
-                async for block in blocks:
-                    await f.write(block)
-                    size += len(block)
-                    if size - checked >= SPACE_CHECK_EVERY:
-                        target.space.check()
-                        checked = size
-                    if size - flushed >= WRITEBACK_EVERY and (flushing is None or flushing.done()):
-                        # Start writing back to disk while more arrives, so the final fsync of a
-                        # big body is short (its time overlaps the upload instead of following it).
-                        flushing, flushed = loop.run_in_executor(None, os.fdatasync, f.fileno()), size
-                if flushing is not None:
-                    await flushing
-                await f.flush()
-                await asyncio.to_thread(os.fsync, f.fileno())
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+            batch: list[bytes] = []
+            size = batched = flushed = checked = 0
+            async for block in blocks:
+                batch.append(block)
+                batched += len(block)
+                if batched < WRITE_BATCH:
+                    continue
+                if writing is not None:
+                    if not writing.done() and batched < 2 * WRITE_BATCH:
+                        continue  # gather more while the last batch is being written
+                    await asyncio.shield(writing)  # a cancel must not leave a thread writing to a closed fd
+                writing = loop.run_in_executor(None, _write_all, fd, batch)
+                size += batched
+                batch, batched = [], 0
+                if size - checked >= SPACE_CHECK_EVERY:
+                    target.space.check()
+                    checked = size
+                if size - flushed >= WRITEBACK_EVERY and (flushing is None or flushing.done()):
+                    # Start writing back to disk while more arrives, so the final fsync of a
+                    # big body is short (its time overlaps the upload instead of following it).
+                    flushing, flushed = loop.run_in_executor(None, os.fdatasync, fd), size
+            if batch:
+                if writing is not None:
+                    await asyncio.shield(writing)
+                writing = loop.run_in_executor(None, _write_all, fd, batch)
+                size += batched
+            for pending in (writing, flushing):
+                if pending is not None:
+                    await asyncio.shield(pending)
+            await asyncio.to_thread(os.fsync, fd)
+            os.close(fd)
+            fd = -1
             final = target.path(blob_id)
             await self._fanned_out()
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(fsync_path, final.parent)
         except BaseException as exc:
-            if flushing is not None:
-                await asyncio.wait([flushing])
+            for pending in (writing, flushing):
+                if pending is not None:
+                    if not pending.done():  # no thread may write to the descriptor once it is closed
+                        await asyncio.wait([pending])
+                    if not pending.cancelled():
+                        pending.exception()  # retrieved: the error raised is the first one
+            if fd >= 0:
+                os.close(fd)
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
@@ -300,6 +330,17 @@ async def read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
         position += len(chunk)
         remaining -= len(chunk)
         yield chunk
+
+
+def _write_all(fd: int, blocks: list[bytes]) -> None:
+    """``writev`` until every byte is written (a regular file may take less per call)."""
+    views = [memoryview(b) for b in blocks]
+    while views:
+        written = os.writev(fd, views[:IOV_MAX])
+        while views and written >= len(views[0]):
+            written -= len(views.pop(0))
+        if written:
+            views[0] = views[0][written:]
 
 
 async def _prepend(first: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 
 from gateway.wire import checksums
 from gateway.wire.documents.acl import Grants, grants_of
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.lanes import Digester
 from gateway.wire.lifecycle_rules import expiration_of
 from storage_backends.base import Body as RequestBody
 from storage_backends.base import (
@@ -366,14 +366,15 @@ class ObjectOps(LocalCore):
 
         The stream is closed whatever happens; nothing refers to the new blob yet.
         """
-        md5 = hashlib.md5()
-        hasher = checksums.new_hasher(algorithm)
+        digester = Digester(False, {algorithm})  # MD5 beside the loop, not on it: a part copy can be 5 GiB
 
         async def hashed() -> AsyncIterator[bytes]:
-            async for chunk in stream:
-                md5.update(chunk)
-                hasher.update(chunk)
-                yield chunk
+            try:
+                async for chunk in stream:
+                    await digester.feed(chunk)
+                    yield chunk
+            finally:
+                await digester.drain()
 
         try:
             self._admit(volume, stream.end - stream.start + 1)
@@ -382,7 +383,8 @@ class ObjectOps(LocalCore):
             await stream.aclose()
         if size == 0:
             await self.blobs.delete([blob_id])
-        return (blob_id if size else None), size, md5.hexdigest(), checksums.b64(hasher.digest())
+        return (blob_id if size else None), size, digester.md5.hexdigest(), \
+            checksums.b64(digester.checksums[algorithm].digest())
 
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
                             bypass_governance: bool = False) -> DeleteResult:

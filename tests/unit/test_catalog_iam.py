@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from storage_backends.base import (
+from storage_backends.catalog.dialects import DIALECTS, open_catalog
+from storage_backends.catalog.identities import CatalogIdentities
+from storage_backends.identity import (
     Attachment,
     IamAccessKey,
     IamGroup,
@@ -20,8 +22,6 @@ from storage_backends.base import (
     ManagedPolicy,
     PolicyVersion,
 )
-from storage_backends.catalog.dialects import DIALECTS, open_catalog
-from storage_backends.catalog.identities import CatalogIdentities
 
 ACCT = "111122223333"
 DOC = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'

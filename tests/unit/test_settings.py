@@ -46,6 +46,8 @@ def test_defaults():
     ({"S3GATE_PORT": "65536"}, "port must be 0-65535, got 65536"),
     ({"S3GATE_WORKERS": "0"}, "workers must be at least 1, got 0"),
     ({"S3GATE_WORKERS": "two"}, "workers must be a whole number, got 'two'"),
+    ({"S3GATE_MAX_CONNECTIONS": "0"}, "max-connections must be at least 1, got 0"),
+    ({"S3GATE_HEADER_TIMEOUT": "0"}, "header-timeout must be positive, got '0'"),
     ({"S3GATE_LIFECYCLE_DAY_SECONDS": "0"}, "lifecycle-day-seconds must be positive, got '0'"),
     ({"S3GATE_RESTORE_DELAY_SECONDS": "-1"}, "restore-delay-seconds must be positive, got '-1'"),
     ({"S3GATE_UPSTREAM_TIMEOUT": "soon"}, "upstream-timeout must be a number of seconds, got 'soon'"),

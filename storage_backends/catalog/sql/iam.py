@@ -7,7 +7,9 @@ the ``iam_generation`` setting so that other workers know to reload.
 
 from __future__ import annotations
 
-from storage_backends.base import (
+from storage_backends.catalog.sql import one
+from storage_backends.catalog.store import Executor, Tx
+from storage_backends.identity import (
     Attachment,
     IamAccessKey,
     IamGroup,
@@ -19,8 +21,6 @@ from storage_backends.base import (
     Membership,
     PolicyVersion,
 )
-from storage_backends.catalog.sql import one
-from storage_backends.catalog.store import Executor, Tx
 
 GENERATION = "iam_generation"
 
