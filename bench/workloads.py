@@ -117,8 +117,13 @@ class Bench:
 
 
 def small(bench: Bench, server: Running, method: str, concurrency: int, round_no: int) -> Metrics:
-    """4 KiB GET/HEAD of existing objects or PUT to fresh keys; wrk, or the raw client for HEAD."""
+    """4 KiB GET/HEAD of existing objects or PUT to fresh keys; wrk, or the raw client for HEAD.
+
+    ``cpu_us`` is the server's CPU time per request (all its processes and threads): where ops/s
+    depend on what else the machine runs, this does much less."""
     duration = bench.sizes.duration_s
+    pids = server.pids()
+    cpu_before = cpu_seconds(pids)
     if method == "HEAD":
         result = rawload.run_raw(server.endpoint, "HEAD", bench.small_paths[server.name, "HEAD"], concurrency,
                                  duration)
@@ -132,7 +137,8 @@ def small(bench: Bench, server: Running, method: str, concurrency: int, round_no
                  for i in range(count)]
         result = run_wrk(server.endpoint, "PUT", paths, SMALL_SIZE, concurrency, duration, str(bench.workroot))
         bench.put_rates[server.name, concurrency] = max(result.ops_s, 1.0)
-    return {k: float(v) for k, v in result.as_dict().items()}
+    cpu_us = (cpu_seconds(pids) - cpu_before) / max(result.requests, 1) * 1e6
+    return {**{k: float(v) for k, v in result.as_dict().items()}, "cpu_us": cpu_us}
 
 
 def raw_get(bench: Bench, server: Running, round_no: int) -> Metrics:

@@ -118,6 +118,8 @@ async def for_new_object(ctx: Context, new: NewObject) -> NewObject:
     the API-level refusals; the caller's account (``ctx.writer_id``) is the writer."""
     requested = ctx.controls.requested(ctx.req.headers)
     owner, grants = new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
+    if owner == new.owner_id and grants is None and new.acl is None:
+        return new  # the usual case (no ACL headers, the writer owns it): no copy
     return replace(new, owner_id=owner, acl=grants)
 
 

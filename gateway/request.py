@@ -8,6 +8,7 @@ requests (``bucket.<domain>``) are recognised for every configured domain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -48,6 +49,12 @@ class S3Request:
         return bool(self.scope.get("scheme") == "https")
 
 
+@lru_cache(maxsize=1024)
+def _unquote_plus(text: str) -> str:
+    """A form-encoded value (``+`` is a space); cached: a presigned URL's credential scope, say, repeats."""
+    return unquote(text.replace("+", " "))
+
+
 def parse_query(query_string: str) -> dict[str, str]:
     """Decode ``a=1&b&c=%20`` into a dict; a name without ``=`` maps to ``""``; first value wins."""
     query: dict[str, str] = {}
@@ -57,9 +64,12 @@ def parse_query(query_string: str) -> dict[str, str]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        name = unquote(name.replace("+", " "))
+        if "%" in name or "+" in name:
+            name = _unquote_plus(name) if len(name) <= 256 else unquote(name.replace("+", " "))
         if name not in query:
-            query[name] = unquote(value.replace("+", " "))
+            if "%" in value or "+" in value:
+                value = _unquote_plus(value) if len(value) <= 256 else unquote(value.replace("+", " "))
+            query[name] = value
     return query
 
 
@@ -93,6 +103,8 @@ def bucket_from_host(host: str, domains: tuple[str, ...]) -> str | None:
 
 
 def decode_path(raw: str) -> str:
+    if "%" not in raw:  # nothing escaped: decoding would give ``raw`` back
+        return raw
     try:
         return unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:

@@ -15,8 +15,11 @@ from tests.harness.clients import make_client
 
 
 @pytest.mark.backends("local", reason="durability of the local data dir under SIGKILL (upstreams keep their own)")
-def test_sigkill_during_uploads_keeps_every_acknowledged_object(make_server):
-    srv = make_server().start()
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigkill_during_uploads_keeps_every_acknowledged_object(make_server, workers):
+    # With 2 workers, their commits take turns and batch up behind each other's: each still
+    # answers only once the WAL fsync covers its own commit.
+    srv = make_server(args=["--workers", str(workers)]).start()
     s3 = make_client(srv.endpoint)
     s3.create_bucket(Bucket="crash")
     acknowledged: dict[str, str] = {}

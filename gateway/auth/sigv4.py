@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from gateway.credentials import Credential
 from gateway.request import S3Request
@@ -111,6 +112,7 @@ class _Credential:
         return f"{self.day}/{self.region}/{self.service}/aws4_request"
 
 
+@lru_cache(maxsize=256)  # a client's scope is the same all day: parsed once (errors are raised each time)
 def _parse_credential(value: str, error: Code, services: tuple[str, ...] = ("s3",)) -> _Credential:
     parts = value.split("/")
     if len(parts) != 5 or not all(parts):
@@ -123,7 +125,7 @@ def _parse_credential(value: str, error: Code, services: tuple[str, ...] = ("s3"
     if service not in services:
         raise S3Error(error, f'The authorization header is malformed; incorrect service "{service}". '
                       f'This endpoint belongs to "{services[0]}".')
-    if not re.fullmatch(r"\d{8}", day):
+    if len(day) != 8 or not (day.isascii() and day.isdigit()):
         raise S3Error(error, f"The authorization header is malformed; invalid credential date {day!r}.")
     return _Credential(access_key, day, region, service)
 

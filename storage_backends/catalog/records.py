@@ -75,7 +75,13 @@ def checksum_of(raw: str | None) -> Checksum | None:
 
 
 def checksum_json(checksum: Checksum | None) -> str | None:
-    return json.dumps([checksum.algorithm, checksum.value, checksum.type]) if checksum else None
+    if checksum is None:
+        return None
+    fields = (checksum.algorithm, checksum.value, checksum.type)
+    joined = "".join(fields)
+    if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        return f'["{fields[0]}", "{fields[1]}", "{fields[2]}"]'  # what json.dumps writes for these (all ours)
+    return json.dumps(list(fields))
 
 
 def part_checksum(raw: str | None) -> Checksum | None:

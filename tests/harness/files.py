@@ -1,9 +1,10 @@
-"""Files on disk: large random files and their MD5, and counting a local data dir's blob files."""
+"""Files on disk: large random files and their MD5, counting a local data dir's blob files and metadata commits."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import struct
 from pathlib import Path
 
 
@@ -29,3 +30,26 @@ def file_md5(path: str | os.PathLike[str]) -> str:
 def blob_files(data_dir: Path) -> int:
     """How many blob files a local-backend data dir holds."""
     return sum(1 for p in (data_dir / "blobs").rglob("*") if p.is_file())
+
+
+def wal_commits(db: Path) -> int:
+    """How many transactions SQLite's write-ahead log beside ``db`` holds (since the log last restarted).
+
+    A WAL file is a 32-byte header, then frames of a 24-byte header and one page; a transaction's
+    last frame records the database size (non-zero), and only frames with the header's salts count.
+    """
+    try:
+        data = Path(f"{db}-wal").read_bytes()
+    except FileNotFoundError:
+        return 0
+    if len(data) < 32:
+        return 0
+    page_size = struct.unpack(">I", data[8:12])[0]
+    salts = data[16:24]
+    commits = 0
+    for offset in range(32, len(data) - 24 - page_size + 1, 24 + page_size):
+        frame = data[offset: offset + 24]
+        if frame[8:16] != salts:
+            break
+        commits += struct.unpack(">I", frame[4:8])[0] != 0
+    return commits

@@ -82,8 +82,15 @@ class Server:
                 self.proc.wait()
 
     def kill(self) -> None:
+        """SIGKILL the server and its ``--workers`` processes (a power cut, as far as they can tell)."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
+        workers = _children(self.proc.pid)
+        self.proc.send_signal(signal.SIGKILL)  # first, so that it restarts no worker
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc.wait()
 
     def peak_rss_mb(self) -> float:
@@ -96,6 +103,14 @@ class Server:
 
     def client(self, **config: Any) -> Any:  # a botocore client: its methods are generated
         return make_client(self.endpoint, verify=self.ca_path, **config)
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            children.extend(int(c) for c in f.read().split())
+    return children
 
 
 def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float, log: Callable[[], str]) -> None:
