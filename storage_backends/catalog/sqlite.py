@@ -193,6 +193,7 @@ class SqliteCatalog:
     async def aclose(self) -> None:
         self._writer.close()
         self._read.close()
+        self._writer.close_index()
 
     # -- writing ------------------------------------------------------------------------------------
     async def write(self, fn: Callable[[Tx], T]) -> T:

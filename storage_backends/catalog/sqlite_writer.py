@@ -59,11 +59,12 @@ class WalIndex:
     """
 
     def __init__(self, path: str) -> None:
-        fd = os.open(path + "-shm", os.O_RDONLY)
-        try:
-            self._map = mmap.mmap(fd, 128, prot=mmap.PROT_READ)
-        finally:
-            os.close(fd)
+        # The descriptor stays open until the process's SQLite connections are closed: closing any
+        # descriptor of a file drops every POSIX lock the process holds on it, SQLite's on the
+        # wal-index included, and another process would then re-initialise it under our connections
+        # (SQLITE_PROTOCOL, "locking protocol").
+        self._fd = os.open(path + "-shm", os.O_RDONLY)
+        self._map = mmap.mmap(self._fd, 128, prot=mmap.PROT_READ)
 
     def unchecked(self) -> int:
         """WAL frames not yet checkpointed (a racy read: a hint, never a decision that matters for data)."""
@@ -71,7 +72,9 @@ class WalIndex:
         return int(frames - backfilled)
 
     def close(self) -> None:
+        """Only after every SQLite connection of this process to the catalog is closed (see __init__)."""
         self._map.close()
+        os.close(self._fd)
 
 
 Pending = tuple[Callable[[Tx], Any], Tx, "asyncio.Future[tuple[Any, int]]"]
@@ -258,8 +261,11 @@ class Writer:
         self._threads.shutdown()  # first: a checkpoint or sync in flight finishes on what it uses
         if self._checkpointer is not None:
             self._checkpointer.close()
-        self._wal_index.close()
         self.conn.close()
         if self._wal_fd is not None:
             os.close(self._wal_fd)
         os.close(self._lock_fd)
+
+    def close_index(self) -> None:
+        """The wal-index's descriptor, last: once the catalog's read connection is closed too."""
+        self._wal_index.close()
