@@ -72,6 +72,31 @@ class Body(Protocol):
     def digests(self) -> Digests: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Encryption:
+    """How a version's bytes are encrypted at rest, as S3 reports it in PUT/GET/HEAD/copy responses.
+
+    The gateway resolves it (the request's SSE headers, else the bucket's default encryption) before
+    a write; a backend stores it with the version (the local backend seals the bytes; an upstream
+    forwards it as headers and lets the upstream encrypt) and reports it back in ``ObjectInfo``.
+    """
+
+    algorithm: str  # "AES256" (SSE-S3, and SSE-C's customer-algorithm), "aws:kms" or "aws:kms:dsse"
+    customer: bool = False  # SSE-C: the customer's key, given with every request, encrypts the data key
+    kms_key_id: str | None = None  # aws:kms / aws:kms:dsse: the key's ARN as S3 reports it
+    context: str | None = None  # aws:kms*: x-amz-server-side-encryption-context (base64 of a JSON object)
+    bucket_key: bool = False  # x-amz-server-side-encryption-bucket-key-enabled
+    customer_key_md5: str | None = None  # SSE-C: base64 MD5 of the customer's key, as S3 echoes it
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerKey:
+    """An SSE-C key carried by one request (its MD5 already checked): used, verified, never stored."""
+
+    key: bytes = field(repr=False)  # 32 bytes
+    md5: str  # base64 MD5 of ``key``
+
+
 @dataclass(slots=True)
 class BucketInfo:
     name: str
@@ -111,6 +136,7 @@ class ObjectInfo:
     expiration: tuple[int, str] | None = None  # (expiry ms, rule id) under the bucket's lifecycle rules
     restore: Restore | None = None
     lock: ObjectLock | None = None  # the version's retention and legal hold (Object Lock)
+    encryption: Encryption | None = None  # None: stored unencrypted
 
     @property
     def readable(self) -> bool:
@@ -131,6 +157,8 @@ class NewObject:
     tags: dict[str, str] = field(default_factory=dict)
     acl: Grants | None = None  # the version's ACL grants; None: the owner's FULL_CONTROL only
     lock: ObjectLock | None = None  # the retention and legal hold asked for (None: none; a default may apply)
+    encryption: Encryption | None = None  # resolved by the gateway (request headers, else bucket default)
+    customer_key: CustomerKey | None = None  # SSE-C: the key to encrypt with (never stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +278,7 @@ class UploadInfo:
     checksum_algorithm: str | None = None  # as asked at creation
     checksum_type: str | None = None  # COMPOSITE or FULL_OBJECT, with checksum_algorithm
     lock: ObjectLock | None = None  # the lock the completed version will get (None: none, or not known)
+    encryption: Encryption | None = None  # what the completed version (and each part) is encrypted with
 
 
 @dataclass(slots=True)
