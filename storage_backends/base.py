@@ -335,24 +335,32 @@ class Backend(Protocol):
     # objects
     async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
                            limit: int = 1000) -> ListPage: ...
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo: ...
+    # ``customer_key`` (reads, parts) / ``src_customer_key`` (a copy's source): the SSE-C key the request
+    # carries. A version stored with SSE-C needs the matching key (else ``wire.sse``'s errors); one
+    # stored without it refuses a key.
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo: ...
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> ObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> ObjectStream:
         """``precondition`` sees the version about to be served (before the range is resolved) and
         may raise to refuse it; the stream then is never opened. ``part_number`` serves one part of
         a multipart object (the whole object is part 1 of a single-part one)."""
         ...
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         """The version, and a page of its parts after ``marker`` if it was uploaded in parts (else None)."""
         ...
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo: ...
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
-        """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE)."""
+                          conditions: WriteConditions | None = None,
+                          src_customer_key: CustomerKey | None = None) -> ObjectInfo:
+        """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE); the
+        target is encrypted as ``new.encryption`` says (with ``new.customer_key`` for SSE-C)."""
         ...
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
                             bypass_governance: bool = False) -> DeleteResult:
@@ -371,13 +379,17 @@ class Backend(Protocol):
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo: ...
     async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo: ...
-    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body) -> PartInfo: ...
+    # An SSE-C upload's parts and completion carry the key it was created with (``customer_key``).
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body, *,
+                          customer_key: CustomerKey | None = None) -> PartInfo: ...
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo: ...
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo: ...
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
         """Make the object, once ``checks`` (what the request asserts about it) and the parts hold."""
         ...
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...

@@ -9,6 +9,7 @@ from storage_backends.base import (
     Checksum,
     CompletedPart,
     CompletionChecks,
+    CustomerKey,
     NewObject,
     ObjectInfo,
     PartInfo,
@@ -55,7 +56,7 @@ class MultipartOps(ObjectOps):
             raise
 
     async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int,
-                          body: RequestBody) -> PartInfo:
+                          body: RequestBody, *, customer_key: CustomerKey | None = None) -> PartInfo:
         upload = await self.get_multipart_upload(bucket, key, upload_id)  # fail fast, before reading the body
         volume = self.blobs.volume_for(upload.storage_class)
         self._admit(volume, body.size or 0)
@@ -69,8 +70,9 @@ class MultipartOps(ObjectOps):
                                       digests.md5_hex, checksum, volume)
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo:
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo:
         upload = await self.get_multipart_upload(bucket, key, upload_id)
         stream = await self.get_object(src_bucket, src_key, version_id=src_version_id, byte_range=byte_range)
         algorithm = upload.checksum_algorithm or checksums.DEFAULT_ALGORITHM
@@ -81,7 +83,8 @@ class MultipartOps(ObjectOps):
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
         self._admit()  # no bytes move, but the new version's rows need room
         info = await self._cat.write(
             lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks, self.day_ms))

@@ -16,6 +16,7 @@ from storage_backends.base import (
     BucketInfo,
     ByteRange,
     Checksum,
+    CustomerKey,
     DeleteResult,
     ListPage,
     NewObject,
@@ -214,12 +215,14 @@ class ObjectOps(LocalCore):
             raise S3Error(Code.NoSuchKey, headers=headers, Key=key)
         return row, b
 
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo:
         row, b = await self._row(bucket, key, version_id)
         return await self._describe(row, b)
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         row, b = await self._row(bucket, key, version_id)
         info = await self._describe(row, b)
         if not info.parts_count:
@@ -231,7 +234,8 @@ class ObjectOps(LocalCore):
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> LocalObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> LocalObjectStream:
         for attempt in range(3):
             row, b = await self._row(bucket, key, version_id)
             info = await self._describe(row, b)
@@ -325,7 +329,8 @@ class ObjectOps(LocalCore):
 
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
+                          conditions: WriteConditions | None = None,
+                          src_customer_key: CustomerKey | None = None) -> ObjectInfo:
         """Share the source's blobs (no bytes copied) unless a different checksum must be computed."""
         _check_version_id(src_version_id)
         if checksum_algorithm is not None:

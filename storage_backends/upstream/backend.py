@@ -33,6 +33,7 @@ from storage_backends.base import (
     Checksum,
     CompletedPart,
     CompletionChecks,
+    CustomerKey,
     DeleteResult,
     ListPage,
     NewObject,
@@ -218,7 +219,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
                         truncated, entries[-1][0] if truncated and entries else None)
 
     # -- objects --------------------------------------------------------------------------------
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo:
         try:
             headers, _ = await self.up.request("HEAD", bucket, key, query=version_query(version_id),
                                                headers={"x-amz-checksum-mode": "ENABLED"},
@@ -228,7 +230,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
         return meta.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         """HeadObject, then the upstream's GetObjectAttributes for the parts of that same version."""
         info = await self.head_object(bucket, key, version_id=version_id)
         headers = {"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": str(limit)}
@@ -249,7 +252,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> UpstreamObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> UpstreamObjectStream:
         query = version_query(version_id)
         if part_number is not None:
             query["partNumber"] = str(part_number)
@@ -308,7 +312,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
+                          conditions: WriteConditions | None = None,
+                          src_customer_key: CustomerKey | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
         headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
                    **await self.grant_headers(bucket, new.acl),
@@ -379,7 +384,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
             return cached
         return (await self.list_parts(bucket, key, upload_id, limit=1)).upload
 
-    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body) -> PartInfo:
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body, *,
+                          customer_key: CustomerKey | None = None) -> PartInfo:
         out = await outgoing(body)
         headers: dict[str, str] = {}
         _merge_body_headers(headers, out.headers)
@@ -390,8 +396,9 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
                         Checksum(checksum.algorithm, checksum.value, "PART"))
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo:
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo:
         headers = {"x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id)}
         if byte_range is not None:
             headers["x-amz-copy-source-range"] = str(byte_range)
@@ -405,7 +412,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
         """The upstream checks what the request asserts (its checksum, type and size headers go along)."""
         headers = {**meta.condition_headers(conditions), **(checks.headers() if checks is not None else {})}
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
