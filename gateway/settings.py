@@ -66,7 +66,8 @@ class Settings:
     upstream_ca_bundle: str | None = None
     upstream_insecure: bool = False
     upstream_timeout: float = 60.0
-    bucket_defaults: str = "aws"  # what new buckets start with: "aws" (since April 2023) or "legacy"
+    bucket_defaults: str = "aws"  # what new buckets start with: "aws" (S3 since 2023 and 2026) or "legacy"
+    allow_sse_c_over_http: bool = False  # SSE-C keys over plain HTTP (S3 refuses them): local development only
 
     @property
     def scheme(self) -> str:
@@ -245,8 +246,12 @@ OPTIONS: tuple[Option, ...] = (
            "below it; a percentage of the disk or a size: 500MB, 2GiB, 0 for none (default: 1%%)",
            _min_free_space, _render_min_free_space),
     Option("bucket_defaults", "S3GATE_BUCKET_DEFAULTS", "bucket-defaults",
-           "what new buckets start with: aws (ACLs disabled, Block Public Access on; default) or legacy "
-           "(ObjectWriter, no Block Public Access: S3 before April 2023)"),
+           "what new buckets start with: aws (ACLs disabled, Block Public Access on, SSE-S3 default encryption, "
+           "SSE-C blocked; default) or legacy (ObjectWriter, no Block Public Access, no default encryption: S3 "
+           "before 2023)"),
+    Option("allow_sse_c_over_http", "S3GATE_ALLOW_SSE_C_OVER_HTTP", "allow-sse-c-over-http",
+           "accept SSE-C keys on plain HTTP requests, which S3 refuses (local development only)",
+           _boolean("allow-sse-c-over-http"), switch=True),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
     Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
            "the default account's 12-digit id: the root credentials' account (default 000000000000)",

@@ -24,6 +24,8 @@ from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 from gateway.wire.lock_rules import LockConfiguration as LockConfiguration
 from gateway.wire.lock_rules import ObjectLock as ObjectLock
 from gateway.wire.lock_rules import Retention as Retention
+from gateway.wire.sse_headers import CustomerKey as CustomerKey
+from gateway.wire.sse_headers import Encryption as Encryption
 
 if TYPE_CHECKING:
     from storage_backends.identity import IdentityStore
@@ -70,31 +72,6 @@ class Body(Protocol):
         ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Encryption:
-    """How a version's bytes are encrypted at rest, as S3 reports it in PUT/GET/HEAD/copy responses.
-
-    The gateway resolves it (the request's SSE headers, else the bucket's default encryption) before
-    a write; a backend stores it with the version (the local backend seals the bytes; an upstream
-    forwards it as headers and lets the upstream encrypt) and reports it back in ``ObjectInfo``.
-    """
-
-    algorithm: str  # "AES256" (SSE-S3, and SSE-C's customer-algorithm), "aws:kms" or "aws:kms:dsse"
-    customer: bool = False  # SSE-C: the customer's key, given with every request, encrypts the data key
-    kms_key_id: str | None = None  # aws:kms / aws:kms:dsse: the key's ARN as S3 reports it
-    context: str | None = None  # aws:kms*: x-amz-server-side-encryption-context (base64 of a JSON object)
-    bucket_key: bool = False  # x-amz-server-side-encryption-bucket-key-enabled
-    customer_key_md5: str | None = None  # SSE-C: base64 MD5 of the customer's key, as S3 echoes it
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerKey:
-    """An SSE-C key carried by one request (its MD5 already checked): used, verified, never stored."""
-
-    key: bytes = field(repr=False)  # 32 bytes
-    md5: str  # base64 MD5 of ``key``
 
 
 @dataclass(slots=True)
@@ -159,6 +136,9 @@ class NewObject:
     lock: ObjectLock | None = None  # the retention and legal hold asked for (None: none; a default may apply)
     encryption: Encryption | None = None  # resolved by the gateway (request headers, else bucket default)
     customer_key: CustomerKey | None = None  # SSE-C: the key to encrypt with (never stored)
+    # ``encryption`` is the bucket's default, not the request's: a backend that forwards to another S3
+    # sends none and lets the upstream apply its own default (so nothing is encrypted twice, or differently).
+    encryption_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
