@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,6 +69,8 @@ class Settings:
     upstream_timeout: float = 60.0
     bucket_defaults: str = "aws"  # what new buckets start with: "aws" (S3 since 2023 and 2026) or "legacy"
     allow_sse_c_over_http: bool = False  # SSE-C keys over plain HTTP (S3 refuses them): local development only
+    master_key_file: str | None = None  # the local backend's master key (default: <data-dir>/master.key)
+    kms_keys: tuple[str, ...] = ()  # KMS key ids, aliases or ARNs SSE-KMS may name (beside aws/s3)
 
     @property
     def scheme(self) -> str:
@@ -167,6 +170,17 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
           "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
+def _kms_keys(raw: str) -> tuple[str, ...]:
+    from gateway.wire import sse
+
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        if sse.parse_kms_arn(sse.kms_arn(key, "region", "000000000000")) is None:
+            raise ConfigError(f"kms-key {key!r}: not a KMS key id, alias/NAME, or arn:aws:kms:REGION:ACCOUNT:key/ID "
+                              "(or :alias/NAME)")
+    return keys
+
+
 def _min_free_space(raw: str) -> FreeSpaceReserve:
     """``1%`` (of each file system's size), ``500MB``, ``2GiB``, ``1048576`` (bytes) or ``0`` (no reserve)."""
     text = raw.strip()
@@ -204,6 +218,7 @@ class Option:
     parse: Parse = _text  # raw string -> value; raises ConfigError
     render: Render = str  # value -> its S3GATE_* string (None: leave the variable unset)
     switch: bool = False  # a flag that takes no value and means "true"
+    repeat: bool = False  # a flag given once per value (its variable lists them, comma-separated)
 
     @property
     def default(self) -> object:
@@ -252,6 +267,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("allow_sse_c_over_http", "S3GATE_ALLOW_SSE_C_OVER_HTTP", "allow-sse-c-over-http",
            "accept SSE-C keys on plain HTTP requests, which S3 refuses (local development only)",
            _boolean("allow-sse-c-over-http"), switch=True),
+    Option("master_key_file", "S3GATE_MASTER_KEY_FILE", "master-key-file",
+           "the 32-byte master key SSE-S3 and SSE-KMS keys derive from (default: <data-dir>/master.key, made on "
+           "first start); it must exist (README: Keyring)"),
+    Option("kms_keys", "S3GATE_KMS_KEYS", "kms-key",
+           "a KMS key id, alias/NAME or key ARN that SSE-KMS may use, beside aws/s3 (repeat the flag; the "
+           "variable is comma-separated)", _kms_keys, lambda keys: ",".join(keys) or None, repeat=True),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
     Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
            "the default account's 12-digit id: the root credentials' account (default 000000000000)",
@@ -315,6 +336,24 @@ def _check_min_free_space(settings: Settings) -> None:
         raise ConfigError("--min-free-space is only used with --backend local (an upstream keeps the objects)")
 
 
+def _check_keyring(settings: Settings) -> None:
+    """The local backend's keys: a named master key file must hold a key now (a server that started
+    without one could read nothing it stored); an upstream encrypts with its own keys."""
+    from storage_backends.keys.master import KeyringError, read_key_file
+
+    if settings.backend == "upstream":
+        given = [f for f, on in (("--master-key-file", settings.master_key_file), ("--kms-key", settings.kms_keys))
+                 if on]
+        if given:
+            raise ConfigError(f"{' and '.join(given)}: only used with --backend local (an upstream encrypts with "
+                              "its own keys)")
+    elif settings.master_key_file:
+        try:
+            read_key_file(Path(settings.master_key_file))
+        except KeyringError as exc:
+            raise ConfigError(str(exc)) from None
+
+
 def _check_upstream_endpoint(settings: Settings) -> None:
     endpoint = settings.upstream_endpoint
     if not endpoint:
@@ -354,7 +393,7 @@ def _check_upstream(settings: Settings) -> None:
 
 
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
-                                                  _check_bucket_defaults, _check_min_free_space)
+                                                  _check_bucket_defaults, _check_min_free_space, _check_keyring)
 
 
 # --- entry points ----------------------------------------------------------------------------------
