@@ -19,7 +19,6 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.sse_headers import (
     BUCKET_KEY,
     CONTEXT,
-    COPY_SOURCE_PREFIX,
     CUSTOMER_ALGORITHM,
     CUSTOMER_HEADERS,
     CUSTOMER_KEY,
@@ -28,6 +27,7 @@ from gateway.wire.sse_headers import (
     SSE,
     CustomerKey,
     Encryption,
+    customer_header,
 )
 
 WRITABLE = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})  # aws:fsx and aws:backup name other services' storage
@@ -46,8 +46,7 @@ class Requested:
 
 
 def specifies_customer_key(fields: Mapping[str, str], *, copy_source: bool = False) -> bool:
-    prefix = COPY_SOURCE_PREFIX if copy_source else ""
-    return any(prefix + name in fields for name in CUSTOMER_HEADERS)
+    return any(customer_header(name, copy_source=copy_source) in fields for name in CUSTOMER_HEADERS)
 
 
 def _invalid(message: str, value: str | None = None) -> S3Error:
@@ -56,10 +55,8 @@ def _invalid(message: str, value: str | None = None) -> S3Error:
 
 def customer_key(fields: Mapping[str, str], *, copy_source: bool = False) -> CustomerKey | None:
     """The SSE-C key a request carries (``copy_source``: its ``x-amz-copy-source-`` trio), checked; None if none."""
-    prefix = COPY_SOURCE_PREFIX if copy_source else ""
-    algorithm = fields.get(prefix + CUSTOMER_ALGORITHM)
-    key_b64 = fields.get(prefix + CUSTOMER_KEY)
-    md5 = fields.get(prefix + CUSTOMER_KEY_MD5)
+    algorithm, key_b64, md5 = (fields.get(customer_header(name, copy_source=copy_source))
+                               for name in (CUSTOMER_ALGORITHM, CUSTOMER_KEY, CUSTOMER_KEY_MD5))
     if algorithm is None and key_b64 is None and md5 is None:
         return None
     if not algorithm and (key_b64 or md5):

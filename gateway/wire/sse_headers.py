@@ -49,8 +49,14 @@ BUCKET_KEY = SSE + "-bucket-key-enabled"
 CUSTOMER_ALGORITHM = SSE + "-customer-algorithm"
 CUSTOMER_KEY = SSE + "-customer-key"
 CUSTOMER_KEY_MD5 = SSE + "-customer-key-md5"
-COPY_SOURCE_PREFIX = "x-amz-copy-source-"
 CUSTOMER_HEADERS = (CUSTOMER_ALGORITHM, CUSTOMER_KEY, CUSTOMER_KEY_MD5)
+
+
+def customer_header(name: str, *, copy_source: bool = False) -> str:
+    """An SSE-C header's name, or its copy source's (``x-amz-copy-source-server-side-encryption-customer-*``)."""
+    return "x-amz-copy-source-" + name.removeprefix("x-amz-") if copy_source else name
+
+
 KMS_HEADERS = (KMS_KEY_ID, CONTEXT, BUCKET_KEY)
 
 
@@ -106,6 +112,5 @@ def customer_key_headers(key: CustomerKey | None, *, copy_source: bool = False) 
     """The SSE-C trio for ``key`` (``copy_source``: the ``x-amz-copy-source-`` form, for a copy's source)."""
     if key is None:
         return {}
-    prefix = COPY_SOURCE_PREFIX if copy_source else ""
-    return {prefix + CUSTOMER_ALGORITHM: "AES256", prefix + CUSTOMER_KEY: base64.b64encode(key.key).decode(),
-            prefix + CUSTOMER_KEY_MD5: key.md5}
+    names = [customer_header(name, copy_source=copy_source) for name in CUSTOMER_HEADERS]
+    return dict(zip(names, ("AES256", base64.b64encode(key.key).decode(), key.md5), strict=True))
