@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -339,7 +338,7 @@ def _check_min_free_space(settings: Settings) -> None:
 def _check_keyring(settings: Settings) -> None:
     """The local backend's keys: a named master key file must hold a key now (a server that started
     without one could read nothing it stored); an upstream encrypts with its own keys."""
-    from storage_backends.keys.master import KeyringError, read_key_file
+    from storage_backends.loader import check_master_key_file
 
     if settings.backend == "upstream":
         given = [f for f, on in (("--master-key-file", settings.master_key_file), ("--kms-key", settings.kms_keys))
@@ -349,8 +348,8 @@ def _check_keyring(settings: Settings) -> None:
                               "its own keys)")
     elif settings.master_key_file:
         try:
-            read_key_file(Path(settings.master_key_file))
-        except KeyringError as exc:
+            check_master_key_file(settings.master_key_file)
+        except RuntimeError as exc:
             raise ConfigError(str(exc)) from None
 
 

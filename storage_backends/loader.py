@@ -74,6 +74,13 @@ def check_upstream_credentials(settings: BackendSettings) -> None:
     credential_source(upstream_config(settings))
 
 
+def check_master_key_file(path: str) -> None:
+    """Raises RuntimeError (``KeyringError``, naming the problem) unless ``path`` holds a 32-byte master key."""
+    from storage_backends.keys.master import read_key_file
+
+    read_key_file(Path(path))
+
+
 def import_backend(name: str) -> None:
     """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
     does so before forking, so the workers share them rather than each importing them again."""
