@@ -8,6 +8,7 @@ blob is sealed exactly when the version (or upload) that holds it is encrypted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.wire import sse
@@ -63,26 +64,23 @@ def stored_target(column: str | None, customer_key: CustomerKey | None) -> Targe
 
 def check_read_key(column: str | None, given: CustomerKey | None) -> None:
     """A read (or copy source) of a version: an SSE-C one needs its key, any other refuses one."""
-    if not _is_customer(column):
-        if given is not None:
-            raise sse.customer_key_not_applicable()
-        return
-    if given is None:
-        raise sse.customer_key_required()
-    if not Keyring.verifies(verifier_of(column), given):
-        raise sse.customer_key_wrong()
+    _check_key(column, given, sse.customer_key_required, sse.customer_key_wrong, sse.customer_key_not_applicable)
 
 
 def check_part_key(column: str | None, given: CustomerKey | None) -> None:
     """A part (or the completion) of an upload: an SSE-C upload's key, and no key for any other."""
+    _check_key(column, given, sse.part_key_required, sse.part_key_mismatch, sse.part_key_mismatch)
+
+
+def _check_key(column: str | None, given: CustomerKey | None, missing: Callable[[], S3Error],
+               wrong: Callable[[], S3Error], unexpected: Callable[[], S3Error]) -> None:
     if not _is_customer(column):
         if given is not None:
-            raise sse.part_key_mismatch()
-        return
-    if given is None:
-        raise sse.part_key_required()
-    if not Keyring.verifies(verifier_of(column), given):
-        raise sse.part_key_mismatch()
+            raise unexpected()
+    elif given is None:
+        raise missing()
+    elif not Keyring.verifies(verifier_of(column), given):
+        raise wrong()
 
 
 def _is_customer(column: str | None) -> bool:
