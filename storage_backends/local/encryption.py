@@ -114,4 +114,4 @@ def unseal_bytes(keyring: Keyring, column: str, customer_key: CustomerKey | None
                  name: str) -> bytes:
     """A whole inline body, decrypted (small: at most one chunk)."""
     opened = open_blob(keyring, column, customer_key, data[:sealed.HEADER_SIZE], size, name)
-    return opened.plaintext(sealed.fetch_from(data), 0, size)
+    return bytes(opened.plaintext(sealed.fetch_from(data), 0, size))
