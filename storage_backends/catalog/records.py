@@ -8,6 +8,7 @@ live here too, because they define what the catalog's text columns hold.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -151,7 +152,9 @@ def encryption_json(encryption: Encryption | None, verifier: str | None = None) 
     return json.dumps(fields)
 
 
+@functools.lru_cache(maxsize=4096)
 def encryption_of(raw: str | None) -> Encryption | None:
+    """Cached: most versions share a column (every SSE-S3 one the same), and a read decodes it thrice."""
     if raw is None:
         return None
     d = json.loads(raw)
@@ -159,6 +162,7 @@ def encryption_of(raw: str | None) -> Encryption | None:
                       d.get("bucket_key", False), d.get("key_md5"))
 
 
+@functools.lru_cache(maxsize=4096)
 def verifier_of(raw: str | None) -> str | None:
     """The SSE-C key verifier kept in an encryption column (None: not SSE-C)."""
     return json.loads(raw).get("verifier") if raw is not None else None
