@@ -21,6 +21,7 @@ reads decrypt in the thread that preads, a batch of chunks per hop.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
 import hmac
 import logging
@@ -45,7 +46,7 @@ MAGIC = b"s3gS"
 FORMAT = 1
 _PREFIX = MAGIC + bytes([FORMAT, CHUNK_SHIFT])
 HEADER_SIZE = len(_PREFIX) + WRAP_NONCE_SIZE + WRAPPED_SIZE
-READ_BATCH = 16  # chunks decrypted per thread hop (1 MiB)
+READ_BATCH = 16  # chunks decrypted per thread hop (1 MiB, as plaintext reads read)
 
 
 class SealBroken(Exception):
@@ -89,34 +90,39 @@ class Sealer:
 
     def __init__(self, seal: Seal) -> None:
         self._aead = seal.aead
-        self._held: list[bytes] = []
-        self._held_size = 0
+        self._held = b""  # at most one chunk, not sealed yet (the last one must be sealed as final)
         self._index = 0
         self.size = 0  # plaintext bytes fed
 
-    def _seal(self, chunk: bytes | memoryview, final: bool) -> bytes:
-        sealed = self._aead.encrypt(_nonce(self._index, final), chunk, _PREFIX)
+    def _seal_into(self, chunk: bytes | memoryview, final: bool, into: memoryview) -> None:
+        self._aead.encrypt_into(_nonce(self._index, final), chunk, _PREFIX, into)
         self._index += 1
-        return sealed
 
     def feed(self, block: bytes) -> list[bytes]:
-        self._held.append(block)
-        self._held_size += len(block)
+        """The chunks ``block`` completes, sealed into one buffer: one allocation a block, and no copy
+        of the block (only of the chunk it completes and of the tail it leaves for the next)."""
         self.size += len(block)
-        if self._held_size <= CHUNK_SIZE:
+        total = len(self._held) + len(block)
+        if total <= CHUNK_SIZE:
+            self._held += block
             return []
-        data = b"".join(self._held) if len(self._held) > 1 else self._held[0]
-        view = memoryview(data)
-        ready = (len(data) - 1) // CHUNK_SIZE  # whole chunks, keeping at least one byte back for the final one
-        out = [self._seal(view[i * CHUNK_SIZE:(i + 1) * CHUNK_SIZE], False) for i in range(ready)]
-        rest = data[ready * CHUNK_SIZE:]
-        self._held, self._held_size = [rest], len(rest)
-        return out
+        ready = (total - 1) // CHUNK_SIZE  # whole chunks, keeping at least one byte back for the final one
+        out = bytearray(ready * STRIDE)
+        into = memoryview(out)
+        view = memoryview(block)
+        taken = CHUNK_SIZE - len(self._held)
+        self._seal_into(self._held + view[:taken], False, into[:STRIDE])
+        for i in range(1, ready):
+            self._seal_into(view[taken:taken + CHUNK_SIZE], False, into[i * STRIDE:(i + 1) * STRIDE])
+            taken += CHUNK_SIZE
+        self._held = bytes(view[taken:])
+        return [cast(bytes, out)]  # served as it is, as read blocks are (see Opened.plaintext)
 
     def finish(self) -> bytes:
-        chunk = b"".join(self._held)
-        self._held, self._held_size = [], 0
-        return self._seal(chunk, True)
+        out = bytearray(len(self._held) + TAG_SIZE)
+        self._seal_into(self._held, True, memoryview(out))
+        self._held = b""
+        return bytes(out)
 
     async def stream(self, header: bytes, blocks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """The sealed blob of ``blocks``: header, then chunks as they fill."""
@@ -141,33 +147,37 @@ class Opened:
     size: int
     name: str  # for the log line when a chunk fails
 
-    def chunks(self, raw: bytes | memoryview, first: int, last: int) -> bytearray:
-        """Plaintext of chunks ``first..last`` from their sealed bytes ``raw``: each decrypted straight
-        into its place in one buffer (no copy per chunk: this is what a GET of a sealed blob costs)."""
+    def chunks(self, raw: bytearray, first: int, last: int) -> bytearray:
+        """Plaintext of chunks ``first..last``, decrypted in place in their sealed bytes ``raw`` and
+        moved together over the tags: a read holds one buffer, as a plaintext read does (a second
+        one per stream costs memory, one per chunk fragments the heap, a copy costs more than AES)."""
         count = chunk_count(self.size)
-        view = memoryview(raw)
-        out = bytearray(min(self.size, (last + 1) * CHUNK_SIZE) - first * CHUNK_SIZE)
-        into = memoryview(out)
-        at = position = 0
-        for index in range(first, last + 1):
-            final = index == count - 1
-            size = self.size - index * CHUNK_SIZE if final else CHUNK_SIZE
-            piece = view[at:at + size + TAG_SIZE]
-            try:
-                if len(piece) != size + TAG_SIZE:
-                    raise InvalidTag
-                self.aead.decrypt_into(_nonce(index, final), piece, _PREFIX, into[position:position + size])
-            except InvalidTag:
-                log.error("sealed blob %s: chunk %d of %d fails authentication (changed or truncated on disk); "
-                          "not serving it", self.name, index, count)
-                raise SealBroken(f"sealed blob {self.name}: chunk {index} fails authentication") from None
-            at += size + TAG_SIZE
-            position += size
-        return out
+        end = min(self.size, (last + 1) * CHUNK_SIZE) - first * CHUNK_SIZE
+        with memoryview(raw) as view:
+            base = ctypes.addressof(ctypes.c_char.from_buffer(raw)) if raw else 0
+            at = position = 0
+            for index in range(first, last + 1):
+                final = index == count - 1
+                size = self.size - index * CHUNK_SIZE if final else CHUNK_SIZE
+                try:
+                    if len(raw) < at + size + TAG_SIZE:
+                        raise InvalidTag
+                    self.aead.decrypt_into(_nonce(index, final), view[at:at + size + TAG_SIZE], _PREFIX,
+                                           view[at:at + size])
+                except InvalidTag:
+                    log.error("sealed blob %s: chunk %d of %d fails authentication (changed or truncated on "
+                              "disk); not serving it", self.name, index, count)
+                    raise SealBroken(f"sealed blob {self.name}: chunk {index} fails authentication") from None
+                if at != position:
+                    ctypes.memmove(base + position, base + at, size)
+                at += size + TAG_SIZE
+                position += size
+        del raw[end:]
+        return raw
 
-    def plaintext(self, fetch: Callable[[int, int], bytes | memoryview], start: int, length: int) -> bytes:
+    def plaintext(self, fetch: Callable[[int, int], bytearray], start: int, length: int) -> bytes:
         """``length`` plaintext bytes at ``start``, decrypting only the chunks that hold them;
-        ``fetch(offset, length)`` reads the sealed bytes."""
+        ``fetch(offset, length)`` reads the sealed bytes into a new buffer."""
         if length <= 0:
             return b""
         first, last = start // CHUNK_SIZE, (start + length - 1) // CHUNK_SIZE
@@ -190,20 +200,24 @@ def open_seal(keyring: Keyring, encryption: Encryption, customer_key: CustomerKe
     return Opened(AESGCM(key), size, name)
 
 
-def fetch_from(data: bytes) -> Callable[[int, int], bytes | memoryview]:
-    view = memoryview(data)
-    return lambda offset, length: view[offset:offset + length]
+def fetch_from(data: bytes) -> Callable[[int, int], bytearray]:
+    return lambda offset, length: bytearray(data[offset:offset + length])
+
+
+def fetch_from_file(fd: int) -> Callable[[int, int], bytearray]:
+    def fetch(offset: int, length: int) -> bytearray:
+        buffer = bytearray(length)
+        del buffer[os.preadv(fd, [buffer], offset):]
+        return buffer
+
+    return fetch
 
 
 async def read_sealed(fd: int, opened: Opened, start: int, length: int) -> AsyncIterator[bytes]:
     """Stream plaintext ``[start, start + length)`` of a sealed blob file: pread and decrypt a batch
     of chunks per thread hop, never more chunks than the range touches."""
     loop = asyncio.get_running_loop()
-    buffer = bytearray(READ_BATCH * STRIDE)  # reused: one batch is decrypted out of it before the next is read
-
-    def fetch(offset: int, size: int) -> memoryview:
-        view = memoryview(buffer)[:size]
-        return view[:os.preadv(fd, [view], offset)]
+    fetch = fetch_from_file(fd)
 
     position, end = start, start + length
     while position < end:

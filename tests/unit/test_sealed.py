@@ -51,9 +51,9 @@ def test_ranges_across_chunk_boundaries_decrypt_only_their_chunks(start: int, le
     blob, opened = seal(data)
     read: list[tuple[int, int]] = []
 
-    def fetch(offset: int, n: int) -> bytes:
+    def fetch(offset: int, n: int) -> bytearray:
         read.append((offset, n))
-        return blob[offset:offset + n]
+        return bytearray(blob[offset:offset + n])
 
     assert opened.plaintext(fetch, start, length) == data[start:start + length]
     first, last = start // CHUNK_SIZE, (start + length - 1) // CHUNK_SIZE
