@@ -21,14 +21,13 @@ import hmac
 import os
 import uuid
 from collections.abc import Iterable
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from gateway.wire import sse
 from storage_backends.base import CustomerKey, Encryption
+
+if TYPE_CHECKING:  # imported at first use: 40 ms that a cold start to its first ListBuckets need not pay
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 DATA_KEY_SIZE = 32
 WRAP_NONCE_SIZE = 12
@@ -41,7 +40,17 @@ class UnwrapError(Exception):
 
 
 def _hkdf(secret: bytes, info: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(secret)
+
+
+def aead(key: bytes) -> AESGCM:
+    """AES-256-GCM under ``key`` (``cryptography`` is imported by the first encrypted request)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 class Keyring:
@@ -95,13 +104,13 @@ class Keyring:
         if encryption.customer:
             if customer_key is None:
                 raise sse.customer_key_required()
-            return AESGCM(_hkdf(customer_key.key, "s3gate/v1/sse-c"))
+            return aead(_hkdf(customer_key.key, "s3gate/v1/sse-c"))
         slot = (encryption.algorithm, encryption.kms_key_id)
         kek = self._keks.get(slot)
         if kek is None:
             info = "s3gate/v1/AES256" if encryption.kms_key_id is None else \
                 f"s3gate/v1/{encryption.algorithm}/{encryption.kms_key_id}"
-            kek = self._keks[slot] = AESGCM(_hkdf(self._master, info))
+            kek = self._keks[slot] = aead(_hkdf(self._master, info))
         return kek
 
     @staticmethod
@@ -114,6 +123,8 @@ class Keyring:
         return nonce + self._kek(encryption, customer_key).encrypt(nonce, data_key, self._aad(encryption))
 
     def unwrap(self, wrapped: bytes, encryption: Encryption, customer_key: CustomerKey | None) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._kek(encryption, customer_key).decrypt(wrapped[:WRAP_NONCE_SIZE], wrapped[WRAP_NONCE_SIZE:],
                                                                self._aad(encryption))

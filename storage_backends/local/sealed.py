@@ -28,13 +28,13 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import cast
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, cast
 
 from storage_backends.base import CustomerKey, Encryption
-from storage_backends.keys.keyring import DATA_KEY_SIZE, WRAP_NONCE_SIZE, WRAPPED_SIZE, Keyring
+from storage_backends.keys.keyring import DATA_KEY_SIZE, WRAP_NONCE_SIZE, WRAPPED_SIZE, Keyring, aead
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 log = logging.getLogger("s3gate.sealed")
 
@@ -82,7 +82,7 @@ class Seal:
 
 def new_seal(keyring: Keyring, encryption: Encryption, customer_key: CustomerKey | None) -> Seal:
     key = os.urandom(DATA_KEY_SIZE)
-    return Seal(AESGCM(key), _PREFIX + keyring.wrap(key, encryption, customer_key), key)
+    return Seal(aead(key), _PREFIX + keyring.wrap(key, encryption, customer_key), key)
 
 
 class Sealer:
@@ -151,6 +151,8 @@ class Opened:
         """Plaintext of chunks ``first..last``, decrypted in place in their sealed bytes ``raw`` and
         moved together over the tags: a read holds one buffer, as a plaintext read does (a second
         one per stream costs memory, one per chunk fragments the heap, a copy costs more than AES)."""
+        from cryptography.exceptions import InvalidTag
+
         count = chunk_count(self.size)
         end = min(self.size, (last + 1) * CHUNK_SIZE) - first * CHUNK_SIZE
         with memoryview(raw) as view:
@@ -197,7 +199,7 @@ def open_seal(keyring: Keyring, encryption: Encryption, customer_key: CustomerKe
         log.error("sealed blob %s: no sealed-blob header", name)
         raise SealBroken(f"sealed blob {name}: no sealed-blob header")
     key = keyring.unwrap(header[len(_PREFIX):HEADER_SIZE], encryption, customer_key)
-    return Opened(AESGCM(key), size, name)
+    return Opened(aead(key), size, name)
 
 
 def fetch_from(data: bytes) -> Callable[[int, int], bytearray]:
