@@ -68,7 +68,7 @@ class ArchiveOps(MultipartOps):
 
         def commit(tx: Tx) -> None:
             row = version_rows.source(tx, bucket, key, exact)
-            version_rows.set_restore(tx, row.id, ready if started else row.restore_ready, expiry)
+            version_rows.set_restore(tx, row, ready if started else row.restore_ready, expiry, started=started)
 
         await self._cat.write(commit)
         return started

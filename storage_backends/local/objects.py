@@ -339,7 +339,8 @@ class ObjectOps(LocalCore):
             src = version_rows.source(tx, src_bucket, src_key, src_version_id)
             placement, extents = version_rows.copy_refs(tx, src)
             version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
+                                            event="ObjectCreated:Copy")
 
         self._admit()
         return await self._with_expiration(await self._cat.write(commit))
@@ -356,7 +357,8 @@ class ObjectOps(LocalCore):
         def commit(tx: Tx) -> ObjectInfo:
             if kept is not None:
                 blob_rows.add(tx, kept, size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
+                                            event="ObjectCreated:Copy")
 
         return await self._with_expiration(await self._cat.write(commit))
 
