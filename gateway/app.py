@@ -49,6 +49,7 @@ class S3App:
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
         self._iam: ASGIApp | None = None
+        self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -87,6 +88,19 @@ class S3App:
             self._iam = IamDoor(self.directory, self.backend)
         return self._iam
 
+    def _start_dispatcher(self) -> None:
+        """Event delivery, when targets are declared (its modules are imported only then)."""
+        outbox = self.backend.outbox
+        if outbox is None or not self.settings.notify_targets:
+            return
+        from gateway.events.dispatcher import Dispatcher
+        from gateway.events.targets import open_target
+
+        targets = {name: open_target(name, url) for name, url in self.settings.notify_targets}
+        self._dispatcher = Dispatcher(outbox, targets, region=self.settings.region,
+                                      max_age_s=self.settings.notify_max_age, max_queue=self.settings.notify_max_queue)
+        self._dispatcher.start()
+
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:
             return False
@@ -99,12 +113,15 @@ class S3App:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.backend.start()
+                    self._start_dispatcher()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._dispatcher is not None:
+                    await self._dispatcher.aclose()
                 await self.backend.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTIONS:
         if option.flag is None:
             continue
-        if option.switch:
+        if option.repeat:
+            serve.add_argument(f"--{option.flag}", action="append", default=None,
+                               help=f"{option.help} [env {option.env}]")
+        elif option.switch:
             serve.add_argument(f"--{option.flag}", action="store_const", const="true", default=None,
                                help=f"{option.help} [env {option.env}=true]")
         else:
@@ -52,6 +55,8 @@ def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Setti
     values: dict[str, str | None] = {}
     for option in OPTIONS:
         cli_value = getattr(args, option.flag.replace("-", "_"), None) if option.flag else None
+        if isinstance(cli_value, list):  # a repeated flag
+            cli_value = ",".join(cli_value)
         values[option.field] = cli_value if cli_value is not None else environ.get(option.env)
     return settings_from_values(values)
 

@@ -1,0 +1,176 @@
+"""The dispatcher: delivers the outbox's events to their targets, at least once, in order per key.
+
+One process per data directory delivers: the one holding the outbox's lease (workers share the
+directory; a holder killed with -9 on this host is replaced at once). Each target has its own
+loop: it reads the oldest pending events (by id, the commit order), delivers them, and deletes what
+the broker confirmed. Within a batch the events of one key go one after another and stop at the
+first failure (the rest of that key waits for the retry), while different keys go concurrently, so
+per-key order holds and a healthy broker is not delivered to one message at a time.
+
+A failing target backs off exponentially (0.1 s doubling to 30 s) and never holds up the others or
+any request: requests only write outbox rows. Every few seconds events older than
+``--notify-max-age`` and, per target, those past ``--notify-max-queue`` become dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+
+from gateway.events import messages
+from gateway.events.targets import DeliveryError, EventInfo, Target
+from storage_backends.outbox import Outbox, OutboxEvent
+
+log = logging.getLogger("s3gate.events")
+
+BATCH = 500
+CONCURRENCY = 64  # keys delivered at once per target
+POLL_S = 0.25  # another worker's commits are not signalled here: look this often
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 30.0
+LEASE_TTL_S, LEASE_RENEW_S = 5.0, 1.5
+HOUSEKEEPING_S = 5.0
+
+
+def backoff(failures: int) -> float:
+    return float(min(BACKOFF_MAX_S, BACKOFF_MIN_S * 2 ** max(0, failures - 1)))
+
+
+class Dispatcher:
+    def __init__(self, outbox: Outbox, targets: Mapping[str, Target], *, region: str, max_age_s: float,
+                 max_queue: int) -> None:
+        self.outbox = outbox
+        self.targets = dict(targets)
+        self.region = region
+        self.max_age_ms = int(max_age_s * 1000)
+        self.max_queue = max_queue
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._leading = asyncio.Event()
+        self._wake = {name: asyncio.Event() for name in self.targets}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.outbox.on_emitted = self.wake
+        self._tasks.append(asyncio.create_task(self._lead()))
+        self._tasks += [asyncio.create_task(self._deliver_loop(name)) for name in self.targets]
+
+    def wake(self) -> None:
+        """A commit here wrote events: every target looks now rather than at its next poll."""
+        for event in self._wake.values():
+            event.set()
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._leading.is_set():
+            try:
+                await self.outbox.release(self._holder)
+            except Exception:  # noqa: BLE001 - it expires anyway
+                log.exception("could not release the notification lease")
+        for target in self.targets.values():
+            try:
+                await target.aclose()
+            except Exception:  # noqa: BLE001 - shutting down
+                log.exception("closing notification target %s", target.name)
+
+    # -- the lease, and dead-lettering -------------------------------------------------------------
+    async def _lead(self) -> None:
+        last_housekeeping = 0.0
+        while True:
+            try:
+                held = await self.outbox.lease(self._holder, LEASE_TTL_S)
+            except Exception:  # noqa: BLE001 - e.g. a full disk: the next renewal retries
+                log.exception("could not renew the notification lease")
+                held = False
+            if held:
+                if not self._leading.is_set():
+                    self._leading.set()
+                    self.wake()
+                if time.monotonic() - last_housekeeping > HOUSEKEEPING_S:
+                    last_housekeeping = time.monotonic()
+                    await self._housekeeping()
+            else:
+                self._leading.clear()
+            await asyncio.sleep(LEASE_RENEW_S)
+
+    async def _housekeeping(self) -> None:
+        try:
+            expired = await self.outbox.expire(time.time_ns() // 1_000_000 - self.max_age_ms)
+            if expired:
+                log.warning("%d notification events older than --notify-max-age moved to the dead letters", expired)
+            for name in await self.outbox.targets():
+                dropped = await self.outbox.bound(name, self.max_queue)
+                if dropped:
+                    log.warning("target %s: %d events past --notify-max-queue moved to the dead letters",
+                                name, dropped)
+        except Exception:  # noqa: BLE001 - the next round retries
+            log.exception("notification housekeeping failed")
+
+    # -- delivery ------------------------------------------------------------------------------------
+    async def _deliver_loop(self, name: str) -> None:
+        failures = 0
+        wake = self._wake[name]
+        while True:
+            await self._leading.wait()
+            wake.clear()
+            try:
+                events = await self.outbox.pending(name, BATCH)
+                ok, error = await self._deliver(self.targets[name], events) if events else (True, None)
+            except Exception as exc:  # noqa: BLE001 - the outbox itself failed: retry later
+                log.exception("notification delivery to %s failed", name)
+                ok, error = False, str(exc)
+            if not ok:
+                failures += 1
+                delay = backoff(failures)
+                log.info("target %s: %s (retry in %.1f s)", name, error, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            if len(events) < BATCH:
+                try:
+                    await asyncio.wait_for(wake.wait(), POLL_S)
+                except TimeoutError:
+                    pass
+
+    async def _deliver(self, target: Target, events: list[OutboxEvent]) -> tuple[bool, str | None]:
+        """One batch: returns (all delivered, the first error)."""
+        chains: dict[tuple[str, str], list[OutboxEvent]] = {}
+        for event in events:
+            chains.setdefault((event.bucket, event.key), []).append(event)
+        done: list[int] = []
+        failed: list[int] = []
+        errors: list[str] = []
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def chain(items: list[OutboxEvent]) -> None:
+            async with gate:
+                for event in items:
+                    try:
+                        await target.deliver(messages.render(event, self.region), _info(event))
+                    except DeliveryError as exc:
+                        failed.append(event.id)
+                        errors.append(str(exc))
+                        return  # this key's later events wait: order per key
+                    except Exception as exc:  # noqa: BLE001 - a target's bug is its failure, not the loop's
+                        failed.append(event.id)
+                        errors.append(f"{exc.__class__.__name__}: {exc}")
+                        return
+                    done.append(event.id)
+
+        await asyncio.gather(*(chain(items) for items in chains.values()))
+        await self.outbox.delivered(done)
+        if failed:
+            await self.outbox.failed(failed, errors[0])
+            return False, errors[0]
+        return True, None
+
+
+def _info(event: OutboxEvent) -> EventInfo:
+    name = "s3:TestEvent" if event.event_name == messages.TEST_EVENT else event.event_name
+    return EventInfo(str(event.id), messages.iso_time(event.event_ms), name, event.bucket, event.key,
+                     messages.sequencer(event.seq))
