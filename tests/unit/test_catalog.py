@@ -17,10 +17,10 @@ import pytest
 
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lock_rules import COMPLIANCE, GOVERNANCE, DefaultRetention, LockConfiguration, ObjectLock, Retention
+from gateway.wire.notification_rules import ORIGIN, Configuration, Origin, Rule
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.records import Fold, NewVersion, Placement
-from gateway.wire.notification_rules import ORIGIN, Configuration, Origin, Rule
 from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, notifications, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete

@@ -94,7 +94,7 @@ def render_notification(configuration: Configuration) -> xml.Element:
                 xml.sub(el, "Event", event)
             if rule.prefix is not None or rule.suffix is not None:
                 key = xml.sub(xml.sub(el, "Filter"), "S3Key")
-                for name, value in (("prefix", rule.prefix), ("suffix", rule.suffix)):
+                for name, value in (("Prefix", rule.prefix), ("Suffix", rule.suffix)):  # as S3 reads them back
                     if value is not None:
                         xml.subs(xml.sub(key, "FilterRule"), [("Name", name), ("Value", value)])
     if configuration.event_bridge:
