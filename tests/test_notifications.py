@@ -113,7 +113,7 @@ def sqs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     moto = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log").start()
     client = boto3.client("sqs", endpoint_url=moto.endpoint, region_name=REGION, aws_access_key_id="testing",
                           aws_secret_access_key="testing")
-    url = client.create_queue(QueueName="uploads")["QueueUrl"]
+    client.create_queue(QueueName="uploads")
     yield client, f"sqs+{moto.endpoint}/{ACCOUNT}/uploads".replace("://", "://testing:testing@", 1)
     moto.stop()
 
