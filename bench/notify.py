@@ -1,0 +1,150 @@
+"""Event notifications: delivery throughput, and what one notification costs a 4 KiB PUT.
+
+Run: ``.venv/bin/python -m bench.notify`` (needs Redis on 127.0.0.1:6379 and wrk). Prints:
+
+- ``redis_10k_s`` / ``webhook_10k_s``: seconds to deliver 10,000 queued events (they are queued while
+  the target is down, then the target comes up and the clock runs until the last one arrived);
+- ``put_ops_s`` without and with one notification (same run, alternating rounds, wrk at c=16).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import redis
+
+from bench.load import run_wrk
+from bench.s3 import Endpoint, Presigner
+from tests.harness.servers import Server, free_port
+
+EVENTS = 10_000
+ROUNDS = 3
+DURATION_S = 4.0
+
+
+class Hook:
+    def __init__(self) -> None:
+        self.count = 0
+        self.status = 503
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["content-length"]))
+                if hook.status == 200:
+                    hook.count += 1
+                self.send_response(hook.status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.port = free_port()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def configure(s3: object, bucket: str, target: str) -> None:
+    s3.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    s3.put_bucket_notification_configuration(  # type: ignore[attr-defined]
+        Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+            {"Id": "all", "QueueArn": f"arn:aws:sqs:us-east-1:000000000000:{target}",
+             "Events": ["s3:ObjectCreated:*"]}]})
+
+
+def queue_events(srv: Server, bucket: str) -> None:
+    """10,000 small PUTs through 16 clients (the target is down: they wait in the outbox)."""
+    def worker(w: int) -> None:
+        client = srv.client()
+        for i in range(w, EVENTS, 16):
+            client.put_object(Bucket=bucket, Key=f"k/{i:05d}", Body=b"x")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(worker, range(16)))
+
+
+def redis_throughput(root: Path) -> float:
+    client = redis.Redis()
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    down = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:1/0?list={name}"]).start()
+    try:
+        configure(down.client(), "b", "jobs")
+        queue_events(down, "b")
+    finally:
+        down.stop()
+    up = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"])
+    started = time.monotonic()
+    up.start()
+    try:
+        while client.llen(name) < EVENTS + 1:  # (+ the s3:TestEvent)
+            time.sleep(0.01)
+        return time.monotonic() - started
+    finally:
+        up.stop()
+        client.delete(name)
+
+
+def webhook_throughput(root: Path) -> float:
+    hook = Hook()
+    srv = Server(root / "hook", args=["--notify-target", f"hook=http://127.0.0.1:{hook.port}/"]).start()
+    try:
+        configure(srv.client(), "b", "hook")
+        queue_events(srv, "b")
+        started = time.monotonic()
+        hook.status = 200
+        while hook.count < EVENTS:
+            time.sleep(0.01)
+        return time.monotonic() - started
+    finally:
+        srv.stop()
+
+
+def put_rates(root: Path) -> dict[str, list[float]]:
+    client = redis.Redis()
+    name = f"bench-put-{uuid.uuid4().hex[:8]}"
+    srv = Server(root / "put", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"]).start()
+    try:
+        s3 = srv.client()
+        s3.create_bucket(Bucket="plain")
+        configure(s3, "notified", "jobs")
+        endpoint = Endpoint("127.0.0.1", srv.port, "s3gate", "s3gate-secret-key")
+        presigner = Presigner(endpoint)
+        rates: dict[str, list[float]] = {"plain": [], "notified": []}
+        for round_no in range(ROUNDS):
+            for bucket in ("plain", "notified"):
+                paths = [presigner.path("PUT", bucket, f"r{round_no}/{i:07d}") for i in range(60_000)]
+                result = run_wrk(endpoint, "PUT", paths, 4096, 16, DURATION_S, str(root))
+                rates[bucket].append(result.ops_s)
+        return rates
+    finally:
+        srv.stop()
+        client.delete(name)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        report: dict[str, object] = {"redis_10k_s": round(redis_throughput(root), 2),
+                                     "webhook_10k_s": round(webhook_throughput(root), 2)}
+        rates = put_rates(root)
+        plain, notified = statistics.median(rates["plain"]), statistics.median(rates["notified"])
+        report |= {"put_ops_s": {"without": round(plain), "with_one_notification": round(notified)},
+                   "put_rounds": rates, "put_slowdown_pct": round(100 * (1 - notified / plain), 1)}
+        json.dump(report, sys.stdout, indent=1)
+        print()
+
+
+if __name__ == "__main__":
+    main()
