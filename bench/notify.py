@@ -80,8 +80,8 @@ def redis_throughput(root: Path) -> float:
     name = f"bench-{uuid.uuid4().hex[:8]}"
     down = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:1/0?list={name}"]).start()
     try:
-        configure(down.client(), "b", "jobs")
-        queue_events(down, "b")
+        configure(down.client(), "bench-events", "jobs")
+        queue_events(down, "bench-events")
     finally:
         down.stop()
     up = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"])
@@ -100,8 +100,8 @@ def webhook_throughput(root: Path) -> float:
     hook = Hook()
     srv = Server(root / "hook", args=["--notify-target", f"hook=http://127.0.0.1:{hook.port}/"]).start()
     try:
-        configure(srv.client(), "b", "hook")
-        queue_events(srv, "b")
+        configure(srv.client(), "bench-events", "hook")
+        queue_events(srv, "bench-events")
         started = time.monotonic()
         hook.status = 200
         while hook.count < EVENTS:
@@ -117,16 +117,16 @@ def put_rates(root: Path) -> dict[str, list[float]]:
     srv = Server(root / "put", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"]).start()
     try:
         s3 = srv.client()
-        s3.create_bucket(Bucket="plain")
-        configure(s3, "notified", "jobs")
+        s3.create_bucket(Bucket="bench-plain")
+        configure(s3, "bench-notified", "jobs")
         endpoint = Endpoint("127.0.0.1", srv.port, "s3gate", "s3gate-secret-key")
         presigner = Presigner(endpoint)
         rates: dict[str, list[float]] = {"plain": [], "notified": []}
         for round_no in range(ROUNDS):
-            for bucket in ("plain", "notified"):
+            for bucket in ("bench-plain", "bench-notified"):
                 paths = [presigner.path("PUT", bucket, f"r{round_no}/{i:07d}") for i in range(60_000)]
                 result = run_wrk(endpoint, "PUT", paths, 4096, 16, DURATION_S, str(root))
-                rates[bucket].append(result.ops_s)
+                rates[bucket.removeprefix("bench-")].append(result.ops_s)
         return rates
     finally:
         srv.stop()
