@@ -35,6 +35,7 @@ class Hook:
     def __init__(self) -> None:
         self.count = 0
         self.status = 503
+        self.lock = threading.Lock()
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +44,8 @@ class Hook:
             def do_POST(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers["content-length"]))
                 if hook.status == 200:
-                    hook.count += 1
+                    with hook.lock:  # (one thread per connection: += alone loses counts)
+                        hook.count += 1
                 self.send_response(hook.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
