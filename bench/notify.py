@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import redis
 
 from bench.load import run_wrk
@@ -32,30 +32,33 @@ DURATION_S = 4.0
 
 
 class Hook:
+    """``bench.hook_receiver`` under uvicorn, in a process of its own."""
+
     def __init__(self) -> None:
-        self.count = 0
-        self.status = 503
-        self.lock = threading.Lock()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["content-length"]))
-                if hook.status == 200:
-                    with hook.lock:  # (one thread per connection: += alone loses counts)
-                        hook.count += 1
-                self.send_response(hook.status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
         self.port = free_port()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.hook_receiver:app", "--port",
+                                      str(self.port), "--log-level", "warning", "--no-access-log"])
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                self.http.get("/count")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    @property
+    def count(self) -> int:
+        return int(self.http.get("/count").text)
+
+    def answer(self, status: int) -> None:
+        self.http.put(f"/status/{status}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
 
 
 def configure(s3: object, bucket: str, target: str) -> None:
@@ -105,12 +108,13 @@ def webhook_throughput(root: Path) -> float:
         configure(srv.client(), "bench-events", "hook")
         queue_events(srv, "bench-events")
         started = time.monotonic()
-        hook.status = 200
+        hook.answer(200)
         while hook.count < EVENTS:
             time.sleep(0.01)
         return time.monotonic() - started
     finally:
         srv.stop()
+        hook.stop()
 
 
 def put_rates(root: Path) -> dict[str, list[float]]:
