@@ -69,8 +69,10 @@ def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> 
                      checkout or REPO_DIR)
 
     def command(port: int, data: Path) -> list[str]:
+        # legacy bucket defaults: the bench bucket stores plaintext, as every published figure did; what
+        # SSE-S3 (the aws defaults' default encryption) costs is measured beside it, in a bucket of its own
         return [*base, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data / "s3gate"),
-                "--workers", str(workers)]
+                "--workers", str(workers), "--bucket-defaults", "legacy"]
 
     return Peer(name, command, "s3gate", "s3gate-secret-key",
                 env={"S3GATE_ACCESS_KEY": "s3gate", "S3GATE_SECRET_KEY": "s3gate-secret-key"})

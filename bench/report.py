@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.suite import SMALL, Results
+from bench.suite import SMALL, SMALL_SSE, Results
 
 Medians = dict[str, dict[str, dict[str, float]]]  # workload -> server -> metric -> median
 
@@ -53,6 +53,14 @@ def rows(sizes: dict[str, int]) -> dict[str, list[Row]]:
             Row(f"{m} c={c}", f"{m.lower()}_c{c}", "ops_s", True, latency=True) for m, c in SMALL],
         "4 KiB objects: the server's CPU time per request (µs, all its processes)": [
             Row(f"{m} c={c}", f"{m.lower()}_c{c}", "cpu_us", False, chart=False) for m, c in SMALL if c == 16],
+        "SSE-S3 (s3gate: a bucket with SSE-S3 default encryption, as the aws bucket defaults give)": [
+            *(Row(f"4 KiB {m} c={c}, SSE-S3 (ops/s)", f"{m.lower()}_c{c}_sse", "ops_s", True, latency=True,
+                  chart=False) for m, c in SMALL_SSE),
+            *(Row(f"4 KiB {m} c={c}, SSE-S3: CPU per request (µs)", f"{m.lower()}_c{c}_sse", "cpu_us", False,
+                  chart=False) for m, c in SMALL_SSE),
+            Row(f"{single} PUT, SSE-S3 (MB/s)", "single_sse", "put_mbs", True, chart=False),
+            Row(f"{single} GET, SSE-S3 (MB/s)", "single_sse", "get_mbs", True, chart=False),
+            Row(f"server CPU during {single} PUT, SSE-S3 (s)", "single_sse", "put_cpu_s", False, chart=False)],
         "Authorization: 4 KiB at c=16 by an IAM user with an identity policy (ops/s; p50 / p99 ms)": [
             Row(f"{m} c=16, {where}", f"authz_{m.lower()}_{label}", "ops_s", True, latency=True, chart=False)
             for m in ("GET", "PUT") for label, where in (("free", "no bucket policy"),
@@ -171,6 +179,12 @@ def _vs(workload: str, metric: str, peer: str, factor: float) -> Callable[[Media
                                       _metric(workload, metric, peer, factor)(med, subject))
 
 
+def _against(workload: str, metric: str, base: str, factor: float) -> Check:
+    """The same server's ``workload`` against ``factor`` times its ``base`` workload (issue 13: SSE-S3)."""
+    return lambda med, res, subject: (_metric(workload, metric)(med, subject),
+                                      _metric(base, metric, factor=factor)(med, subject))
+
+
 def _fixed(workload: str, metric: str, limit: float, scale: float = 1.0) -> Callable[
         [Medians, Results, str], tuple[float | None, float | None]]:
     return lambda med, res, subject: (_metric(workload, metric, factor=scale)(med, subject), limit)
@@ -203,6 +217,8 @@ def targets(sizes: dict[str, int]) -> list[Target]:
     return out + [
         Target(f"{single} GET ≥ 50% of nginx", _vs("single", "get_mbs", "nginx", 0.5), True, "MB/s"),
         Target(f"{single} PUT ≥ 90% of MD5 on one core", _md5_floor, True, "MB/s"),
+        *(Target(f"{single} {m.upper()} with SSE-S3 ≥ 70% of unencrypted",
+                 _against("single_sse", f"{m}_mbs", "single", 0.7), True, "MB/s") for m in ("put", "get")),
         Target(f"list {sizes['list_keys']:,} keys, full walk < 150 ms", _fixed("list", "walk_s", 150, 1000),
                False, "ms"),
         Target(f"first page of {sizes['big_list_keys']:,} keys < 20 ms", _fixed("list_big", "first_page_ms", 20),

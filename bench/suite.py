@@ -29,6 +29,7 @@ from bench.peers import Peer, Running
 from bench.workloads import Bench, Metrics, Sizes, is_s3gate
 
 SMALL = (("GET", 1), ("GET", 16), ("HEAD", 1), ("HEAD", 16), ("PUT", 1), ("PUT", 16))
+SMALL_SSE = (("GET", 16), ("PUT", 16))  # s3gate again, in its SSE-S3 bucket
 WORKLOADS = ("hash", "cold", "small", "generator", "list", "folders", "single", "multipart", "https", "authz",
              "profile")
 Results = dict[str, Any]
@@ -114,6 +115,9 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], twins: dict[str, Ru
             for s in order:
                 rec.run(f"{method.lower()}_c{concurrency}", s.name, r,
                         partial(workloads.small, bench, s, method, concurrency, r))
+                if (method, concurrency) in SMALL_SSE and is_s3gate(s):
+                    rec.run(f"{method.lower()}_c{concurrency}_sse", s.name, r,
+                            partial(workloads.small, bench, s, method, concurrency, r, True))
     if "generator" in plan.workloads:
         for s in order:
             if not s.peer.s3 or is_s3gate(s):
@@ -129,6 +133,8 @@ def _round(plan: Plan, bench: Bench, servers: list[Running], twins: dict[str, Ru
     if "single" in plan.workloads:
         for s in order:
             rec.run("single", s.name, r, partial(workloads.single, bench, s, r))
+            if is_s3gate(s):
+                rec.run("single_sse", s.name, r, partial(workloads.single, bench, s, r, True))
     if "multipart" in plan.workloads:
         for s in s3:
             rec.run("multipart", s.name, r, partial(workloads.multipart, bench, s, r))

@@ -27,6 +27,7 @@ from bench.s3 import boto_client, connection, put_many, request, stream_get, str
 MiB = 1 << 20
 SMALL_SIZE = 4096
 BUCKET, LIST_BUCKET, BIG_BUCKET = "bench", "list", "big"
+SSE_BUCKET = "bench-sse"  # s3gate only: SSE-S3 default encryption (BUCKET has none: legacy bucket defaults)
 FOLDERS_BUCKET, BIG_FOLDERS_BUCKET = "folders", "folders-big"
 PAGE = 1000
 FIRST_PUT_RATE = 10_000.0  # ops/s assumed before a server's PUT rate is known (sizes the URL pool)
@@ -90,6 +91,15 @@ class Bench:
         put_many(server.endpoint, [server.presigner.path("PUT", BUCKET, k) for k in keys], os.urandom(SMALL_SIZE))
         for method in ("GET", "HEAD"):
             self.small_paths[server.name, method] = [server.presigner.path(method, BUCKET, k) for k in keys]
+        if is_s3gate(server):  # the same objects again, sealed: what SSE-S3 costs (bucket default encryption)
+            request(conn, "PUT", server.presigner.path("PUT", SSE_BUCKET))
+            client = boto_client(server.endpoint)
+            client.put_bucket_encryption(Bucket=SSE_BUCKET, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+            client.close()
+            put_many(server.endpoint, [server.presigner.path("PUT", SSE_BUCKET, k) for k in keys],
+                     os.urandom(SMALL_SIZE))
+            self.small_paths[server.name, "GET-sse"] = [server.presigner.path("GET", SSE_BUCKET, k) for k in keys]
         if listing and server.peer.s3:
             request(conn, "PUT", server.presigner.path("PUT", LIST_BUCKET))
             put_many(server.endpoint, [server.presigner.path("PUT", LIST_BUCKET, f"k/{i:07d}")
@@ -116,11 +126,14 @@ class Bench:
             bigbucket.fill_uploads(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
 
 
-def small(bench: Bench, server: Running, method: str, concurrency: int, round_no: int) -> Metrics:
+def small(bench: Bench, server: Running, method: str, concurrency: int, round_no: int, sse: bool = False
+          ) -> Metrics:
     """4 KiB GET/HEAD of existing objects or PUT to fresh keys; wrk, or the raw client for HEAD.
+    ``sse``: GET and PUT in s3gate's SSE-S3 bucket.
 
     ``cpu_us`` is the server's CPU time per request (all its processes and threads): where ops/s
     depend on what else the machine runs, this does much less."""
+    bucket, pool = (SSE_BUCKET, f"{method}-sse") if sse else (BUCKET, method)
     duration = bench.sizes.duration_s
     pids = server.pids()
     cpu_before = cpu_seconds(pids)
@@ -128,12 +141,12 @@ def small(bench: Bench, server: Running, method: str, concurrency: int, round_no
         result = rawload.run_raw(server.endpoint, "HEAD", bench.small_paths[server.name, "HEAD"], concurrency,
                                  duration)
     elif method == "GET":
-        result = run_wrk(server.endpoint, "GET", bench.small_paths[server.name, "GET"], 0, concurrency, duration,
+        result = run_wrk(server.endpoint, "GET", bench.small_paths[server.name, pool], 0, concurrency, duration,
                          str(bench.workroot))
     else:
         rate = bench.put_rates.get((server.name, concurrency), FIRST_PUT_RATE)
         count = min(MAX_PUT_URLS, max(2000, int(1.5 * rate * duration)))
-        paths = [server.presigner.path("PUT", BUCKET, f"put/r{round_no}c{concurrency}/{i:07d}")
+        paths = [server.presigner.path("PUT", bucket, f"put/r{round_no}c{concurrency}/{i:07d}")
                  for i in range(count)]
         result = run_wrk(server.endpoint, "PUT", paths, SMALL_SIZE, concurrency, duration, str(bench.workroot))
         bench.put_rates[server.name, concurrency] = max(result.ops_s, 1.0)
@@ -241,17 +254,19 @@ def big_folders(bench: Bench, server: Running, round_no: int) -> Metrics:
     }
 
 
-def single(bench: Bench, server: Running, round_no: int) -> Metrics:
-    """One large PUT then GET through presigned URLs, streamed by the raw client."""
+def single(bench: Bench, server: Running, round_no: int, sse: bool = False) -> Metrics:
+    """One large PUT then GET through presigned URLs, streamed by the raw client (``sse``: into
+    s3gate's SSE-S3 bucket, sealed as it is written and opened as it is read)."""
     size = bench.sizes.single_bytes
     source = bench.data_file(size)
+    bucket = SSE_BUCKET if sse else BUCKET
     key = f"single/{round_no}"
 
     def upload() -> None:
-        stream_put(server.endpoint, server.presigner.path("PUT", BUCKET, key), str(source), size)
+        stream_put(server.endpoint, server.presigner.path("PUT", bucket, key), str(source), size)
 
-    metrics = _put_then_get(server, key, size, upload)
-    request(connection(server.endpoint), "DELETE", server.presigner.path("DELETE", BUCKET, key), expect=(200, 204))
+    metrics = _put_then_get(server, key, size, upload, bucket=bucket)
+    request(connection(server.endpoint), "DELETE", server.presigner.path("DELETE", bucket, key), expect=(200, 204))
     return metrics
 
 
@@ -306,7 +321,7 @@ def multipart(bench: Bench, server: Running, round_no: int) -> Metrics:
 
 
 def _put_then_get(server: Running, key: str, size: int, upload: Callable[[], object],
-                  download: Callable[[], int] | None = None) -> Metrics:
+                  download: Callable[[], int] | None = None, bucket: str = BUCKET) -> Metrics:
     """Time ``upload`` and a GET of ``key`` (``download``, else streamed by the raw client), sampling
     the server's memory through each and counting the CPU seconds its processes spend on the PUT
     (and, of those, their main threads: for s3gate, the event loops)."""
@@ -319,7 +334,7 @@ def _put_then_get(server: Running, key: str, size: int, upload: Callable[[], obj
     put_loop_cpu = cpu_seconds(server.pids(), main_threads=True) - loop_cpu
     with RssSampler(server) as get_rss:
         started = time.perf_counter()
-        got = download() if download else stream_get(server.endpoint, server.presigner.path("GET", BUCKET, key))
+        got = download() if download else stream_get(server.endpoint, server.presigner.path("GET", bucket, key))
         get_s = time.perf_counter() - started
     if got != size:
         raise RuntimeError(f"GET returned {got} bytes, expected {size}")

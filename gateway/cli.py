@@ -39,12 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTIONS:
         if option.flag is None:
             continue
-        if option.repeat:
-            serve.add_argument(f"--{option.flag}", action="append", default=None,
-                               help=f"{option.help} [env {option.env}]")
-        elif option.switch:
+        if option.switch:
             serve.add_argument(f"--{option.flag}", action="store_const", const="true", default=None,
                                help=f"{option.help} [env {option.env}=true]")
+        elif option.repeat:
+            serve.add_argument(f"--{option.flag}", action="append", default=None,
+                               help=f"{option.help} [env {option.env}=A,B]")
         else:
             serve.add_argument(f"--{option.flag}", default=None, help=f"{option.help} [env {option.env}]")
     return parser

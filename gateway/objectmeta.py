@@ -13,6 +13,7 @@ from gateway.wire.headers import (
     quote_etag,
     restore_header,
 )
+from gateway.wire.sse_headers import render_encryption
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo
 
 META_PREFIX = "x-amz-meta-"
@@ -100,6 +101,7 @@ def object_headers(info: ObjectInfo, *, with_checksum: bool) -> dict[str, str]:
     if with_checksum and info.checksum is not None:
         headers.update(checksum_headers(info.checksum))
     headers.update(lifecycle_headers(info))
+    headers.update(render_encryption(info.encryption))  # GET and HEAD answer no encryption context
     return headers
 
 

@@ -19,12 +19,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gateway import admin, cors
+from gateway.access.resources import ENCRYPTION_KIND
 from gateway.auth import bucket_arn, object_arn
 from gateway.context import Context
 from gateway.handlers import (
     acl,
     attributes,
     bucket_config,
+    bucket_encryption,
     bucket_policy,
     buckets,
     copy,
@@ -159,9 +161,13 @@ OPERATIONS: tuple[Operation, ...] = (
               ("s3:PutLifecycleConfiguration",), sub="lifecycle"),
     *stored_config("BucketTagging", "tagging", tagging.TAGGING_KIND, Code.NoSuchTagSet,
                    tagging.put_bucket_tagging, ("s3:GetBucketTagging", "s3:PutBucketTagging")),
-    *stored_config("BucketEncryption", "encryption", bucket_config.ENCRYPTION_KIND,
-                   Code.ServerSideEncryptionConfigurationNotFoundError, bucket_config.put_bucket_encryption,
-                   ("s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration")),
+    Operation("GetBucketEncryption", "GET", BUCKET,
+              bucket_config.stored_document(ENCRYPTION_KIND, Code.ServerSideEncryptionConfigurationNotFoundError),
+              ("s3:GetEncryptionConfiguration",), sub="encryption"),
+    Operation("PutBucketEncryption", "PUT", BUCKET, bucket_encryption.put_bucket_encryption,
+              ("s3:PutEncryptionConfiguration",), sub="encryption"),
+    Operation("DeleteBucketEncryption", "DELETE", BUCKET, bucket_encryption.delete_bucket_encryption,
+              ("s3:PutEncryptionConfiguration",), sub="encryption"),
     Operation("GetBucketWebsite", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchWebsiteConfiguration),
               ("s3:GetBucketWebsite",), sub="website"),
     Operation("GetObjectLockConfiguration", "GET", BUCKET, object_lock.get_configuration,

@@ -22,7 +22,8 @@ REST_HEADER, REST_QUERY, POST = "REST-HEADER", "REST-QUERY-STRING", "POST"
 SIGV4, SIGV2 = "AWS4-HMAC-SHA256", "AWS"
 _HEADER_KEYS = ("x-amz-acl", "x-amz-grant-full-control", "x-amz-grant-read", "x-amz-grant-read-acp",
                 "x-amz-grant-write", "x-amz-grant-write-acp", "x-amz-content-sha256",
-                "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-copy-source",
+                "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+                "x-amz-server-side-encryption-customer-algorithm", "x-amz-storage-class", "x-amz-copy-source",
                 "x-amz-metadata-directive")
 _LISTINGS = frozenset({"s3:listbucket", "s3:listbucketversions"})
 _LISTING_KEYS = {"s3:prefix": "prefix", "s3:delimiter": "delimiter", "s3:max-keys": "max-keys"}

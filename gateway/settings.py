@@ -66,7 +66,10 @@ class Settings:
     upstream_ca_bundle: str | None = None
     upstream_insecure: bool = False
     upstream_timeout: float = 60.0
-    bucket_defaults: str = "aws"  # what new buckets start with: "aws" (since April 2023) or "legacy"
+    bucket_defaults: str = "aws"  # what new buckets start with: "aws" (S3 since 2023 and 2026) or "legacy"
+    allow_sse_c_over_http: bool = False  # SSE-C keys over plain HTTP (S3 refuses them): local development only
+    master_key_file: str | None = None  # the local backend's master key (default: <data-dir>/master.key)
+    kms_keys: tuple[str, ...] = ()  # KMS key ids, aliases or ARNs SSE-KMS may name (beside aws/s3)
     notify_targets: tuple[tuple[str, str], ...] = ()  # (name, URL): event notification destinations
     notify_max_age: float = 86400.0  # seconds an event may wait for its broker before it is a dead letter
     notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
@@ -208,6 +211,17 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
           "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
+def _kms_keys(raw: str) -> tuple[str, ...]:
+    from gateway.wire import sse
+
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        if sse.parse_kms_arn(sse.kms_arn(key, "region", "000000000000")) is None:
+            raise ConfigError(f"kms-key {key!r}: not a KMS key id, alias/NAME, or arn:aws:kms:REGION:ACCOUNT:key/ID "
+                              "(or :alias/NAME)")
+    return keys
+
+
 def _min_free_space(raw: str) -> FreeSpaceReserve:
     """``1%`` (of each file system's size), ``500MB``, ``2GiB``, ``1048576`` (bytes) or ``0`` (no reserve)."""
     text = raw.strip()
@@ -245,7 +259,7 @@ class Option:
     parse: Parse = _text  # raw string -> value; raises ConfigError
     render: Render = str  # value -> its S3GATE_* string (None: leave the variable unset)
     switch: bool = False  # a flag that takes no value and means "true"
-    repeat: bool = False  # a flag given once per value (its values join with commas, as in the variable)
+    repeat: bool = False  # a flag given once per value (its variable lists them, comma-separated)
 
     @property
     def default(self) -> object:
@@ -288,8 +302,18 @@ OPTIONS: tuple[Option, ...] = (
            "below it; a percentage of the disk or a size: 500MB, 2GiB, 0 for none (default: 1%%)",
            _min_free_space, _render_min_free_space),
     Option("bucket_defaults", "S3GATE_BUCKET_DEFAULTS", "bucket-defaults",
-           "what new buckets start with: aws (ACLs disabled, Block Public Access on; default) or legacy "
-           "(ObjectWriter, no Block Public Access: S3 before April 2023)"),
+           "what new buckets start with: aws (ACLs disabled, Block Public Access on, SSE-S3 default encryption, "
+           "SSE-C blocked; default) or legacy (ObjectWriter, no Block Public Access, no default encryption: S3 "
+           "before 2023)"),
+    Option("allow_sse_c_over_http", "S3GATE_ALLOW_SSE_C_OVER_HTTP", "allow-sse-c-over-http",
+           "accept SSE-C keys on plain HTTP requests, which S3 refuses (local development only)",
+           _boolean("allow-sse-c-over-http"), switch=True),
+    Option("master_key_file", "S3GATE_MASTER_KEY_FILE", "master-key-file",
+           "the 32-byte master key SSE-S3 and SSE-KMS keys derive from (default: <data-dir>/master.key, made on "
+           "first start); it must exist (README: Keyring)"),
+    Option("kms_keys", "S3GATE_KMS_KEYS", "kms-key",
+           "a KMS key id, alias/NAME or key ARN that SSE-KMS may use, beside aws/s3 (repeat the flag; the "
+           "variable is comma-separated)", _kms_keys, lambda keys: ",".join(keys) or None, repeat=True),
     Option("notify_targets", "S3GATE_NOTIFY_TARGETS", "notify-target",
            "an event notification destination, NAME=URL (repeatable; the variable: NAME=URL,NAME=URL); buckets "
            "name it by ARN, e.g. arn:aws:sqs:REGION:ACCOUNT:NAME (README: Event notifications)", _notify_targets,
@@ -363,6 +387,24 @@ def _check_min_free_space(settings: Settings) -> None:
         raise ConfigError("--min-free-space is only used with --backend local (an upstream keeps the objects)")
 
 
+def _check_keyring(settings: Settings) -> None:
+    """The local backend's keys: a named master key file must hold a key now (a server that started
+    without one could read nothing it stored); an upstream encrypts with its own keys."""
+    from storage_backends.loader import check_master_key_file
+
+    if settings.backend == "upstream":
+        given = [f for f, on in (("--master-key-file", settings.master_key_file), ("--kms-key", settings.kms_keys))
+                 if on]
+        if given:
+            raise ConfigError(f"{' and '.join(given)}: only used with --backend local (an upstream encrypts with "
+                              "its own keys)")
+    elif settings.master_key_file:
+        try:
+            check_master_key_file(settings.master_key_file)
+        except RuntimeError as exc:
+            raise ConfigError(str(exc)) from None
+
+
 def _check_upstream_endpoint(settings: Settings) -> None:
     endpoint = settings.upstream_endpoint
     if not endpoint:
@@ -418,7 +460,7 @@ def _check_notify_targets(settings: Settings) -> None:
 
 
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
-                                                  _check_bucket_defaults, _check_min_free_space,
+                                                  _check_bucket_defaults, _check_min_free_space, _check_keyring,
                                                   _check_notify_targets)
 
 

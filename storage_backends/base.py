@@ -24,6 +24,8 @@ from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
 from gateway.wire.lock_rules import LockConfiguration as LockConfiguration
 from gateway.wire.lock_rules import ObjectLock as ObjectLock
 from gateway.wire.lock_rules import Retention as Retention
+from gateway.wire.sse_headers import CustomerKey as CustomerKey
+from gateway.wire.sse_headers import Encryption as Encryption
 
 if TYPE_CHECKING:
     from storage_backends.identity import IdentityStore
@@ -71,31 +73,6 @@ class Body(Protocol):
         ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     def digests(self) -> Digests: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Encryption:
-    """How a version's bytes are encrypted at rest, as S3 reports it in PUT/GET/HEAD/copy responses.
-
-    The gateway resolves it (the request's SSE headers, else the bucket's default encryption) before
-    a write; a backend stores it with the version (the local backend seals the bytes; an upstream
-    forwards it as headers and lets the upstream encrypt) and reports it back in ``ObjectInfo``.
-    """
-
-    algorithm: str  # "AES256" (SSE-S3, and SSE-C's customer-algorithm), "aws:kms" or "aws:kms:dsse"
-    customer: bool = False  # SSE-C: the customer's key, given with every request, encrypts the data key
-    kms_key_id: str | None = None  # aws:kms / aws:kms:dsse: the key's ARN as S3 reports it
-    context: str | None = None  # aws:kms*: x-amz-server-side-encryption-context (base64 of a JSON object)
-    bucket_key: bool = False  # x-amz-server-side-encryption-bucket-key-enabled
-    customer_key_md5: str | None = None  # SSE-C: base64 MD5 of the customer's key, as S3 echoes it
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerKey:
-    """An SSE-C key carried by one request (its MD5 already checked): used, verified, never stored."""
-
-    key: bytes = field(repr=False)  # 32 bytes
-    md5: str  # base64 MD5 of ``key``
 
 
 @dataclass(slots=True)
@@ -160,6 +137,9 @@ class NewObject:
     lock: ObjectLock | None = None  # the retention and legal hold asked for (None: none; a default may apply)
     encryption: Encryption | None = None  # resolved by the gateway (request headers, else bucket default)
     customer_key: CustomerKey | None = None  # SSE-C: the key to encrypt with (never stored)
+    # ``encryption`` is the bucket's default, not the request's: a backend that forwards to another S3
+    # sends none and lets the upstream apply its own default (so nothing is encrypted twice, or differently).
+    encryption_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,24 +321,32 @@ class Backend(Protocol):
     # objects
     async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",
                            limit: int = 1000) -> ListPage: ...
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo: ...
+    # ``customer_key`` (reads, parts) / ``src_customer_key`` (a copy's source): the SSE-C key the request
+    # carries. A version stored with SSE-C needs the matching key (else ``wire.sse``'s errors); one
+    # stored without it refuses a key.
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo: ...
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> ObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> ObjectStream:
         """``precondition`` sees the version about to be served (before the range is resolved) and
         may raise to refuse it; the stream then is never opened. ``part_number`` serves one part of
         a multipart object (the whole object is part 1 of a single-part one)."""
         ...
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         """The version, and a page of its parts after ``marker`` if it was uploaded in parts (else None)."""
         ...
     async def put_object(self, bucket: str, key: str, body: Body, new: NewObject,
                          conditions: WriteConditions | None = None) -> ObjectInfo: ...
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
-        """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE)."""
+                          conditions: WriteConditions | None = None,
+                          src_customer_key: CustomerKey | None = None) -> ObjectInfo:
+        """Copy a version's bytes under ``new``'s metadata (the gateway resolves COPY/REPLACE); the
+        target is encrypted as ``new.encryption`` says (with ``new.customer_key`` for SSE-C)."""
         ...
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
                             bypass_governance: bool = False) -> DeleteResult:
@@ -377,13 +365,17 @@ class Backend(Protocol):
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo: ...
     async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo: ...
-    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body) -> PartInfo: ...
+    # An SSE-C upload's parts and completion carry the key it was created with (``customer_key``).
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body, *,
+                          customer_key: CustomerKey | None = None) -> PartInfo: ...
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo: ...
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo: ...
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
         """Make the object, once ``checks`` (what the request asserts about it) and the parts hold."""
         ...
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...

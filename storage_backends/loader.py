@@ -33,6 +33,14 @@ class BackendSettings(Protocol):
     @property
     def min_free_space(self) -> FreeSpaceReserve: ...
     @property
+    def region(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def master_key_file(self) -> str | None: ...
+    @property
+    def kms_keys(self) -> tuple[str, ...]: ...
+    @property
     def upstream_endpoint(self) -> str | None: ...
     @property
     def upstream_region(self) -> str: ...
@@ -66,6 +74,13 @@ def check_upstream_credentials(settings: BackendSettings) -> None:
     credential_source(upstream_config(settings))
 
 
+def check_master_key_file(path: str) -> None:
+    """Raises RuntimeError (``KeyringError``, naming the problem) unless ``path`` holds a 32-byte master key."""
+    from storage_backends.keys.master import read_key_file
+
+    read_key_file(Path(path))
+
+
 def import_backend(name: str) -> None:
     """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
     does so before forking, so the workers share them rather than each importing them again."""
@@ -85,4 +100,5 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
     return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
                         lifecycle_day_seconds=settings.lifecycle_day_seconds,
                         restore_delay_seconds=settings.restore_delay_seconds,
-                        min_free_space=settings.min_free_space)
+                        min_free_space=settings.min_free_space, master_key_file=settings.master_key_file,
+                        kms_keys=settings.kms_keys, region=settings.region, account_id=settings.account_id)

@@ -162,9 +162,6 @@ def test_unconfigured_subresources_answer_like_s3(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_tagging(Bucket=bucket)
     assert error_code(exc) == "NoSuchTagSet"
-    with pytest.raises(ClientError) as exc:
-        s3.get_bucket_encryption(Bucket=bucket)
-    assert error_code(exc) == "ServerSideEncryptionConfigurationNotFoundError"
     assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
     acl = s3.get_bucket_acl(Bucket=bucket)
     assert acl["Grants"][0]["Permission"] == "FULL_CONTROL"
@@ -208,30 +205,6 @@ def test_public_access_block_and_ownership_controls_read_back(s3, server, bucket
     with pytest.raises(ClientError) as exc:
         s3.put_public_access_block(Bucket="no-such-bucket-here", PublicAccessBlockConfiguration=block)
     assert error_code(exc) == "NoSuchBucket"
-
-
-def test_default_encryption_reads_back(s3, bucket):
-    """CDK's and Terraform's bucket encryption resources write this rule and read it back."""
-    rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/app"},
-              "BucketKeyEnabled": True}]
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
-    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"] == rules
-    simple = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": simple})
-    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"] == \
-        [{**simple[0], "BucketKeyEnabled": False}]  # S3 spells out the default
-    s3.delete_bucket_encryption(Bucket=bucket)
-    with pytest.raises(ClientError) as exc:
-        s3.get_bucket_encryption(Bucket=bucket)
-    assert error_code(exc) == "ServerSideEncryptionConfigurationNotFoundError"
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "alias/app"}}]})
-    assert error_code(exc) == "InvalidArgument"
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "ROT13"}}]})
-    assert error_code(exc) == "MalformedXML"
 
 
 @pytest.mark.parametrize("path,body,code", [

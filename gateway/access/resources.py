@@ -4,7 +4,8 @@
 ownership controls, public access block) by :func:`bucket_access`, which parses each once; the
 gateway caches the records (``gateway.controls``). Absent documents mean what S3 means by their
 absence: no policy, the owner's FULL_CONTROL, ObjectWriter, no block. The record also carries the
-bucket's Object Lock configuration, which decides what writes and deletes must bring.
+bucket's Object Lock configuration, which decides what writes and deletes must bring, and its
+encryption rule: the default a write that names no encryption gets, and the types it may not name.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from gateway.wire.documents.controls import (
     parse_ownership,
     parse_public_access_block,
 )
+from gateway.wire.documents.encryption import EncryptionRule, parse_configuration
+from gateway.wire.errors import S3Error
 from gateway.wire.lock_rules import LockConfiguration
 
 # The bucket-config kinds (sub-resource names) these documents are stored under.
 POLICY_KIND, ACL_KIND = "policy", "acl"
 OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND = "ownershipControls", "publicAccessBlock"
-KINDS = (POLICY_KIND, ACL_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND)
+ENCRYPTION_KIND = "encryption"
+KINDS = (POLICY_KIND, ACL_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND, ENCRYPTION_KIND)
 _POLICIES: OrderedDict[tuple[str, str], Policy] = OrderedDict()  # parsed once per (bucket, text)
 
 
@@ -46,6 +50,7 @@ class BucketAccess:
     ownership_configured: bool
     block: PublicAccessBlock
     object_lock: LockConfiguration | None = None  # None: Object Lock is not enabled
+    encryption: EncryptionRule | None = None  # default encryption and blocked types; None: none configured
     # Derived once, when the record is built (every request's authorization reads them).
     _public_policy: bool = field(init=False, repr=False, compare=False)
     _effective_acl: Grants = field(init=False, repr=False, compare=False)
@@ -102,6 +107,16 @@ def stored_acl(document: str | None, owner_id: str) -> Grants:
     return parse_acl(xml.parse(document.encode("utf-8"), "AccessControlPolicy")).grants
 
 
+def stored_encryption(document: str | None) -> EncryptionRule | None:
+    """A stored (or upstream's) encryption document, read leniently: one it cannot read is none."""
+    if not document:
+        return None
+    try:
+        return parse_configuration(xml.parse(document.encode("utf-8")), strict=False)
+    except S3Error:
+        return None
+
+
 def bucket_access(bucket: str, owner_id: str, documents: Mapping[str, str | None],
                   object_lock: LockConfiguration | None = None) -> BucketAccess:
     policy = documents.get(POLICY_KIND)
@@ -111,7 +126,7 @@ def bucket_access(bucket: str, owner_id: str, documents: Mapping[str, str | None
     block = parse_public_access_block(xml.parse(block_doc.encode("utf-8"))) if block_doc else PublicAccessBlock()
     return BucketAccess(bucket, owner_id, cached_policy(bucket, policy) if policy else None, policy or None,
                         stored_acl(documents.get(ACL_KIND), owner_id), ownership, bool(ownership_doc), block,
-                        object_lock)
+                        object_lock, stored_encryption(documents.get(ENCRYPTION_KIND)))
 
 
 def acl_document(policy: AccessControlPolicy) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import params
+from gateway import encryption, params
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PARTS
 from gateway.responses import Response, http_date, xml_response
@@ -13,6 +13,7 @@ from storage_backends.base import ObjectInfo, ObjectParts
 async def get_object_attributes(ctx: Context) -> Response:
     wanted = params.object_attributes(ctx.req)
     version_id = params.version_id(ctx.req)
+    customer_key = encryption.read_key(ctx)
     parts: ObjectParts | None = None
     marker = limit = 0
     if "ObjectParts" in wanted:
@@ -20,9 +21,9 @@ async def get_object_attributes(ctx: Context) -> Response:
                                   clamp=True)
         marker = params.header_int(ctx.req, "x-amz-part-number-marker", 0, low=0, high=MAX_PARTS)
         info, parts = await ctx.backend.get_object_parts(ctx.bucket, ctx.key, version_id=version_id,
-                                                         marker=marker, limit=limit)
+                                                         marker=marker, limit=limit, customer_key=customer_key)
     else:
-        info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=version_id)
+        info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=version_id, customer_key=customer_key)
     root = render_object_attributes(
         etag=info.etag if "ETag" in wanted else None,
         checksum=info.checksum if "Checksum" in wanted else None, parts=parts, part_number_marker=marker,

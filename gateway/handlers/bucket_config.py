@@ -3,7 +3,8 @@
 Tools probe many (Terraform reads a dozen) and expect S3's own "not configured" answers, so each
 unbuilt one gets the exact error or empty document S3 returns for a bucket that never had it set.
 The public access block and ownership controls are validated, stored and enforced at the API
-level (``gateway.controls``: refused ACLs, object owners); the encryption rule is only stored.
+level (``gateway.controls``: refused ACLs, object owners). The encryption rule has handlers of its
+own (``bucket_encryption``); its GET is :func:`stored_document`.
 """
 
 from __future__ import annotations
@@ -89,37 +90,4 @@ async def put_ownership_controls(ctx: Context) -> Response:
     await ctx.backend.put_bucket_config(ctx.bucket, OWNERSHIP_CONTROLS_KIND,
                                         xml.render(render_ownership(ownership)).decode("utf-8"))
     ctx.controls.forget(ctx.bucket)
-    return Response(200)
-
-
-ENCRYPTION_KIND = "encryption"
-_SSE_ALGORITHMS = frozenset({"AES256", "aws:kms", "aws:kms:dsse", "aws:fsx", "aws:backup"})
-
-
-async def put_bucket_encryption(ctx: Context) -> Response:
-    """Validated and kept as sent (plus S3's explicit BucketKeyEnabled), so IaC tools read their rule back.
-
-    s3gate itself does not encrypt at rest (that is the data volume's job); README says so.
-    """
-    ctx.require_integrity_header()
-    doc = await ctx.read_xml("ServerSideEncryptionConfiguration")
-    rules = xml.children(doc, "Rule")
-    if not rules:
-        raise S3Error(Code.MalformedXML)
-    for rule in rules:
-        default = xml.child(rule, "ApplyServerSideEncryptionByDefault")
-        if default is not None:
-            algorithm = xml.text(default, "SSEAlgorithm")
-            if algorithm not in _SSE_ALGORITHMS:
-                raise S3Error(Code.MalformedXML)
-            if xml.child(default, "KMSMasterKeyID") is not None and not algorithm.startswith("aws:kms"):
-                raise S3Error(Code.InvalidArgument, "a KMSMasterKeyID is not applicable if the default sse "
-                              "algorithm is not aws:kms or aws:kms:dsse",
-                              ArgumentName="ApplyServerSideEncryptionByDefault")
-        enabled = xml.text(rule, "BucketKeyEnabled")
-        if enabled is None:
-            xml.sub(rule, "BucketKeyEnabled", False)  # S3 reads it back as false
-        elif enabled.strip() not in ("true", "false"):
-            raise S3Error(Code.MalformedXML)
-    await ctx.backend.put_bucket_config(ctx.bucket, ENCRYPTION_KIND, xml.render(doc).decode("utf-8"))
     return Response(200)

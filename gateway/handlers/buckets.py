@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 from gateway import controls, params
-from gateway.access.resources import ACL_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND, acl_document
+from gateway.access.resources import ACL_KIND, ENCRYPTION_KIND, OWNERSHIP_KIND, PUBLIC_ACCESS_BLOCK_KIND, acl_document
 from gateway.auth import bucket_arn
 from gateway.context import Context
 from gateway.limits import MAX_BUCKETS
@@ -21,6 +21,7 @@ from gateway.wire.documents.controls import (
     render_ownership,
     render_public_access_block,
 )
+from gateway.wire.documents.encryption import SSE_C, EncryptionRule, stored_form
 from gateway.wire.errors import Code, S3Error
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -76,8 +77,9 @@ def _location_constraint(ctx: Context, body: bytes) -> str | None:
 def _initial_documents(ctx: Context) -> dict[str, str | None]:
     """Ownership controls, public access block and ACL a new bucket starts with (None: none).
 
-    ``aws`` defaults (S3 since April 2023): BucketOwnerEnforced and all four BPA flags;
-    ``legacy``: no ownership controls (ObjectWriter) and no block. ``x-amz-object-ownership``
+    ``aws`` defaults: BucketOwnerEnforced and all four BPA flags (S3 since April 2023), SSE-S3 default
+    encryption (since January 2023) with SSE-C blocked (since April 2026); ``legacy``: no ownership
+    controls (ObjectWriter), no block, no default encryption. ``x-amz-object-ownership``
     overrides the ownership either way; the ACL asked for must fit both.
     """
     aws = ctx.settings.bucket_defaults == "aws"
@@ -94,6 +96,8 @@ def _initial_documents(ctx: Context) -> dict[str, str | None]:
         PUBLIC_ACCESS_BLOCK_KIND:
             xml.render(render_public_access_block(PublicAccessBlock.all_on())).decode("utf-8") if aws else None,
     }
+    if aws:
+        documents[ENCRYPTION_KIND] = stored_form(EncryptionRule(blocked=(SSE_C,)))
     if grants is not None:
         documents[ACL_KIND] = acl_document(AccessControlPolicy(owner, grants))
     return documents

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import conditions, controls, lock_headers, objectmeta, params
+from gateway import conditions, controls, encryption, lock_headers, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_LIST_PARTS, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOADS
@@ -18,6 +18,7 @@ from gateway.wire.documents.multipart import (
     render_list_uploads,
 )
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.sse_headers import render_encryption
 from storage_backends.base import UploadInfo
 
 
@@ -43,12 +44,13 @@ async def create_multipart_upload(ctx: Context) -> Response:
     algorithm, kind = _checksum_choice(ctx)
     new = await controls.for_new_object(ctx, objectmeta.new_object(ctx))
     new = await lock_headers.with_lock(ctx, new, ctx.req.headers, ctx.key)
+    new = await encryption.with_encryption(ctx, new, ctx.req.headers, ctx.key)
     upload = await ctx.backend.create_multipart_upload(ctx.bucket, ctx.key, new, checksum_algorithm=algorithm,
                                                        checksum_type=kind)
     root = render_initiate_result(ctx.bucket, ctx.key, upload.upload_id)
-    headers = {}
+    headers = render_encryption(upload.encryption, context=True)
     if algorithm is not None and kind is not None:
-        headers = {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind}
+        headers.update({"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind})
     return xml_response(root, headers=headers)
 
 
@@ -66,9 +68,11 @@ async def upload_part(ctx: Context) -> Response:
         raise S3Error(Code.InvalidRequest, f"Checksum Type mismatch occurred, expected checksum Type: "
                       f"{expected.lower()}, actual checksum Type: {(sent or 'null').lower()}")
     await lock_headers.check_part(ctx, upload)
+    customer_key = await encryption.part_key(ctx, upload)
     body = ctx.open_body(max_size=MAX_PART_SIZE, store_algorithm=expected)
-    part = await ctx.backend.upload_part(ctx.bucket, ctx.key, upload.upload_id, number, body)
-    headers = {"etag": quote_etag(part.etag)}
+    part = await ctx.backend.upload_part(ctx.bucket, ctx.key, upload.upload_id, number, body,
+                                         customer_key=customer_key)
+    headers = {"etag": quote_etag(part.etag), **render_encryption(upload.encryption)}
     if part.checksum is not None and (expected is not None or sent is not None):
         headers[checksums.header_name(part.checksum.algorithm)] = part.checksum.value
     return Response(200, headers)
@@ -80,8 +84,10 @@ async def upload_part_copy(ctx: Context) -> Response:
     h = ctx.req.headers
     src_bucket, src_key, src_version = params.copy_source(h["x-amz-copy-source"])
     byte_range = params.copy_source_range(h.get("x-amz-copy-source-range"))
+    customer_key = await encryption.part_key(ctx, upload)
+    src_customer_key = encryption.source_key(ctx)
     await ctx.authorize("s3:GetObject", object_arn(src_bucket, src_key), version_id=src_version)
-    src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version)
+    src = await ctx.backend.head_object(src_bucket, src_key, version_id=src_version, customer_key=src_customer_key)
     objectmeta.check_readable(src)
     conditions.check_copy_source(h, src)
     if byte_range is not None and byte_range.last is not None and (
@@ -93,10 +99,13 @@ async def upload_part_copy(ctx: Context) -> Response:
     if size > MAX_PART_SIZE:
         raise S3Error(Code.EntityTooLarge, ProposedSize=str(size), MaxSizeAllowed=str(MAX_PART_SIZE))
     part = await ctx.backend.upload_part_copy(ctx.bucket, ctx.key, upload.upload_id, number, src_bucket, src_key,
-                                              src.version_id, byte_range)
+                                              src.version_id, byte_range, customer_key=customer_key,
+                                              src_customer_key=src_customer_key)
     root = render_copy_part_result(part.etag, part.last_modified_ms,
                                    part.checksum if upload.checksum_algorithm is not None else None)
-    headers = {"x-amz-copy-source-version-id": src.version_id} if src.version_id is not None else {}
+    headers = render_encryption(upload.encryption)
+    if src.version_id is not None:
+        headers["x-amz-copy-source-version-id"] = src.version_id
     return xml_response(root, headers=headers)
 
 
@@ -104,12 +113,15 @@ async def complete_multipart_upload(ctx: Context) -> Response:
     upload_id = params.upload_id(ctx.req)
     checks = completion.parse_headers(ctx.req.headers)  # the object's checksum: not the XML body's
     parts = parse_complete(await ctx.read_xml("CompleteMultipartUpload", checksum_headers=False))
+    customer_key = await encryption.completion_key(ctx, lambda: _upload(ctx))
     info = await ctx.backend.complete_multipart_upload(ctx.bucket, ctx.key, upload_id, parts,
-                                                       params.write_conditions(ctx.req), checks)
+                                                       params.write_conditions(ctx.req), checks,
+                                                       customer_key=customer_key)
     scheme = "https" if ctx.req.is_tls else "http"
     root = render_complete_result(f"{scheme}://{ctx.req.host}/{ctx.bucket}/{ctx.key}", ctx.bucket, ctx.key,
                                   info.etag, info.checksum)
-    return xml_response(root, headers=objectmeta.written_version(info))
+    headers = {**objectmeta.written_version(info), **render_encryption(info.encryption, customer=False)}
+    return xml_response(root, headers=headers)
 
 
 async def abort_multipart_upload(ctx: Context) -> Response:

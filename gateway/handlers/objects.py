@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import conditions, controls, lock_headers, objectmeta, params
+from gateway import conditions, controls, encryption, lock_headers, objectmeta, params
 from gateway.auth import object_arn
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
@@ -11,12 +11,14 @@ from gateway.responses import Response, xml_response
 from gateway.wire.documents.delete import Deleted, Failed, parse_delete, render_delete_result
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.headers import checksum_headers, content_range, quote_etag
+from gateway.wire.sse_headers import render_encryption
 from storage_backends.base import ObjectInfo, ObjectStream
 
 
-def written_headers(info: ObjectInfo) -> dict[str, str]:
-    """What S3 answers a successful write with."""
-    headers = {"etag": quote_etag(info.etag), **objectmeta.lifecycle_headers(info), **objectmeta.written_version(info)}
+def written_headers(info: ObjectInfo, *, context: bool = True) -> dict[str, str]:
+    """What S3 answers a successful write with (``context``: the encryption context too; not on POST)."""
+    headers = {"etag": quote_etag(info.etag), **objectmeta.lifecycle_headers(info), **objectmeta.written_version(info),
+               **render_encryption(info.encryption, context=context)}
     if info.checksum is not None:
         headers.update(checksum_headers(info.checksum))
     return headers
@@ -25,6 +27,7 @@ def written_headers(info: ObjectInfo) -> dict[str, str]:
 async def put_object(ctx: Context) -> Response:
     new = await controls.for_new_object(ctx, objectmeta.new_object(ctx))
     new = await lock_headers.with_lock(ctx, new, ctx.req.headers, ctx.key, body="Put Object")
+    new = await encryption.with_encryption(ctx, new, ctx.req.headers, ctx.key)
     when = params.write_conditions(ctx.req)
     body = ctx.open_body(max_size=MAX_PUT_SIZE)
     info = await ctx.backend.put_object(ctx.bucket, ctx.key, body, new, when)
@@ -50,6 +53,7 @@ async def _open(ctx: Context) -> ObjectStream:
     byte_range = params.byte_range(ctx.req)
     number = params.read_part_number(ctx.req)
     headers_in = ctx.req.headers
+    customer_key = encryption.read_key(ctx)
 
     def precondition(info: ObjectInfo) -> None:
         objectmeta.check_readable(info)
@@ -57,7 +61,7 @@ async def _open(ctx: Context) -> ObjectStream:
 
     return await ctx.backend.get_object(
         ctx.bucket, ctx.key, version_id=params.version_id(ctx.req), byte_range=byte_range, part_number=number,
-        precondition=precondition)
+        precondition=precondition, customer_key=customer_key)
 
 
 def _is_slice(ctx: Context) -> bool:
@@ -82,7 +86,8 @@ async def head_object(ctx: Context) -> Response:
         status, headers = _read_response(ctx, stream, True)
         headers.update(await lock_headers.visible(ctx, stream.info))
         return Response(status, headers, length=stream.end - stream.start + 1)
-    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req))
+    info = await ctx.backend.head_object(ctx.bucket, ctx.key, version_id=params.version_id(ctx.req),
+                                         customer_key=encryption.read_key(ctx))
     conditions.check_read(ctx.req.headers, info)
     headers = objectmeta.object_headers(info, with_checksum=params.checksum_mode(ctx.req))
     objectmeta.apply_response_overrides(ctx, headers)

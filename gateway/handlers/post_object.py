@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from gateway import controls, forms, lock_headers, objectmeta, post_policy
+from gateway import controls, encryption, forms, lock_headers, objectmeta, post_policy
 from gateway.context import Context
 from gateway.limits import MAX_PUT_SIZE
 from gateway.payload import receive_stream, verified_stream
@@ -23,6 +23,7 @@ from gateway.responses import Response, quote_etag, xml_response
 from gateway.wire import checksums, xml
 from gateway.wire.documents.tagging import parse_tagging
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.sse_headers import render_encryption
 from storage_backends.base import NewObject
 
 SUCCESS_STATUSES = {"200": 200, "201": 201, "204": 204}
@@ -74,6 +75,7 @@ async def post_object(ctx: Context) -> Response:
     owner, grants = controls.new_object(await ctx.controls.bucket(ctx.bucket), requested, ctx.writer_id)
     new = replace(new, owner_id=owner, acl=grants)
     new = await lock_headers.with_lock(ctx, new, fields, key)
+    new = await encryption.with_encryption(ctx, new, fields, key)
     low, high = length_range or (0, MAX_PUT_SIZE)
     algorithm, expected = _checksum_field(fields)
     body = verified_stream(reader.file(), algorithm=algorithm, expected=expected, min_size=low,
@@ -81,7 +83,8 @@ async def post_object(ctx: Context) -> Response:
     info = await ctx.backend.put_object(ctx.bucket, key, body, new)
     scheme = "https" if ctx.req.is_tls else "http"
     location = f"{scheme}://{ctx.req.host}/{ctx.bucket}/{quote(key, safe='/')}"
-    headers = {"etag": quote_etag(info.etag), "location": location, **objectmeta.written_version(info)}
+    headers = {"etag": quote_etag(info.etag), "location": location, **objectmeta.written_version(info),
+               **render_encryption(info.encryption)}
     redirect = fields.get("success_action_redirect") or fields.get("redirect")
     if redirect:
         query = urlencode({"bucket": ctx.bucket, "key": key, "etag": quote_etag(info.etag)})

@@ -56,6 +56,8 @@ class Code(Enum):
     InvalidBucketName = (400, "The specified bucket is not valid.")
     InvalidBucketState = (409, "The request is not valid with the current state of the bucket.")
     InvalidDigest = (400, "The Content-MD5 you specified was invalid.")
+    InvalidEncryptionAlgorithmError = (400, "The encryption request you specified is not valid. The valid value is "
+                                       "AES256.")
     InvalidLocationConstraint = (400, "The specified location-constraint is not valid")
     InvalidObjectState = (403, "The operation is not valid for the object's storage class")
     InvalidPolicyDocument = (400, "The content of the form does not meet the conditions specified in the policy "

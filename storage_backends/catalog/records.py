@@ -8,6 +8,7 @@ live here too, because they define what the catalog's text columns hold.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from gateway.wire.lock_rules import DefaultRetention, LockConfiguration, ObjectLock, Retention
-from storage_backends.base import BucketInfo, Checksum, ObjectInfo, PartInfo, UploadInfo
+from storage_backends.base import BucketInfo, Checksum, Encryption, ObjectInfo, PartInfo, UploadInfo
 
 Row = Sequence[object]
 
@@ -135,6 +136,38 @@ def lock_configuration_of(raw: str | None) -> LockConfiguration | None:
     return LockConfiguration(DefaultRetention(d["mode"], d.get("days"), d.get("years")) if d else None)
 
 
+def encryption_json(encryption: Encryption | None, verifier: str | None = None) -> str | None:
+    """A version's (or upload's) encryption column; ``verifier``: the SSE-C key's (keys.keyring)."""
+    if encryption is None:
+        return None
+    fields: dict[str, object] = {"algorithm": encryption.algorithm}
+    if encryption.customer:
+        fields.update(customer=True, key_md5=encryption.customer_key_md5, verifier=verifier)
+    if encryption.kms_key_id is not None:
+        fields["kms_key_id"] = encryption.kms_key_id
+    if encryption.context is not None:
+        fields["context"] = encryption.context
+    if encryption.bucket_key:
+        fields["bucket_key"] = True
+    return json.dumps(fields)
+
+
+@functools.lru_cache(maxsize=4096)
+def encryption_of(raw: str | None) -> Encryption | None:
+    """Cached: most versions share a column (every SSE-S3 one the same), and a read decodes it thrice."""
+    if raw is None:
+        return None
+    d = json.loads(raw)
+    return Encryption(d["algorithm"], d.get("customer", False), d.get("kms_key_id"), d.get("context"),
+                      d.get("bucket_key", False), d.get("key_md5"))
+
+
+@functools.lru_cache(maxsize=4096)
+def verifier_of(raw: str | None) -> str | None:
+    """The SSE-C key verifier kept in an encryption column (None: not SSE-C)."""
+    return json.loads(raw).get("verifier") if raw is not None else None
+
+
 def successor(prefix: str) -> str | None:
     """The smallest string greater than every string that starts with ``prefix`` (None: no bound).
 
@@ -219,6 +252,7 @@ class ObjectRecord:
     lock_mode: str | None = None  # Object Lock: see lock_columns
     lock_until: int | None = None
     legal_hold: int | None = None
+    encryption: str | None = None  # see encryption_json; None: plaintext
 
     @property
     def lock(self) -> ObjectLock | None:
@@ -227,7 +261,8 @@ class ObjectRecord:
 
 OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
                   "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
-                  "noncurrent_since, restore_ready, restore_expiry, acl, lock_mode, lock_until, legal_hold")
+                  "noncurrent_since, restore_ready, restore_expiry, acl, lock_mode, lock_until, legal_hold, "
+                  "encryption")
 
 
 def object_record(r: Row) -> ObjectRecord:
@@ -293,10 +328,11 @@ class UploadRecord:
     lock_mode: str | None = None  # the completed version's lock (as ObjectRecord's)
     lock_until: int | None = None
     legal_hold: int | None = None
+    encryption: str | None = None  # what the completed version (and each part) is sealed with
 
 
 UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, owner_id, storage_class, content, metadata, tags, "
-                  "checksum_algorithm, checksum_type, acl, lock_mode, lock_until, legal_hold")
+                  "checksum_algorithm, checksum_type, acl, lock_mode, lock_until, legal_hold, encryption")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +359,7 @@ class NewVersion:
     placement: Placement
     extents: tuple[Extent, ...] = ()
     upload_id: str | None = None  # the multipart upload completed into this version
+    encryption: str | None = None  # the encryption column (its blobs are sealed with it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +393,7 @@ def object_info(row: ObjectRecord, versioning: str | None) -> ObjectInfo:
         storage_class=row.storage_class, content=map_of(row.content), metadata=map_of(row.metadata),
         checksum=checksum_of(row.checksum), parts_count=row.parts_count, is_latest=row.is_latest,
         delete_marker=row.delete_marker, tags=map_of(row.tags), lock=row.lock,
+        encryption=encryption_of(row.encryption),
     )
 
 
@@ -368,7 +406,8 @@ def listed_info(bucket: str, row: ListedVersion) -> ObjectInfo:
 
 def upload_info(row: UploadRecord) -> UploadInfo:
     return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated, row.owner_id, row.storage_class,
-                      row.checksum_algorithm, row.checksum_type, lock_of(row.lock_mode, row.lock_until, row.legal_hold))
+                      row.checksum_algorithm, row.checksum_type, lock_of(row.lock_mode, row.lock_until, row.legal_hold),
+                      encryption_of(row.encryption))
 
 
 def part_info(row: PartRecord) -> PartInfo:

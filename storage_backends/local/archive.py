@@ -57,7 +57,7 @@ class ArchiveOps(MultipartOps):
             await self.blobs.delete([blob_id], volumes=[source])
 
     async def restore_object(self, bucket: str, key: str, *, version_id: str | None, days: int) -> bool:
-        info = await self.head_object(bucket, key, version_id=version_id)
+        info = await self._describe(*await self._row(bucket, key, version_id))  # SSE-C: restored without its key
         if info.storage_class not in ARCHIVE_CLASSES:
             raise S3Error(Code.InvalidObjectState, "Restore is not allowed for the object's current storage class",
                           StorageClass=info.storage_class)

@@ -16,7 +16,7 @@ from storage_backends.local.archive import ArchiveOps
 from storage_backends.local.core import INLINE_MAX
 from storage_backends.local.locks import LockOps
 from storage_backends.local.notifications import LocalOutbox
-from storage_backends.local.objects import LocalObjectStream
+from storage_backends.local.stream import LocalObjectStream
 
 __all__ = ["INLINE_MAX", "LocalBackend", "LocalObjectStream"]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import aiofiles.os
 
 from storage_backends.base import DEFAULT_RESERVE, Body, FreeSpaceReserve, VolumeSpace
+from storage_backends.local.sealed import Seal, Sealer, seal_bytes
 from storage_backends.space import DATA, SpaceGuard, is_disk_full
 
 log = logging.getLogger("s3gate.blobs")
@@ -193,8 +194,10 @@ class BlobStore:
         return removed
 
     # -- write ----------------------------------------------------------------------------------
-    async def write(self, body: Body, *, allow_inline: bool = True, volume: str = DEFAULT_VOLUME) -> SpilledBody:
-        """Consume ``body``; keep it inline if small, else publish it as a blob file.
+    async def write(self, body: Body, *, allow_inline: bool = True, volume: str = DEFAULT_VOLUME,
+                    seal: Seal | None = None) -> SpilledBody:
+        """Consume ``body``; keep it inline if small, else publish it as a blob file (sealed with
+        ``seal``, inline bytes too: ``inline`` then holds the sealed bytes, ``size`` the plaintext's).
 
         If the body raises (bad digest, truncated, client gone), the temp file is removed and
         the error propagates: nothing was published.
@@ -209,17 +212,23 @@ class BlobStore:
                 if size > self.inline_max:
                     break
             else:  # the body ended (and verified) while still small
-                return SpilledBody(None, size, b"".join(held))
-        blob_id, size = await self.publish(_prepend(held, iterator), volume=volume)
+                data = b"".join(held)
+                return SpilledBody(None, size, seal_bytes(seal, data) if seal is not None else data)
+        blob_id, size = await self.publish(_prepend(held, iterator), volume=volume, seal=seal)
         return SpilledBody(blob_id, size, None)
 
     async def publish(self, blocks: AsyncIterator[bytes], *, volume: str = DEFAULT_VOLUME,
-                      blob_id: str | None = None) -> tuple[str, int]:
-        """Write ``blocks`` to a temp file, fsync, rename into place, fsync the directory.
+                      blob_id: str | None = None, seal: Seal | None = None) -> tuple[str, int]:
+        """Write ``blocks`` to a temp file, fsync, rename into place, fsync the directory; returns the
+        blob id and the bytes given (with ``seal``: sealed as they go, their plaintext size).
 
         Blocks are written in batches of about ``WRITE_BATCH`` by one ``writev`` in a thread while
         the next ones arrive (a thread hop per block would cost the event loop more than the write).
         """
+        sealer = None
+        if seal is not None:
+            sealer = Sealer(seal)
+            blocks = sealer.stream(seal.header, blocks)
         target = self.volumes.get(volume, self.volumes[DEFAULT_VOLUME])
         assert target.tmp is not None, "BlobStore.open() first"
         blob_id = blob_id or new_blob_id()
@@ -266,6 +275,8 @@ class BlobStore:
             await self._fanned_out()
             await aiofiles.os.rename(tmp, final)
             await asyncio.to_thread(fsync_path, final.parent)
+            if sealer is not None:
+                size = sealer.size
         except BaseException as exc:
             for pending in (writing, flushing):
                 if pending is not None:

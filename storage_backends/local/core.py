@@ -25,6 +25,8 @@ from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql.settings import CLOCK_OFFSET
 from storage_backends.catalog.store import Catalog
+from storage_backends.keys.keyring import Keyring
+from storage_backends.keys.master import load_master_key
 from storage_backends.local.blobs import DEFAULT_VOLUME, BlobStore
 
 log = logging.getLogger("s3gate.local")
@@ -57,8 +59,12 @@ def dead_here(holder: str | None) -> bool:
 class LocalCore:
     def __init__(self, data_dir: str | Path, *, inline_max: int = INLINE_MAX,
                  class_dirs: dict[str, Path] | None = None, lifecycle_day_seconds: float = 86400.0,
-                 restore_delay_seconds: float = 5.0, min_free_space: FreeSpaceReserve = DEFAULT_RESERVE) -> None:
+                 restore_delay_seconds: float = 5.0, min_free_space: FreeSpaceReserve = DEFAULT_RESERVE,
+                 master_key_file: str | None = None, kms_keys: tuple[str, ...] = (), region: str = "us-east-1",
+                 account_id: str = "000000000000") -> None:
         self.root = Path(data_dir)
+        self._keyring_setup = (master_key_file, kms_keys, region, account_id)
+        self._keyring: Keyring | None = None
         self.blobs = BlobStore(self.root, inline_max, class_dirs, min_free_space)
         self.catalog: Catalog | None = None
         self.day_ms = max(1, int(lifecycle_day_seconds * 1000)) if lifecycle_day_seconds else DAY_MS
@@ -76,9 +82,17 @@ class LocalCore:
         assert self._identities is not None, "LocalBackend.start() first"
         return self._identities
 
+    @property
+    def keyring(self) -> Keyring:
+        """The master key and the declared KMS keys (``storage_backends.keys``); usable once started."""
+        assert self._keyring is not None, "LocalBackend.start() first"
+        return self._keyring
+
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        master_key_file, kms_keys, region, account_id = self._keyring_setup
+        self._keyring = Keyring(load_master_key(self.root, master_key_file), region, account_id, kms_keys)
         self.blobs.open()
         self.catalog = open_catalog("sqlite", str(self.root / "metadata.db"), on_freed=self.blobs.delete)
         self._identities = CatalogIdentities(self.catalog)

@@ -13,8 +13,7 @@ from gateway.wire.lock_rules import MISSING_CONFIGURATION, LockConfiguration, Ob
 from storage_backends.catalog.records import ObjectRecord
 from storage_backends.catalog.sql import buckets as bucket_rows
 from storage_backends.catalog.sql import objects as version_rows
-from storage_backends.local.objects import ObjectOps
-from storage_backends.local.objects import _check_version_id as check_version_id
+from storage_backends.local.objects import ObjectOps, check_version_id
 
 
 class LockOps(ObjectOps):

@@ -9,6 +9,7 @@ from storage_backends.base import (
     Checksum,
     CompletedPart,
     CompletionChecks,
+    CustomerKey,
     NewObject,
     ObjectInfo,
     PartInfo,
@@ -18,26 +19,38 @@ from storage_backends.base import (
     WriteConditions,
 )
 from storage_backends.catalog import records as rec
+from storage_backends.catalog.records import UploadRecord
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql import uploads as upload_rows
 from storage_backends.catalog.store import Tx
+from storage_backends.local import encryption as enc
 from storage_backends.local import uploads
 from storage_backends.local.blobs import new_blob_id
+from storage_backends.local.copies import CopyOps
 from storage_backends.local.listing import paginate, successor
-from storage_backends.local.objects import ObjectOps
 
 
-class MultipartOps(ObjectOps):
+class MultipartOps(CopyOps):
     # -- multipart uploads ---------------------------------------------------------------------
     async def create_multipart_upload(self, bucket: str, key: str, new: NewObject, *,
                                       checksum_algorithm: str | None, checksum_type: str | None) -> UploadInfo:
+        to = enc.target(self.keyring, new.encryption, new.customer_key)
         self._admit()
         return await self._cat.write(
-            lambda tx: upload_rows.create(tx, bucket, key, new, checksum_algorithm, checksum_type))
+            lambda tx: upload_rows.create(tx, bucket, key, new, checksum_algorithm, checksum_type,
+                                          to.column if to is not None else None))
 
     async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         await self._bucket(bucket)
         return rec.upload_info(await self._cat.upload(bucket, key, upload_id))
+
+    async def _part_target(self, bucket: str, key: str, upload_id: str, customer_key: CustomerKey | None
+                           ) -> tuple[UploadRecord, enc.Target | None]:
+        """The upload a part goes to, and how the part is sealed (an SSE-C upload's key checked)."""
+        await self._bucket(bucket)
+        upload = await self._cat.upload(bucket, key, upload_id)
+        enc.check_part_key(upload.encryption, customer_key)
+        return upload, enc.stored_target(upload.encryption, customer_key)
 
     async def _store_part(self, bucket: str, key: str, upload_id: str, part_number: int, blob_id: str | None,
                           size: int, inline: bytes | None, etag: str, checksum: Checksum | None,
@@ -55,33 +68,40 @@ class MultipartOps(ObjectOps):
             raise
 
     async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int,
-                          body: RequestBody) -> PartInfo:
-        upload = await self.get_multipart_upload(bucket, key, upload_id)  # fail fast, before reading the body
+                          body: RequestBody, *, customer_key: CustomerKey | None = None) -> PartInfo:
+        upload, to = await self._part_target(bucket, key, upload_id, customer_key)  # before reading the body
+        seal = to.seal(self.keyring) if to is not None else None
         volume = self.blobs.volume_for(upload.storage_class)
         self._admit(volume, body.size or 0)
-        spilled = await self.blobs.write(body, volume=volume)
+        spilled = await self.blobs.write(body, volume=volume, seal=seal)
         digests = body.digests()
         blob_id = spilled.blob_id
         if spilled.inline is not None and spilled.size > 0:
             blob_id = new_blob_id()
         checksum = Checksum(digests.checksum_algorithm, digests.checksum_value, "PART")
         return await self._store_part(bucket, key, upload_id, part_number, blob_id, spilled.size, spilled.inline,
-                                      digests.md5_hex, checksum, volume)
+                                      enc.etag_of(to, seal, digests.md5_hex), checksum, volume)
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo:
-        upload = await self.get_multipart_upload(bucket, key, upload_id)
-        stream = await self.get_object(src_bucket, src_key, version_id=src_version_id, byte_range=byte_range)
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo:
+        upload, to = await self._part_target(bucket, key, upload_id, customer_key)
+        seal = to.seal(self.keyring) if to is not None else None
+        stream = await self.get_object(src_bucket, src_key, version_id=src_version_id, byte_range=byte_range,
+                                       customer_key=src_customer_key)
         algorithm = upload.checksum_algorithm or checksums.DEFAULT_ALGORITHM
         volume = self.blobs.volume_for(upload.storage_class)
-        blob_id, size, md5_hex, value = await self._rewrite(stream, algorithm, volume)
-        return await self._store_part(bucket, key, upload_id, part_number, blob_id, size, None, md5_hex,
-                                      Checksum(algorithm, value, "PART"), volume)
+        blob_id, size, md5_hex, value = await self._rewrite(stream, algorithm, volume, seal)
+        return await self._store_part(bucket, key, upload_id, part_number, blob_id, size, None,
+                                      enc.etag_of(to, seal, md5_hex), Checksum(algorithm, value, "PART"), volume)
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
+        if customer_key is not None:  # AWS asks SSE-C completions for no key; one given must be the upload's
+            await self._part_target(bucket, key, upload_id, customer_key)
         self._admit()  # no bytes move, but the new version's rows need room
         info = await self._cat.write(
             lambda tx: uploads.complete(tx, bucket, key, upload_id, parts, conditions, checks, self.day_ms))

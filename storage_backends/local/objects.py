@@ -1,21 +1,20 @@
-"""Buckets, objects, listings, versions and tags of the local backend."""
+"""Buckets, objects, listings, versions and tags of the local backend (copies: ``copies``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 
-from gateway.wire import checksums
 from gateway.wire.documents.acl import Grants, grants_of
 from gateway.wire.errors import Code, S3Error
-from gateway.wire.lanes import Digester
 from gateway.wire.lifecycle_rules import expiration_of
 from storage_backends.base import Body as RequestBody
 from storage_backends.base import (
     BucketInfo,
     ByteRange,
     Checksum,
+    CustomerKey,
     DeleteResult,
     ListPage,
     NewObject,
@@ -33,66 +32,19 @@ from storage_backends.catalog.sql import buckets as bucket_rows
 from storage_backends.catalog.sql import objects as version_rows
 from storage_backends.catalog.sql import uploads as upload_rows
 from storage_backends.catalog.store import Tx
-from storage_backends.local.blobs import read_fd
+from storage_backends.local import encryption as enc
+from storage_backends.local import sealed
 from storage_backends.local.core import LocalCore
 from storage_backends.local.listing import paginate, successor
+from storage_backends.local.stream import LocalObjectStream, Piece, close_pieces, part_range
 
 
-class LocalObjectStream:
-    """An opened version: descriptors (or inline bytes) for just the extents the range needs."""
-
-    def __init__(self, info: ObjectInfo, start: int, end: int, checksum: Checksum | None,
-                 pieces: list[tuple[int | bytes, int, int]]) -> None:
-        self.info = info
-        self.start = start
-        self.end = end
-        self.checksum = checksum
-        self._pieces = pieces  # (fd or inline bytes, offset in it, length)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for source, offset, length in self._pieces:
-            if isinstance(source, bytes):
-                yield source[offset: offset + length]
-            else:
-                async for chunk in read_fd(source, offset, length):
-                    yield chunk
-
-    async def aclose(self) -> None:
-        for source, _, _ in self._pieces:
-            if isinstance(source, int):
-                os.close(source)
-        self._pieces = []
-
-
-def _part_range(info: ObjectInfo, extents: list[Extent], part_number: int
-                ) -> tuple[int, int, Checksum | None]:
-    """Byte range and checksum of part N (a single-part object is its own part 1).
-
-    A COMPOSITE object has a checksum per part; a FULL_OBJECT one only for the whole, which is
-    reported when the part is the whole object (S3 does the same, as for a whole-object range).
-    """
-    count = info.parts_count or 1
-    if not 1 <= part_number <= count:
-        raise S3Error(Code.InvalidPartNumber, PartNumberRequested=str(part_number), ActualPartCount=str(count))
-    if not info.parts_count:
-        return 0, info.size - 1, info.checksum
-    offset = 0
-    for extent in extents:
-        if extent.part_number == part_number:
-            checksum = rec.part_checksum(extent.checksum)
-            if checksum is not None and info.checksum is not None and info.checksum.type == "COMPOSITE":
-                checksum = Checksum(checksum.algorithm, checksum.value, "COMPOSITE")
-            else:
-                checksum = info.checksum if extent.size == info.size else None
-            return extent.start, extent.start + extent.size - 1, checksum
-        offset = extent.start + extent.size
-    return offset, offset - 1, None  # an empty part
-
-
-def _check_version_id(version_id: str | None) -> None:
+def check_version_id(version_id: str | None) -> None:
     if version_id is not None and not rec.is_version_id(version_id):
         raise S3Error(Code.InvalidArgument, "Invalid version id specified", ArgumentName="versionId",
                       ArgumentValue=version_id)
+
+
 
 
 class ObjectOps(LocalCore):
@@ -198,7 +150,7 @@ class ObjectOps(LocalCore):
     # -- reading ----------------------------------------------------------------------------------
     async def _row(self, bucket: str, key: str, version_id: str | None) -> tuple[ObjectRecord, BucketInfo]:
         b = await self._bucket(bucket)
-        _check_version_id(version_id)
+        check_version_id(version_id)
         row = await self._cat.object_row(bucket, key, version_id)
         if row is None:
             if version_id is not None:
@@ -214,13 +166,20 @@ class ObjectOps(LocalCore):
             raise S3Error(Code.NoSuchKey, headers=headers, Key=key)
         return row, b
 
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
+    def _check_read_key(self, row: ObjectRecord, customer_key: CustomerKey | None) -> None:
+        enc.check_read_key(row.encryption, customer_key)
+
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo:
         row, b = await self._row(bucket, key, version_id)
+        self._check_read_key(row, customer_key)
         return await self._describe(row, b)
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         row, b = await self._row(bucket, key, version_id)
+        self._check_read_key(row, customer_key)
         info = await self._describe(row, b)
         if not info.parts_count:
             return info, None
@@ -231,9 +190,11 @@ class ObjectOps(LocalCore):
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> LocalObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> LocalObjectStream:
         for attempt in range(3):
             row, b = await self._row(bucket, key, version_id)
+            self._check_read_key(row, customer_key)
             info = await self._describe(row, b)
             if precondition is not None:
                 precondition(info)
@@ -241,21 +202,28 @@ class ObjectOps(LocalCore):
             inline = await self._cat.inline(row.id) if not extents and info.size else None
             checksum = info.checksum
             if part_number is not None:
-                start, end, checksum = _part_range(info, extents, part_number)
+                start, end, checksum = part_range(info, extents, part_number)
             elif byte_range is not None:
                 start, end = byte_range.resolve(info.size)
                 checksum = None if (start, end) != (0, info.size - 1) else checksum
             else:
                 start, end = 0, info.size - 1
             try:
-                pieces: list[tuple[int | bytes, int, int]] = \
-                    [(inline, start, end - start + 1)] if inline is not None and end >= start else \
-                    await self._open_pieces(extents, start, end)
+                if inline is not None and end >= start:
+                    plain = self._unseal(row.encryption, customer_key, inline, row.size, f"inline:{row.id}")
+                    pieces = [Piece(plain, start, end - start + 1)]
+                else:
+                    pieces = await self._open_pieces(extents, start, end, row.encryption, customer_key)
                 return LocalObjectStream(info, start, end, checksum, pieces)
             except FileNotFoundError:  # replaced, deleted or moved between lookup and open: look again
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _unseal(self, column: str | None, customer_key: CustomerKey | None, data: bytes, size: int,
+                name: str) -> bytes:
+        """Bytes kept in the catalog (small bodies), decrypted if the version is encrypted."""
+        return data if column is None else enc.unseal_bytes(self.keyring, column, customer_key, data, size, name)
 
     async def _extents(self, row: ObjectRecord) -> list[Extent]:
         if row.blob_id is not None:
@@ -264,11 +232,11 @@ class ObjectOps(LocalCore):
             return await self._cat.extents(row.id)
         return []
 
-    async def _open_pieces(self, extents: list[Extent], start: int, end: int
-                           ) -> list[tuple[int | bytes, int, int]]:
+    async def _open_pieces(self, extents: list[Extent], start: int, end: int, column: str | None,
+                           customer_key: CustomerKey | None) -> list[Piece]:
         if end < start:
             return []
-        pieces: list[tuple[int | bytes, int, int]] = []
+        pieces: list[Piece] = []
         try:
             for extent in extents:
                 lo = max(start, extent.start)
@@ -278,13 +246,18 @@ class ObjectOps(LocalCore):
                 blob = await self._cat.blob(extent.blob_id)
                 if blob is None:
                     raise FileNotFoundError(extent.blob_id)
-                source: int | bytes = blob.data if blob.data is not None else \
-                    self.blobs.open_fd(extent.blob_id, blob.volume)
-                pieces.append((source, lo - extent.start, hi - lo + 1))
+                if blob.data is not None:
+                    data = self._unseal(column, customer_key, blob.data, extent.size, extent.blob_id)
+                    pieces.append(Piece(data, lo - extent.start, hi - lo + 1))
+                    continue
+                fd = self.blobs.open_fd(extent.blob_id, blob.volume)
+                pieces.append(Piece(fd, lo - extent.start, hi - lo + 1))
+                if column is not None:
+                    opened = enc.open_blob(self.keyring, column, customer_key, os.pread(fd, sealed.HEADER_SIZE, 0),
+                                           extent.size, extent.blob_id)
+                    pieces[-1] = Piece(fd, lo - extent.start, hi - lo + 1, opened)
         except BaseException:
-            for source, _, _ in pieces:
-                if isinstance(source, int):
-                    os.close(source)
+            close_pieces(pieces)
             raise
         return pieces
 
@@ -301,14 +274,17 @@ class ObjectOps(LocalCore):
         await self._bucket(bucket)  # fail fast, before reading the body
         if conditions is not None:
             version_rows.check_write_conditions(await self._cat.object_row(bucket, key, None), conditions)
+        to = enc.target(self.keyring, new.encryption, new.customer_key)
+        seal = to.seal(self.keyring) if to is not None else None
         volume = self.blobs.volume_for(new.storage_class)
         self._admit(volume, body.size or 0)
-        spilled = await self.blobs.write(body, volume=volume)
+        spilled = await self.blobs.write(body, volume=volume, seal=seal)
         digests = body.digests()
         blob_id = spilled.blob_id
         checksum = Checksum(digests.checksum_algorithm, digests.checksum_value)
-        version = NewVersion(spilled.size, digests.md5_hex, checksum,
-                             Placement(blob_id, None, spilled.inline if spilled.size else None))
+        version = NewVersion(spilled.size, enc.etag_of(to, seal, digests.md5_hex), checksum,
+                             Placement(blob_id, None, spilled.inline if spilled.size else None),
+                             encryption=to.column if to is not None else None)
 
         def commit(tx: Tx) -> ObjectInfo:
             if blob_id is not None:
@@ -323,74 +299,9 @@ class ObjectOps(LocalCore):
             raise
         return await self._with_expiration(info)
 
-    async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
-                          key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
-        """Share the source's blobs (no bytes copied) unless a different checksum must be computed."""
-        _check_version_id(src_version_id)
-        if checksum_algorithm is not None:
-            src_info = await self.head_object(src_bucket, src_key, version_id=src_version_id)
-            if src_info.checksum is None or src_info.checksum.algorithm != checksum_algorithm \
-                    or src_info.checksum.type != "FULL_OBJECT":
-                return await self._copy_rewrite(src_bucket, src_key, src_version_id, bucket, key, new,
-                                                checksum_algorithm, conditions)
-
-        def commit(tx: Tx) -> ObjectInfo:
-            src = version_rows.source(tx, src_bucket, src_key, src_version_id)
-            placement, extents = version_rows.copy_refs(tx, src)
-            version = NewVersion(src.size, src.etag, rec.checksum_of(src.checksum), placement, extents)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
-                                            event="ObjectCreated:Copy")
-
-        self._admit()
-        return await self._with_expiration(await self._cat.write(commit))
-
-    async def _copy_rewrite(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
-                            key: str, new: NewObject, algorithm: str,
-                            conditions: WriteConditions | None) -> ObjectInfo:
-        """A copy that must compute another checksum re-reads the source into a new blob."""
-        stream = await self.get_object(src_bucket, src_key, version_id=src_version_id)
-        volume = self.blobs.volume_for(new.storage_class)
-        kept, size, _, value = await self._rewrite(stream, algorithm, volume)
-        version = NewVersion(size, stream.info.etag, Checksum(algorithm, value), Placement(kept, None))
-
-        def commit(tx: Tx) -> ObjectInfo:
-            if kept is not None:
-                blob_rows.add(tx, kept, size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
-                                            event="ObjectCreated:Copy")
-
-        return await self._with_expiration(await self._cat.write(commit))
-
-    async def _rewrite(self, stream: LocalObjectStream, algorithm: str, volume: str
-                       ) -> tuple[str | None, int, str, str]:
-        """Copy a stream's bytes into a new blob: (blob id or None if empty, size, MD5 hex, checksum).
-
-        The stream is closed whatever happens; nothing refers to the new blob yet.
-        """
-        digester = Digester(False, {algorithm})  # MD5 beside the loop, not on it: a part copy can be 5 GiB
-
-        async def hashed() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in stream:
-                    await digester.feed(chunk)
-                    yield chunk
-            finally:
-                await digester.drain()
-
-        try:
-            self._admit(volume, stream.end - stream.start + 1)
-            blob_id, size = await self.blobs.publish(hashed(), volume=volume)
-        finally:
-            await stream.aclose()
-        if size == 0:
-            await self.blobs.delete([blob_id])
-        return (blob_id if size else None), size, digester.md5.hexdigest(), \
-            checksums.b64(digester.checksums[algorithm].digest())
-
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
                             bypass_governance: bool = False) -> DeleteResult:
-        _check_version_id(version_id)
+        check_version_id(version_id)
         deleted = await self._cat.write(
             lambda tx: version_rows.delete(tx, bucket, key, version_id, bypass=bypass_governance))
         return DeleteResult(key, deleted.version_id, deleted.delete_marker)
@@ -412,7 +323,7 @@ class ObjectOps(LocalCore):
     # -- tags -------------------------------------------------------------------------------------
     async def get_object_tagging(self, bucket: str, key: str, *, version_id: str | None = None
                                  ) -> tuple[str | None, dict[str, str]]:
-        info = await self.head_object(bucket, key, version_id=version_id)
+        info = await self._describe(*await self._row(bucket, key, version_id))  # SSE-C needs no key for tags
         return info.version_id, info.tags
 
     async def get_object_acl(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectAcl:
@@ -421,13 +332,13 @@ class ObjectOps(LocalCore):
 
     async def put_object_acl(self, bucket: str, key: str, grants: Grants | None, *,
                              version_id: str | None = None) -> str | None:
-        _check_version_id(version_id)
+        check_version_id(version_id)
         self._admit()
         return await self._cat.write(lambda tx: version_rows.set_acl(tx, bucket, key, version_id, grants))
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str], *,
                                  version_id: str | None = None) -> str | None:
-        _check_version_id(version_id)
+        check_version_id(version_id)
         if tags:  # DeleteObjectTagging (no tags) always works
             self._admit()
         return await self._cat.write(lambda tx: version_rows.put_tags(tx, bucket, key, version_id, tags))

@@ -105,7 +105,8 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
     new = NewObject(owner_id=upload.owner_id, content=map_of(upload.content), metadata=map_of(upload.metadata),
                     storage_class=upload.storage_class, tags=map_of(upload.tags), acl=grants_of(upload.acl),
                     lock=lock_of(upload.lock_mode, upload.lock_until, upload.legal_hold))
-    version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id)
+    version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id,
+                         encryption=upload.encryption)
     info = version_rows.put_version(tx, bucket, key, new, version, conditions, day_ms,
                                     event="ObjectCreated:CompleteMultipartUpload")
     upload_rows.release(tx, upload_id, frozenset(r.part_number for r in chosen))

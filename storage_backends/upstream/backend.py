@@ -26,6 +26,7 @@ from gateway.wire.documents import copy as copy_doc
 from gateway.wire.documents import delete as delete_doc
 from gateway.wire.documents import multipart as multipart_doc
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.sse_headers import customer_key_headers, parse_encryption
 from storage_backends.base import (
     Body,
     BucketInfo,
@@ -33,6 +34,7 @@ from storage_backends.base import (
     Checksum,
     CompletedPart,
     CompletionChecks,
+    CustomerKey,
     DeleteResult,
     ListPage,
     NewObject,
@@ -224,20 +226,24 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
                         truncated, entries[-1][0] if truncated and entries else None)
 
     # -- objects --------------------------------------------------------------------------------
-    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
+    async def head_object(self, bucket: str, key: str, *, version_id: str | None = None,
+                          customer_key: CustomerKey | None = None) -> ObjectInfo:
         try:
             headers, _ = await self.up.request("HEAD", bucket, key, query=version_query(version_id),
-                                               headers={"x-amz-checksum-mode": "ENABLED"},
+                                               headers={"x-amz-checksum-mode": "ENABLED",
+                                                        **customer_key_headers(customer_key)},
                                                missing=Code.NoSuchVersion if version_id else Code.NoSuchKey)
         except S3Error as exc:
             raise await self._not_found(exc, bucket, key) from None
         return meta.object_info(bucket, key, headers, self.owner_id, int(headers.get("content-length", "0")))
 
     async def get_object_parts(self, bucket: str, key: str, *, version_id: str | None = None, marker: int = 0,
-                               limit: int = 1000) -> tuple[ObjectInfo, ObjectParts | None]:
+                               limit: int = 1000, customer_key: CustomerKey | None = None
+                               ) -> tuple[ObjectInfo, ObjectParts | None]:
         """HeadObject, then the upstream's GetObjectAttributes for the parts of that same version."""
-        info = await self.head_object(bucket, key, version_id=version_id)
-        headers = {"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": str(limit)}
+        info = await self.head_object(bucket, key, version_id=version_id, customer_key=customer_key)
+        headers = {"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": str(limit),
+                   **customer_key_headers(customer_key)}
         if marker:
             headers["x-amz-part-number-marker"] = str(marker)
         _, body = await self.up.request("GET", bucket, key, query={"attributes": "", **version_query(info.version_id)},
@@ -255,11 +261,12 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def get_object(self, bucket: str, key: str, *, version_id: str | None = None,
                          byte_range: ByteRange | None = None, part_number: int | None = None,
-                         precondition: Callable[[ObjectInfo], None] | None = None) -> UpstreamObjectStream:
+                         precondition: Callable[[ObjectInfo], None] | None = None,
+                         customer_key: CustomerKey | None = None) -> UpstreamObjectStream:
         query = version_query(version_id)
         if part_number is not None:
             query["partNumber"] = str(part_number)
-        headers = {"x-amz-checksum-mode": "ENABLED"}
+        headers = {"x-amz-checksum-mode": "ENABLED", **customer_key_headers(customer_key)}
         if byte_range is not None:
             headers["range"] = str(byte_range)
         response = await self.up.send("GET", bucket, key, query=query, headers=headers)
@@ -288,7 +295,8 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
         given = Checksum(digests.checksum_algorithm, digests.checksum_value) if digests.checksum_given else None
         return ObjectInfo(bucket, key, digests.size, codec.unquote_etag(answer.get("etag")), _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
-                          dict(new.metadata), codec.parse_checksum(answer) or given)
+                          dict(new.metadata), codec.parse_checksum(answer) or given,
+                          encryption=parse_encryption(answer))
 
     async def _send_body(self, bucket: str, key: str, headers: dict[str, str], out: Outgoing,
                          upload_id: str | None = None, part_number: int = 0) -> dict[str, str]:
@@ -314,12 +322,13 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def copy_object(self, src_bucket: str, src_key: str, src_version_id: str | None, bucket: str,
                           key: str, new: NewObject, *, checksum_algorithm: str | None = None,
-                          conditions: WriteConditions | None = None) -> ObjectInfo:
+                          conditions: WriteConditions | None = None,
+                          src_customer_key: CustomerKey | None = None) -> ObjectInfo:
         """Always ``REPLACE``: the gateway has already resolved the metadata the copy gets."""
         headers = {**meta.new_object_headers(new), **meta.condition_headers(conditions),
                    **await self.grant_headers(bucket, new.acl),
                    "x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
-                   "x-amz-metadata-directive": "REPLACE"}
+                   "x-amz-metadata-directive": "REPLACE", **customer_key_headers(src_customer_key, copy_source=True)}
         headers["x-amz-tagging-directive"] = "REPLACE" if new.tags else "COPY"
         if checksum_algorithm is not None:
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
@@ -328,7 +337,7 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
         # CopyObject does not report the size; nothing the gateway answers needs it.
         return ObjectInfo(bucket, key, 0, result.etag, result.last_modified_ms or _now_ms(),
                           new.owner_id, answer.get("x-amz-version-id"), new.storage_class, dict(new.content),
-                          dict(new.metadata), result.checksum)
+                          dict(new.metadata), result.checksum, encryption=parse_encryption(answer))
 
     async def delete_object(self, bucket: str, key: str, *, version_id: str | None = None,
                             bypass_governance: bool = False) -> DeleteResult:
@@ -373,11 +382,11 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
             headers["x-amz-checksum-algorithm"] = checksum_algorithm
         if checksum_type is not None:
             headers["x-amz-checksum-type"] = checksum_type
-        _, body = await self.up.request("POST", bucket, key, query={"uploads": ""}, headers=headers,
-                                        missing=Code.NoSuchBucket)
+        answer, body = await self.up.request("POST", bucket, key, query={"uploads": ""}, headers=headers,
+                                             missing=Code.NoSuchBucket)
         upload_id = multipart_doc.parse_upload_id(self.up.document(body, "InitiateMultipartUploadResult"))
         return self._remember(UploadInfo(upload_id, bucket, key, _now_ms(), new.owner_id, new.storage_class,
-                                         checksum_algorithm, checksum_type, new.lock))
+                                         checksum_algorithm, checksum_type, new.lock, parse_encryption(answer)))
 
     async def get_multipart_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         cached = self._uploads.get((bucket, key, upload_id))
@@ -385,9 +394,10 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
             return cached
         return (await self.list_parts(bucket, key, upload_id, limit=1)).upload
 
-    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body) -> PartInfo:
+    async def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Body, *,
+                          customer_key: CustomerKey | None = None) -> PartInfo:
         out = await outgoing(body)
-        headers: dict[str, str] = {}
+        headers = customer_key_headers(customer_key)
         _merge_body_headers(headers, out.headers)
         answer = await self._send_body(bucket, key, headers, out, upload_id, part_number)
         digests = body.digests()
@@ -396,9 +406,11 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
                         Checksum(checksum.algorithm, checksum.value, "PART"))
 
     async def upload_part_copy(self, bucket: str, key: str, upload_id: str, part_number: int, src_bucket: str,
-                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None
-                               ) -> PartInfo:
-        headers = {"x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id)}
+                               src_key: str, src_version_id: str | None, byte_range: ByteRange | None, *,
+                               customer_key: CustomerKey | None = None,
+                               src_customer_key: CustomerKey | None = None) -> PartInfo:
+        headers = {"x-amz-copy-source": _copy_source(src_bucket, src_key, src_version_id),
+                   **customer_key_headers(customer_key), **customer_key_headers(src_customer_key, copy_source=True)}
         if byte_range is not None:
             headers["x-amz-copy-source-range"] = str(byte_range)
         _, body = await self.up.request("PUT", bucket, key, query={"partNumber": str(part_number),
@@ -411,16 +423,18 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, parts: list[CompletedPart],
                                         conditions: WriteConditions | None = None,
-                                        checks: CompletionChecks | None = None) -> ObjectInfo:
+                                        checks: CompletionChecks | None = None, *,
+                                        customer_key: CustomerKey | None = None) -> ObjectInfo:
         """The upstream checks what the request asserts (its checksum, type and size headers go along)."""
-        headers = {**meta.condition_headers(conditions), **(checks.headers() if checks is not None else {})}
+        headers = {**meta.condition_headers(conditions), **(checks.headers() if checks is not None else {}),
+                   **customer_key_headers(customer_key)}
         answer, body = await self.up.request("POST", bucket, key, query={"uploadId": upload_id},
                                              content=xml.render(multipart_doc.render_complete(parts)),
                                              headers=headers)
         result = multipart_doc.parse_complete_result(self.up.document(body, "CompleteMultipartUploadResult"))
         self._forget(bucket, key, upload_id)
         return ObjectInfo(bucket, key, 0, result.etag, _now_ms(), self.owner_id, answer.get("x-amz-version-id"),
-                          checksum=result.checksum, parts_count=len(parts))
+                          checksum=result.checksum, parts_count=len(parts), encryption=parse_encryption(answer))
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         await self.up.request("DELETE", bucket, key, query={"uploadId": upload_id}, missing=Code.NoSuchUpload)

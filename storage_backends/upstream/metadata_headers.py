@@ -11,13 +11,16 @@ from collections.abc import Mapping
 
 from gateway.wire import headers as codec
 from gateway.wire.lock_rules import parse_lock_headers, render_lock_headers
+from gateway.wire.sse_headers import customer_key_headers, parse_encryption, request_headers
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo, Restore, WriteConditions
 
 META_PREFIX = "x-amz-meta-"
 
 
 def new_object_headers(new: NewObject) -> dict[str, str]:
-    """Content headers, user metadata, storage class, tags and Object Lock of an object being written."""
+    """Content headers, user metadata, storage class, tags, Object Lock and encryption of an object being
+    written: the encryption the request asked for (an SSE-C key included), never the bucket's default,
+    which the upstream applies itself (it encrypts; the gateway never does so as well)."""
     headers = dict(new.content)
     for name, value in new.metadata.items():
         headers[META_PREFIX + name] = value
@@ -27,6 +30,9 @@ def new_object_headers(new: NewObject) -> dict[str, str]:
         headers["x-amz-tagging"] = codec.tagging_header(new.tags)
     if new.lock is not None:
         headers.update(render_lock_headers(new.lock))
+    if new.encryption is not None and not new.encryption_default:
+        headers.update(request_headers(new.encryption))
+    headers.update(customer_key_headers(new.customer_key))
     return headers
 
 
@@ -62,4 +68,5 @@ def object_info(bucket: str, key: str, headers: Mapping[str, str], owner_id: str
         expiration=codec.parse_expiration(headers.get("x-amz-expiration")),
         restore=Restore(*restore) if restore is not None else None,
         lock=parse_lock_headers(headers),
+        encryption=parse_encryption(headers),
     )

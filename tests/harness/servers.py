@@ -207,8 +207,10 @@ class Stack:
 
 
 def upstream_env() -> dict[str, str]:
-    """The environment of an s3gate that serves as an upstream: the upstream's own credentials."""
-    return {"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY, "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY}
+    """The environment of an s3gate that serves as an upstream: the upstream's own credentials, and SSE-C
+    keys accepted over the loopback's plain HTTP (the gateway in front has checked the client's connection)."""
+    return {"S3GATE_ACCESS_KEY": UPSTREAM_ACCESS_KEY, "S3GATE_SECRET_KEY": UPSTREAM_SECRET_KEY,
+            "S3GATE_ALLOW_SSE_C_OVER_HTTP": "true"}
 
 
 def upstream_args(endpoint: str) -> list[str]:

@@ -17,7 +17,7 @@ def test_every_settings_field_has_one_option():
     assert sorted(o.field for o in OPTIONS) == sorted(fields)
     assert len({o.env for o in OPTIONS}) == len(OPTIONS)
     assert all(o.env == "S3GATE_" + (o.flag or o.field).upper().replace("-", "_")
-               for o in OPTIONS if o.flag not in ("users", "domain", "storage-class-dir", "notify-target"))
+               for o in OPTIONS if o.flag not in ("users", "domain", "storage-class-dir", "notify-target", "kms-key"))
 
 
 def test_only_the_root_credentials_have_no_flag():
@@ -69,6 +69,10 @@ def test_defaults():
     ({"S3GATE_MIN_FREE_SPACE": "lots"}, "min-free-space must be a percentage (1%) or a size (500MB, 2GiB, bytes)"),
     ({"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": "http://h", "S3GATE_MIN_FREE_SPACE": "1GB"},
      "--min-free-space is only used with --backend local"),
+    ({"S3GATE_KMS_KEYS": "good-id,arn:aws:s3:::bucket"}, "kms-key 'arn:aws:s3:::bucket': not a KMS key id"),
+    ({"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": "http://h", "S3GATE_KMS_KEYS": "k"},
+     "--kms-key: only used with --backend local"),
+    ({"S3GATE_MASTER_KEY_FILE": "/no/such/master.key"}, "master key file /no/such/master.key: cannot read it"),
 ])
 def test_refused(env, message):
     with pytest.raises(ConfigError) as exc:
@@ -119,3 +123,13 @@ def test_flag_beats_environment_and_switches_mean_true():
                                           "--upstream-endpoint", "http://h", "--upstream-insecure"])
     settings = cli.resolve_settings(args, {"S3GATE_PORT": "99", "S3GATE_REGION": "eu-west-1"})
     assert (settings.port, settings.region, settings.upstream_insecure) == (1234, "eu-west-1", True)
+
+
+def test_kms_keys_repeat_as_flags_and_list_in_their_variable():
+    args = cli.build_parser().parse_args(["serve", "--kms-key", "alias/photos", "--kms-key",
+                                          "arn:aws:kms:us-east-1:000000000000:key/k2"])
+    settings = cli.resolve_settings(args, {"S3GATE_KMS_KEYS": "ignored"})
+    assert settings.kms_keys == ("alias/photos", "arn:aws:kms:us-east-1:000000000000:key/k2")
+    assert settings_from_env(settings_to_env(settings)) == settings
+    assert settings_from_env({"S3GATE_KMS_KEYS": " a, b ,"}).kms_keys == ("a", "b")
+    assert "S3GATE_KMS_KEYS" not in settings_to_env(Settings())

@@ -34,6 +34,7 @@ from storage_backends.catalog.records import (
     ObjectRecord,
     Placement,
     checksum_json,
+    encryption_of,
     listed_object,
     listed_version,
     lock_columns,
@@ -186,11 +187,12 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
     cur = tx.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline, acl, "
-        "lock_mode, lock_until, legal_hold) VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "lock_mode, lock_until, legal_hold, encryption) "
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          map_json(new.content), map_json(new.metadata), map_json(new.tags),
          checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline,
-         grants_json(new.acl), *lock_columns(lock)))
+         grants_json(new.acl), *lock_columns(lock), version.encryption))
     object_id = cur.lastrowid
     for e in version.extents:
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
@@ -201,7 +203,8 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
     return ObjectInfo(bucket=bucket, key=key, size=version.size, etag=version.etag, last_modified_ms=modified,
                       owner_id=new.owner_id, version_id=version_id if b.versioning else None,
                       storage_class=new.storage_class, content=dict(new.content), metadata=dict(new.metadata),
-                      checksum=version.checksum, parts_count=at.parts_count, tags=dict(new.tags), lock=lock)
+                      checksum=version.checksum, parts_count=at.parts_count, tags=dict(new.tags), lock=lock,
+                      encryption=encryption_of(version.encryption))
 
 
 def source(tx: Tx, bucket: str, key: str, version_id: str | None) -> ObjectRecord:

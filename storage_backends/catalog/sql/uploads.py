@@ -12,6 +12,7 @@ from storage_backends.catalog.records import (
     Fold,
     PartRecord,
     UploadRecord,
+    encryption_of,
     lock_columns,
     map_json,
     new_upload_id,
@@ -57,17 +58,18 @@ def page(ex: Executor, bucket: str, cursor: tuple[str, int, str, bool], upper: s
 
 
 def create(tx: Tx, bucket: str, key: str, new: NewObject, algorithm: str | None,
-           checksum_type: str | None) -> UploadInfo:
+           checksum_type: str | None, encryption: str | None = None) -> UploadInfo:
+    """``encryption``: the column (records.encryption_json) its parts and version are sealed with."""
     if buckets.require(tx, bucket).object_lock is None and new.lock is not None:
         raise S3Error(Code.InvalidRequest, MISSING_ON_WRITE)
     upload_id = new_upload_id()
     started = settings.now_ms(tx)
-    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tx.execute(f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (upload_id, bucket, key, started, new.owner_id, new.storage_class, map_json(new.content),
                 map_json(new.metadata), map_json(new.tags), algorithm, checksum_type, grants_json(new.acl),
-                *lock_columns(new.lock)))
+                *lock_columns(new.lock), encryption))
     return UploadInfo(upload_id, bucket, key, started, new.owner_id, new.storage_class, algorithm, checksum_type,
-                      new.lock)
+                      new.lock, encryption_of(encryption))
 
 
 def put_part(tx: Tx, bucket: str, key: str, upload_id: str, part_number: int, blob_id: str | None,
