@@ -50,6 +50,7 @@ class Dispatcher:
         self.max_queue = max_queue
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._leading = asyncio.Event()
+        self._source = ""  # the outbox's UUID, read before leading: event ids are SOURCE-ROWID
         self._wake = {name: asyncio.Event() for name in self.targets}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -84,6 +85,8 @@ class Dispatcher:
         while True:
             try:
                 held = await self.outbox.lease(self._holder, LEASE_TTL_S)
+                if held and not self._source:
+                    self._source = await self.outbox.source()
             except Exception:  # noqa: BLE001 - e.g. a full disk: the next renewal retries
                 log.exception("could not renew the notification lease")
                 held = False
@@ -151,7 +154,7 @@ class Dispatcher:
             async with gate:
                 for event in items:
                     try:
-                        await target.deliver(messages.render(event, self.region), _info(event))
+                        await target.deliver(messages.render(event, self.region), self._info(event))
                     except DeliveryError as exc:
                         failed.append(event.id)
                         errors.append(str(exc))
@@ -169,8 +172,7 @@ class Dispatcher:
             return False, errors[0]
         return True, None
 
-
-def _info(event: OutboxEvent) -> EventInfo:
-    name = "s3:TestEvent" if event.event_name == messages.TEST_EVENT else event.event_name
-    return EventInfo(str(event.id), messages.iso_time(event.event_ms), name, event.bucket, event.key,
-                     messages.sequencer(event.seq))
+    def _info(self, event: OutboxEvent) -> EventInfo:
+        name = "s3:TestEvent" if event.event_name == messages.TEST_EVENT else event.event_name
+        return EventInfo(f"{self._source}-{event.id}", messages.iso_time(event.event_ms), name, event.bucket,
+                         event.key, messages.sequencer(event.seq))

@@ -15,6 +15,7 @@ class LocalOutbox:
     def __init__(self, catalog: Catalog, forget: Callable[[str], None]) -> None:
         self._cat = catalog
         self._forget = forget  # the bucket cache's entry, after a configuration change
+        self._source: str | None = None
 
     @property
     def on_emitted(self) -> Callable[[], None]:
@@ -31,6 +32,11 @@ class LocalOutbox:
     async def configure(self, bucket: str, config: Configuration | None, tests: list[tuple[str, str]]) -> None:
         await self._cat.write(lambda tx: rows.configure(tx, bucket, config, tests))
         self._forget(bucket)
+
+    async def source(self) -> str:
+        source = self._source or await self._cat.setting(rows.SOURCE) or await self._cat.write(rows.source)
+        self._source = source
+        return source
 
     async def targets(self) -> list[str]:
         return await self._cat.outbox_targets()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from gateway.wire.notification_rules import SERVICE_ORIGIN, Configuration, Origin
-from storage_backends.catalog.sql import buckets, marks, one
+from storage_backends.catalog.sql import buckets, marks, one, settings
 from storage_backends.catalog.store import Executor, Tx
 from storage_backends.outbox import OutboxEvent, TargetCounts
 
 KIND = "notification"  # the bucket_configs kind holding a Configuration's JSON
 TEST_EVENT = "TestEvent"
+SOURCE = "notify_source"  # the settings row naming this catalog's events (see source)
 _COLUMNS = ("id, COALESCE(seq, id), target, config_id, event_name, event_ms, bucket, bucket_owner, key, version_id, "
             "size, etag, origin, extra, attempts, last_error")
 _MOVED = ("id, seq, target, config_id, event_name, event_ms, bucket, bucket_owner, key, version_id, size, etag, "
@@ -89,6 +91,19 @@ def configure(tx: Tx, bucket: str, config: Configuration | None, tests: Iterable
 
 
 # -- the dispatcher's side ------------------------------------------------------------------------
+def source(tx: Tx) -> str:
+    """This catalog's event source: a UUID made once, which with an outbox row's id names its event.
+
+    Row ids repeat across data directories (and after one is wiped), while brokers deduplicate by event
+    id (PostgreSQL's primary key, NATS's ``Nats-Msg-Id``): the UUID keeps one catalog's events from ever
+    being taken for another's, and stays the same across redeliveries."""
+    value = settings.get(tx, SOURCE)
+    if value is None:
+        value = str(uuid.uuid4())
+        settings.put(tx, SOURCE, value)
+    return value
+
+
 def pending(ex: Executor, target: str, limit: int) -> list[OutboxEvent]:
     rows = ex.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE target = ? ORDER BY id LIMIT ?",
                       (target, limit)).fetchall()
