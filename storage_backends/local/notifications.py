@@ -34,9 +34,11 @@ class LocalOutbox:
         self._forget(bucket)
 
     async def source(self) -> str:
-        source = self._source or await self._cat.setting(rows.SOURCE) or await self._cat.write(rows.source)
-        self._source = source
-        return source
+        if self._source is None:
+            self._source = await self._cat.setting(rows.SOURCE)
+        if self._source is None:
+            self._source = await self._cat.write(rows.source)
+        return self._source
 
     async def targets(self) -> list[str]:
         return await self._cat.outbox_targets()
