@@ -37,8 +37,9 @@ HEALTH_PATH = RESERVED + "/health"
 
 class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None,
-                 authorizer: pipeline.Authorizer | None = None) -> None:
+                 authorizer: pipeline.Authorizer | None = None, events_wake_fd: int | None = None) -> None:
         self.settings = settings
+        self._events_wake_fd = events_wake_fd  # the dispatcher's process listens there (gateway.events.process)
         accounts = settings.accounts()
         # The default account owns what an upstream lists (its canonical id is the root key's, as always).
         self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
@@ -89,16 +90,17 @@ class S3App:
         return self._iam
 
     def _start_dispatcher(self) -> None:
-        """Event delivery, when targets are declared (its modules are imported only then)."""
+        """Event delivery, when targets are declared (its modules are imported only then): in the dispatcher's
+        process when the supervisor made one (this worker signals it its commits), else in this one."""
         outbox = self.backend.outbox
         if outbox is None or not self.settings.notify_targets:
             return
-        from gateway.events.dispatcher import Dispatcher
-        from gateway.events.targets import open_target
+        from gateway.events import process
 
-        targets = {name: open_target(name, url) for name, url in self.settings.notify_targets}
-        self._dispatcher = Dispatcher(outbox, targets, region=self.settings.region,
-                                      max_age_s=self.settings.notify_max_age, max_queue=self.settings.notify_max_queue)
+        if self._events_wake_fd is not None:
+            outbox.on_emitted = process.signaller(self._events_wake_fd)
+            return
+        self._dispatcher = process.build(outbox, self.settings)
         self._dispatcher.start()
 
     def _virtual_hosted(self, scope: Scope) -> bool:
@@ -127,9 +129,10 @@ class S3App:
                 return
 
 
-def create_app() -> S3App:
-    """ASGI factory for uvicorn (each worker process builds its app from ``S3GATE_*``)."""
+def create_app(events_wake_fd: int | None = None) -> S3App:
+    """ASGI factory for uvicorn (each worker process builds its app from ``S3GATE_*``; ``events_wake_fd``: the
+    supervisor's pipe to the dispatcher's process)."""
     # The metadata writer thread wakes from every fsync needing the GIL; the default 5 ms switch
     # interval lets the busy event loop keep it that long, which caps commits per second.
     sys.setswitchinterval(0.0005)
-    return S3App(settings_from_env())
+    return S3App(settings_from_env(), events_wake_fd=events_wake_fd)

@@ -2,15 +2,23 @@
 
 A bucket's configuration names declared ``amqp://``, ``nats://``, ``mqtt://`` and ``postgresql://`` targets
 by ARN; an upload's event is read back with each broker's own client (``tests.harness.consumers``). A broker
-that is not running fails the test, never skips it.
+that is not running fails the test, never skips it. Delivery runs in a process of its own beside the
+workers, restarted by the supervisor if it dies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
+import signal
+import time
+import uuid
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from tests.harness.clients import unique_bucket_name
 from tests.harness.consumers import consumer
@@ -89,3 +97,35 @@ def test_two_data_dirs_deliver_to_one_table_without_losing_events(tmp_path: Path
             assert len(sources["a"]) == len(sources["b"]) == 1 and sources["a"] != sources["b"]
 
     asyncio.run(scenario())
+
+
+def dispatcher_pids(srv: Server) -> list[int]:
+    return [int(pid) for pid in re.findall(r"Event dispatcher started \(process (\d+)\)", srv.log())]
+
+
+def test_a_killed_dispatcher_process_is_replaced_and_delivers(tmp_path: Path) -> None:
+    client = redis.Redis()
+    client.ping()  # no Redis: a loud failure
+    name = f"s3gate-test-{uuid.uuid4().hex[:8]}"
+    srv = gateway(tmp_path / "data", {"jobs": f"redis://127.0.0.1:6379/0?list={name}"})
+    try:
+        s3 = srv.client()
+        s3.create_bucket(Bucket="restarted")
+        s3.put_bucket_notification_configuration(Bucket="restarted", NotificationConfiguration={
+            "QueueConfigurations": [rule("Queue", "jobs", "")]})
+        deadline = time.monotonic() + 10
+        while not dispatcher_pids(srv) or client.llen(name) < 1:  # the s3:TestEvent
+            assert time.monotonic() < deadline, srv.log()
+            time.sleep(0.05)
+        (first,) = dispatcher_pids(srv)
+        assert first != srv.proc.pid  # type: ignore[union-attr]
+        os.kill(first, signal.SIGKILL)
+        s3.put_object(Bucket="restarted", Key="while-down", Body=b"x")  # requests never wait for delivery
+        while client.llen(name) < 2:
+            assert time.monotonic() < deadline + 10, srv.log()
+            time.sleep(0.05)
+        assert len(dispatcher_pids(srv)) == 2 and first not in dispatcher_pids(srv)[1:]
+        assert b'"key":"while-down"' in client.lindex(name, 1)  # type: ignore[operator]
+    finally:
+        srv.stop()
+        client.delete(name)
