@@ -46,12 +46,13 @@ async def notifications(ctx: Context) -> Response:
     if outbox is None:
         raise S3Error(Code.NotImplemented, "Event notifications need --backend local.")
     declared = dict(ctx.settings.notify_targets)
+    urls = {t.name: t.url for t in await outbox.topics()} | declared  # runtime topics (SNS CreateTopic), declared
     counts = {c.target: c for c in await outbox.counts()}
     targets = []
-    for name in sorted(set(declared) | set(counts)):
+    for name in sorted(set(urls) | set(counts)):
         c = counts.get(name)
         targets.append({
-            "name": name, "url": redacted_url(declared[name]) if name in declared else None,
+            "name": name, "url": redacted_url(urls[name]) if name in urls else None,
             "declared": name in declared, "pending": c.pending if c else 0,
             "oldest_pending": iso_time(c.oldest_ms) if c and c.oldest_ms is not None else None,
             "last_error": c.last_error if c else None,

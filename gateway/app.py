@@ -3,7 +3,8 @@
     /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
                                unauthenticated (load balancers, compose)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
-    /  signed for iam/sts   -> IAM: the IAM API subset and STS GetCallerIdentity (``gateway.iam.door``);
+    /  signed for iam/sts   -> Query API: the IAM API subset, STS GetCallerIdentity, SNS's topic actions
+       /sns                    (``gateway.iam.door``, ``gateway.sns``);
        (or an unsigned Query API call: ``Action=``, a form POST)
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
 
@@ -82,11 +83,11 @@ class S3App:
                                                       json.dumps(document).encode() + b"\n"), scope["method"], [])
 
     def iam(self) -> ASGIApp:
-        """The IAM door, built (its modules imported: a few ms) at the first IAM or STS request."""
+        """The Query API door, built (its modules imported: a few ms) at the first IAM, STS or SNS request."""
         if self._iam is None:
             from gateway.iam.door import IamDoor
 
-            self._iam = IamDoor(self.directory, self.backend)
+            self._iam = IamDoor(self.directory, self.backend, self.settings)
         return self._iam
 
     def _start_dispatcher(self) -> None:

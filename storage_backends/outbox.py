@@ -39,6 +39,16 @@ class OutboxEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Topic:
+    """A target created at run time (the SNS-compatible CreateTopic): delivered to like a declared one."""
+
+    name: str
+    url: str
+    account_id: str  # the account whose root created it (its ARN's account)
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCounts:
     target: str
     pending: int
@@ -65,5 +75,10 @@ class Outbox(Protocol):
     async def bound(self, target: str, max_queue: int) -> int: ...
     async def counts(self) -> list[TargetCounts]: ...
     async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]: ...
+    async def topics(self) -> list[Topic]: ...
+    async def put_topic(self, topic: Topic) -> Topic:
+        """Create the topic, or change its URL if ``topic.account_id`` owns it already; returns what is stored
+        (another account's topic of that name is returned unchanged)."""
+    async def delete_topic(self, name: str, account_id: str) -> None: ...
     async def lease(self, holder: str, ttl_s: float) -> bool: ...
     async def release(self, holder: str) -> None: ...

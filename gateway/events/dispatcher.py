@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Mapping
 
 from gateway.events import messages
-from gateway.events.targets import DeliveryError, EventInfo, Target
+from gateway.events.targets import DeliveryError, EventInfo, Target, open_target
 from storage_backends.outbox import Outbox, OutboxEvent
 
 log = logging.getLogger("s3gate.events")
@@ -44,20 +44,36 @@ class Dispatcher:
     def __init__(self, outbox: Outbox, targets: Mapping[str, Target], *, region: str, max_age_s: float,
                  max_queue: int) -> None:
         self.outbox = outbox
-        self.targets = dict(targets)
+        self.targets: dict[str, Target] = {}
         self.region = region
         self.max_age_ms = int(max_age_s * 1000)
         self.max_queue = max_queue
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._leading = asyncio.Event()
         self._source = ""  # the outbox's UUID, read before leading: event ids are SOURCE-ROWID
-        self._wake = {name: asyncio.Event() for name in self.targets}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._declared = frozenset(targets)
+        self._pending_targets = dict(targets)  # opened by start()
+        self._wake: dict[str, asyncio.Event] = {}
+        self._loops: dict[str, asyncio.Task[None]] = {}
+        self._lead_task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self.outbox.on_emitted = self.wake
-        self._tasks.append(asyncio.create_task(self._lead()))
-        self._tasks += [asyncio.create_task(self._deliver_loop(name)) for name in self.targets]
+        self._lead_task = asyncio.create_task(self._lead())
+        for name, target in self._pending_targets.items():
+            self._add(name, target)
+
+    def _add(self, name: str, target: Target) -> None:
+        self.targets[name] = target
+        self._wake[name] = asyncio.Event()
+        self._loops[name] = asyncio.create_task(self._deliver_loop(name))
+
+    async def _drop(self, name: str) -> None:
+        task = self._loops.pop(name)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        del self._wake[name]
+        await _close(self.targets.pop(name))
 
     def wake(self) -> None:
         """A commit here wrote events: every target looks now rather than at its next poll."""
@@ -65,19 +81,28 @@ class Dispatcher:
             event.set()
 
     async def aclose(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._lead_task is not None:
+            self._lead_task.cancel()
+            await asyncio.gather(self._lead_task, return_exceptions=True)
+        for name in list(self._loops):
+            await self._drop(name)
         if self._leading.is_set():
             try:
                 await self.outbox.release(self._holder)
             except Exception:  # noqa: BLE001 - it expires anyway
                 log.exception("could not release the notification lease")
-        for target in self.targets.values():
-            try:
-                await target.aclose()
-            except Exception:  # noqa: BLE001 - shutting down
-                log.exception("closing notification target %s", target.name)
+
+    async def _runtime_topics(self) -> None:
+        """Follow the topics made at run time (SNS CreateTopic/DeleteTopic; a declared name always wins)."""
+        wanted = {t.name: t.url for t in await self.outbox.topics() if t.name not in self._declared}
+        for name in [n for n in self._loops if n not in self._declared and self.targets[n].url != wanted.get(n)]:
+            await self._drop(name)
+        for name, url in wanted.items():
+            if name not in self._loops:
+                try:
+                    self._add(name, open_target(name, url))
+                except ValueError as exc:  # checked at CreateTopic; a later release may refuse it
+                    log.error("topic %s: %s", name, exc)
 
     # -- the lease, and dead-lettering -------------------------------------------------------------
     async def _lead(self) -> None:
@@ -85,8 +110,9 @@ class Dispatcher:
         while True:
             try:
                 held = await self.outbox.lease(self._holder, LEASE_TTL_S)
-                if held and not self._source:
-                    self._source = await self.outbox.source()
+                if held:
+                    self._source = self._source or await self.outbox.source()
+                    await self._runtime_topics()
             except Exception:  # noqa: BLE001 - e.g. a full disk: the next renewal retries
                 log.exception("could not renew the notification lease")
                 held = False
@@ -176,3 +202,10 @@ class Dispatcher:
         name = "s3:TestEvent" if event.event_name == messages.TEST_EVENT else event.event_name
         return EventInfo(f"{self._source}-{event.id}", messages.iso_time(event.event_ms), name, event.bucket,
                          event.key, messages.sequencer(event.seq))
+
+
+async def _close(target: Target) -> None:
+    try:
+        await target.aclose()
+    except Exception:  # noqa: BLE001 - closing: nothing to retry
+        log.exception("closing notification target %s", target.name)

@@ -1,7 +1,9 @@
-"""Put/GetBucketNotificationConfiguration: rules naming the targets declared with --notify-target.
+"""Put/GetBucketNotificationConfiguration: rules naming the targets declared with --notify-target, or topics
+made at run time (``gateway.sns``).
 
-A destination ARN must be of this gateway's region and account and name a declared target, else
-S3's answer for a destination it cannot validate. Each destination new to the bucket gets
+A destination ARN must be of this gateway's region and account and name a declared target, or be the ARN
+of a topic of the caller's account in a TopicConfiguration, else S3's answer for a destination it cannot
+validate. Each destination new to the bucket gets
 ``s3:TestEvent``, queued in the same commit as the configuration (so it goes out like any event).
 """
 
@@ -29,12 +31,17 @@ async def put_bucket_notification(ctx: Context) -> Response:
     config = parse_notification(await ctx.read_xml(ROOT))
     await ctx.backend.get_bucket(ctx.bucket)
     declared = {name for name, _ in ctx.settings.notify_targets}
+    topics = {t.name for t in await outbox.topics() if t.account_id == ctx.identity.account_id} \
+        if any(rule.kind == "topic" for rule in config.rules) else set()
     refused = {}
     for rule in config.rules:
         name = arn_target(rule.kind, rule.arn, ctx.settings.region, ctx.settings.account_id)
-        if name is None or name not in declared:
+        topic = arn_target(rule.kind, rule.arn, ctx.settings.region, ctx.identity.account_id) \
+            if rule.kind == "topic" else None
+        if (name is None or name not in declared) and (topic is None or topic not in topics):
             refused[rule.arn] = ("The destination is not a target this gateway declares (--notify-target "
-                                 "NAME=URL; its ARN's region and account are the gateway's).")
+                                 "NAME=URL; its ARN's region and account are the gateway's) nor a topic of "
+                                 "this account (CreateTopic).")
     if refused:
         arn, why = next(iter(refused.items()))
         raise S3Error(Code.InvalidArgument, "Unable to validate the following destination configurations",

@@ -43,7 +43,7 @@ from storage_backends.catalog.sql import (
 from storage_backends.catalog.sqlite_writer import BUSY_TIMEOUT_S, Writer, connect, write_lock
 from storage_backends.catalog.store import FreedBlobs, Tx
 from storage_backends.identity import IdentityState
-from storage_backends.outbox import OutboxEvent, TargetCounts
+from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 from storage_backends.space import DATA, is_disk_full, refuse
 
 T = TypeVar("T")
@@ -244,6 +244,9 @@ class SqliteCatalog:
 
     async def outbox_targets(self) -> list[str]:
         return notifications.targets_pending(self._read)
+
+    async def topics(self) -> list[Topic]:
+        return notifications.topics(self._read)
 
     async def outbox_counts(self) -> list[TargetCounts]:
         return notifications.counts(self._read)

@@ -29,7 +29,7 @@ from storage_backends.catalog.records import (
 from storage_backends.identity import IdentityState
 
 if TYPE_CHECKING:
-    from storage_backends.outbox import OutboxEvent, TargetCounts
+    from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 
 T = TypeVar("T")
 FreedBlobs = Callable[[list[str]], Awaitable[None]]  # deletes blob files once their rows are gone
@@ -129,6 +129,7 @@ class Catalog(Protocol):
     async def outbox_pending(self, target: str, limit: int) -> list[OutboxEvent]: ...
     async def outbox_targets(self) -> list[str]: ...
     async def outbox_counts(self) -> list[TargetCounts]: ...
+    async def topics(self) -> list[Topic]: ...
     async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]: ...
     on_emitted: Callable[[], None]  # called after each durable commit that wrote outbox rows
     # -- writing, scans, life cycle

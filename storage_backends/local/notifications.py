@@ -11,7 +11,7 @@ from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.sql import notifications as rows
 from storage_backends.catalog.store import Catalog
 from storage_backends.local.core import dead_here
-from storage_backends.outbox import LEASE, OutboxEvent, TargetCounts
+from storage_backends.outbox import LEASE, OutboxEvent, TargetCounts, Topic
 
 
 class LocalOutbox:
@@ -68,6 +68,15 @@ class LocalOutbox:
 
     async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]:
         return await self._cat.dead_letters(limit)
+
+    async def topics(self) -> list[Topic]:
+        return await self._cat.topics()
+
+    async def put_topic(self, topic: Topic) -> Topic:
+        return await self._cat.write(lambda tx: rows.put_topic(tx, topic))
+
+    async def delete_topic(self, name: str, account_id: str) -> None:
+        await self._cat.write(lambda tx: rows.delete_topic(tx, name, account_id))
 
     async def lease(self, holder: str, ttl_s: float) -> bool:
         """Take or renew the dispatcher's lease; a holder on this host that died (kill -9) is replaced at once."""

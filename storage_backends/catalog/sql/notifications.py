@@ -16,7 +16,7 @@ from typing import Any
 from gateway.wire.notification_rules import SERVICE_ORIGIN, Configuration, Origin
 from storage_backends.catalog.sql import buckets, marks, one, settings
 from storage_backends.catalog.store import Executor, Tx
-from storage_backends.outbox import OutboxEvent, TargetCounts
+from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 
 KIND = "notification"  # the bucket_configs kind holding a Configuration's JSON
 TEST_EVENT = "TestEvent"
@@ -162,3 +162,20 @@ def dead_letters(ex: Executor, limit: int) -> list[tuple[OutboxEvent, str, int]]
     rows = ex.execute(f"SELECT {_COLUMNS}, reason, moved_ms FROM notify_dead ORDER BY id DESC LIMIT ?",
                       (limit,)).fetchall()
     return [(_event(r[:16]), r[16], r[17]) for r in rows]
+
+
+# -- runtime topics ---------------------------------------------------------------------------------
+def topics(ex: Executor) -> list[Topic]:
+    return [Topic(*r) for r in ex.execute("SELECT name, url, owner_id, created_ms FROM notify_topics ORDER BY name")]
+
+
+def put_topic(tx: Tx, topic: Topic) -> Topic:
+    """Insert, or update the URL of the caller's own topic; another account's is left as it is."""
+    tx.execute("INSERT INTO notify_topics (name, url, owner_id, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (name) "
+               "DO UPDATE SET url = excluded.url WHERE notify_topics.owner_id = excluded.owner_id",
+               (topic.name, topic.url, topic.account_id, topic.created_ms))
+    return Topic(*one(tx, "SELECT name, url, owner_id, created_ms FROM notify_topics WHERE name = ?", (topic.name,)))
+
+
+def delete_topic(tx: Tx, name: str, account_id: str) -> None:
+    tx.execute("DELETE FROM notify_topics WHERE name = ? AND owner_id = ?", (name, account_id))
