@@ -91,10 +91,11 @@ class S3App:
         return self._iam
 
     def _start_dispatcher(self) -> None:
-        """Event delivery, when targets are declared (its modules are imported only then): in the dispatcher's
-        process when the supervisor made one (this worker signals it its commits), else in this one."""
+        """Event delivery: in the dispatcher's process when the supervisor made one (with declared targets; this
+        worker signals it its commits), else in this one (it takes no lease and writes nothing until a topic
+        is made at run time, ``gateway.sns``)."""
         outbox = self.backend.outbox
-        if outbox is None or not self.settings.notify_targets:
+        if outbox is None:
             return
         from gateway.events import process
 

@@ -128,3 +128,21 @@ def test_only_account_roots_manage_topics(srv: Server) -> None:
     assert failure(user.delete_topic, TopicArn=ARN + "uploads") == ("AuthorizationError", 403)
     assert ARN + "by-a-user" not in [t["TopicArn"] for t in sns(srv).list_topics()["Topics"]]
     assert failure(client("sns", srv.endpoint, "nobody", "wrong").list_topics) == ("InvalidClientTokenId", 403)
+
+
+def test_topics_deliver_without_any_declared_target(tmp_path_factory: pytest.TempPathFactory,
+                                                    queue: tuple[redis.Redis, str]) -> None:
+    r, _ = queue
+    name = f"s3gate-test-topic-{uuid.uuid4().hex[:8]}"
+    plain = Server(tmp_path_factory.mktemp("sns-plain") / "data").start()
+    try:
+        arn = sns(plain).create_topic(Name="only", Attributes={
+            "push-endpoint": f"redis://127.0.0.1:6379/0?list={name}"})["TopicArn"]
+        s3 = plain.client()
+        s3.create_bucket(Bucket="plain")
+        s3.put_bucket_notification_configuration(Bucket="plain", NotificationConfiguration=topic_config(arn))
+        s3.put_object(Bucket="plain", Key="k", Body=b"x")
+        assert wait_len(r, name, 2)[1]["Records"][0]["s3"]["object"]["key"] == "k"
+    finally:
+        plain.stop()
+        r.delete(name)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from gateway.events import messages
 from gateway.events.targets import DeliveryError, EventInfo, Target, open_target
-from storage_backends.outbox import Outbox, OutboxEvent
+from storage_backends.outbox import Outbox, OutboxEvent, Topic
 
 log = logging.getLogger("s3gate.events")
 
@@ -92,9 +92,9 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - it expires anyway
                 log.exception("could not release the notification lease")
 
-    async def _runtime_topics(self) -> None:
+    async def _runtime_topics(self, topics: list[Topic]) -> None:
         """Follow the topics made at run time (SNS CreateTopic/DeleteTopic; a declared name always wins)."""
-        wanted = {t.name: t.url for t in await self.outbox.topics() if t.name not in self._declared}
+        wanted = {t.name: t.url for t in topics if t.name not in self._declared}
         for name in [n for n in self._loops if n not in self._declared and self.targets[n].url != wanted.get(n)]:
             await self._drop(name)
         for name, url in wanted.items():
@@ -109,10 +109,14 @@ class Dispatcher:
         last_housekeeping = 0.0
         while True:
             try:
-                held = await self.outbox.lease(self._holder, LEASE_TTL_S)
+                # Nothing declared, no topic, nothing pending (a gateway without notifications): no lease is
+                # taken, nothing is written.
+                topics = await self.outbox.topics()
+                held = bool(self._declared or topics or await self.outbox.targets()) \
+                    and await self.outbox.lease(self._holder, LEASE_TTL_S)
                 if held:
                     self._source = self._source or await self.outbox.source()
-                    await self._runtime_topics()
+                    await self._runtime_topics(topics)
             except Exception:  # noqa: BLE001 - e.g. a full disk: the next renewal retries
                 log.exception("could not renew the notification lease")
                 held = False
