@@ -27,6 +27,7 @@ from bench.s3 import Endpoint, Presigner
 from tests.harness.servers import Server, free_port
 
 EVENTS = 10_000
+LEGACY = ["--bucket-defaults", "legacy"]  # plaintext buckets, as in every published figure (bench/peers.py)
 ROUNDS = 3
 DURATION_S = 4.0
 
@@ -83,13 +84,13 @@ def queue_events(srv: Server, bucket: str) -> None:
 def redis_throughput(root: Path) -> float:
     client = redis.Redis()
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    down = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:1/0?list={name}"]).start()
+    down = Server(root / "redis", args=[*LEGACY, "--notify-target", f"jobs=redis://127.0.0.1:1/0?list={name}"]).start()
     try:
         configure(down.client(), "bench-events", "jobs")
         queue_events(down, "bench-events")
     finally:
         down.stop()
-    up = Server(root / "redis", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"])
+    up = Server(root / "redis", args=[*LEGACY, "--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"])
     started = time.monotonic()
     up.start()
     try:
@@ -103,7 +104,7 @@ def redis_throughput(root: Path) -> float:
 
 def webhook_throughput(root: Path) -> float:
     hook = Hook()
-    srv = Server(root / "hook", args=["--notify-target", f"hook=http://127.0.0.1:{hook.port}/"]).start()
+    srv = Server(root / "hook", args=[*LEGACY, "--notify-target", f"hook=http://127.0.0.1:{hook.port}/"]).start()
     try:
         configure(srv.client(), "bench-events", "hook")
         queue_events(srv, "bench-events")
@@ -120,7 +121,7 @@ def webhook_throughput(root: Path) -> float:
 def put_rates(root: Path) -> dict[str, list[float]]:
     client = redis.Redis()
     name = f"bench-put-{uuid.uuid4().hex[:8]}"
-    srv = Server(root / "put", args=["--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"]).start()
+    srv = Server(root / "put", args=[*LEGACY, "--notify-target", f"jobs=redis://127.0.0.1:6379/0?list={name}"]).start()
     try:
         s3 = srv.client()
         s3.create_bucket(Bucket="bench-plain")

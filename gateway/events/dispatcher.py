@@ -5,7 +5,8 @@ directory; a holder killed with -9 on this host is replaced at once). Each targe
 loop: it reads the oldest pending events (by id, the commit order), delivers them, and deletes what
 the broker confirmed. Within a batch the events of one key go one after another and stop at the
 first failure (the rest of that key waits for the retry), while different keys go concurrently, so
-per-key order holds and a healthy broker is not delivered to one message at a time.
+per-key order holds and a healthy broker is not delivered to one message at a time. A target that
+takes a batch in one go (``BatchTarget``: Redis) gets the whole batch in commit order instead.
 
 A failing target backs off exponentially (0.1 s doubling to 30 s) and never holds up the others or
 any request: requests only write outbox rows. Every few seconds events older than
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Mapping
 
 from gateway.events import messages
-from gateway.events.targets import DeliveryError, EventInfo, Target, open_target
+from gateway.events.targets import BatchTarget, DeliveryError, EventInfo, Target, open_target
 from storage_backends.outbox import Outbox, OutboxEvent, Topic
 
 log = logging.getLogger("s3gate.events")
@@ -172,6 +173,8 @@ class Dispatcher:
 
     async def _deliver(self, target: Target, events: list[OutboxEvent]) -> tuple[bool, str | None]:
         """One batch: returns (all delivered, the first error)."""
+        if isinstance(target, BatchTarget):
+            return await self._deliver_batch(target, events)
         chains: dict[tuple[str, str], list[OutboxEvent]] = {}
         for event in events:
             chains.setdefault((event.bucket, event.key), []).append(event)
@@ -200,6 +203,17 @@ class Dispatcher:
         if failed:
             await self.outbox.failed(failed, errors[0])
             return False, errors[0]
+        return True, None
+
+    async def _deliver_batch(self, target: BatchTarget, events: list[OutboxEvent]) -> tuple[bool, str | None]:
+        """The whole batch in commit order at once (so per key too); a failure retries all of it."""
+        try:
+            await target.deliver_many([(messages.render(e, self.region), self._info(e)) for e in events])
+        except Exception as exc:  # noqa: BLE001 - DeliveryError, or a target's bug: its failure, not the loop's
+            error = str(exc) if isinstance(exc, DeliveryError) else f"{exc.__class__.__name__}: {exc}"
+            await self.outbox.failed([e.id for e in events], error)
+            return False, error
+        await self.outbox.delivered([e.id for e in events])
         return True, None
 
     def _info(self, event: OutboxEvent) -> EventInfo:

@@ -8,8 +8,9 @@ so start-up stays fast and a missing optional library only matters to whoever de
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -37,6 +38,15 @@ class Target(Protocol):
         """Return once the broker confirmed the message; raise DeliveryError otherwise."""
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class BatchTarget(Target, Protocol):
+    """A target that delivers many events in one round trip (Redis: one RPUSH, or a pipeline of XADDs)."""
+
+    async def deliver_many(self, batch: Sequence[tuple[bytes, EventInfo]]) -> None:
+        """Every message of ``batch``, kept in its order, confirmed; DeliveryError if any may have failed (all of
+        them are retried: at least once)."""
 
 
 # scheme -> module under gateway.events.targets

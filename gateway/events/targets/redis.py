@@ -1,11 +1,13 @@
 """``redis://HOST:PORT/DB?list=NAME`` (RPUSH) or ``?stream=NAME`` (XADD, the JSON in field ``event``).
 
-Delivered once Redis answered the command (with appendonly/fsync as the server is configured).
+Delivered once Redis answered the command (with appendonly/fsync as the server is configured). A batch
+of pending events goes in one round trip: one RPUSH of them all, or a pipeline of XADDs.
 Client: redis-py, the Redis project's own, with asyncio support and a connection pool.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -40,14 +42,21 @@ class RedisTarget:
         return self._client
 
     async def deliver(self, message: bytes, event: EventInfo) -> None:
+        await self.deliver_many([(message, event)])
+
+    async def deliver_many(self, batch: Sequence[tuple[bytes, EventInfo]]) -> None:
+        """A list: one RPUSH of every message (atomic, in order); a stream: one pipeline of XADDs."""
         import redis.exceptions
 
         client = self._redis()
         try:
             if self._list is not None:
-                await client.rpush(self._list, message)
+                await client.rpush(self._list, *(message for message, _ in batch))
             else:
-                await client.xadd(self._stream, {"event": message})
+                async with client.pipeline(transaction=False) as pipe:
+                    for message, _ in batch:
+                        pipe.xadd(self._stream, {"event": message})
+                    await pipe.execute()
         except (redis.exceptions.RedisError, OSError) as exc:
             raise DeliveryError(f"redis {self._list or self._stream}: {exc.__class__.__name__}: {exc}") from None
 
