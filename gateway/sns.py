@@ -68,7 +68,7 @@ class TopicCall:
         return name
 
 
-def _attributes(params: Mapping[str, str]) -> dict[str, str]:
+def attributes_of(params: Mapping[str, str]) -> dict[str, str]:
     """``Attributes.entry.N.key`` / ``.value`` pairs (any order, any numbering, as Ceph reads them)."""
     entries: dict[str, dict[str, str]] = {}
     for name, value in params.items():
@@ -83,7 +83,7 @@ def _attributes(params: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _endpoint(name: str, attributes: dict[str, str]) -> str:
+def push_endpoint(name: str, attributes: dict[str, str]) -> str:
     url = attributes.get("push-endpoint", "")
     if not url:
         raise IamError("InvalidParameter", "Invalid parameter: Attributes Reason: push-endpoint is required (a URL "
@@ -116,7 +116,8 @@ async def create_topic(call: TopicCall) -> xml.Element:
     if name in call.declared:
         raise IamError("InvalidParameter", f"Invalid parameter: Topic Name Reason: {name} is a target declared at "
                        "start-up (--notify-target)")
-    wanted = Topic(name, _endpoint(name, _attributes(call.params)), call.identity.account_id, time.time_ns() // 10**6)
+    url = push_endpoint(name, attributes_of(call.params))
+    wanted = Topic(name, url, call.identity.account_id, time.time_ns() // 10**6)
     stored = await outbox.put_topic(wanted)
     if stored.account_id != wanted.account_id:
         raise IamError("InvalidParameter", f"Invalid parameter: Topic Name Reason: {name} belongs to another account")
