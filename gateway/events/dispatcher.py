@@ -7,6 +7,8 @@ the broker confirmed. Within a batch the events of one key go one after another 
 first failure (the rest of that key waits for the retry), while different keys go concurrently, so
 per-key order holds and a healthy broker is not delivered to one message at a time. A target that
 takes a batch in one go (``BatchTarget``: Redis) gets the whole batch in commit order instead.
+The targets are those declared at start-up and the topics made at run time (``gateway.sns``),
+followed at each lease renewal.
 
 A failing target backs off exponentially (0.1 s doubling to 30 s) and never holds up the others or
 any request: requests only write outbox rows. Every few seconds events older than
@@ -31,7 +33,7 @@ log = logging.getLogger("s3gate.events")
 
 BATCH = 500
 CONCURRENCY = 64  # keys delivered at once per target
-POLL_S = 0.25  # another worker's commits are not signalled here: look this often
+POLL_S = 0.25  # commits nobody signals (another worker's, when in-process): look this often
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 30.0
 LEASE_TTL_S, LEASE_RENEW_S = 5.0, 1.5
 HOUSEKEEPING_S = 5.0
