@@ -34,6 +34,7 @@ log = logging.getLogger("s3gate.events")
 BATCH = 500
 CONCURRENCY = 64  # keys delivered at once per target
 POLL_S = 0.25  # commits nobody signals (another worker's, when in-process): look this often
+LINGER_S = 0.1  # after a wake-up: fewer, larger batches take the metadata write lock less often
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 30.0
 LEASE_TTL_S, LEASE_RENEW_S = 5.0, 1.5
 HOUSEKEEPING_S = 5.0
@@ -172,6 +173,8 @@ class Dispatcher:
                     await asyncio.wait_for(wake.wait(), POLL_S)
                 except TimeoutError:
                     pass
+                else:  # a steady stream: gather a little of it, one read, delivery and delete for many
+                    await asyncio.sleep(LINGER_S)
 
     async def _deliver(self, target: Target, events: list[OutboxEvent]) -> tuple[bool, str | None]:
         """One batch: returns (all delivered, the first error)."""

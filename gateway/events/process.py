@@ -27,6 +27,7 @@ from storage_backends.loader import open_outbox
 from storage_backends.outbox import Outbox
 
 log = logging.getLogger("s3gate.events")
+NICE = 10  # the dispatcher's process yields the CPU to the workers
 
 
 def build(outbox: Outbox, settings: Settings) -> Dispatcher:
@@ -55,8 +56,11 @@ def signaller(write_fd: int) -> Callable[[], None]:
 
 
 def run(settings: Settings, wake_fd: int) -> None:
-    """The process's main: deliver until SIGTERM or SIGINT."""
+    """The process's main: deliver until SIGTERM or SIGINT, at a lower CPU priority than the workers (when
+    the cores are busy, requests go first; the outbox holds what waits, and catches up when they are not)."""
     import uvloop
+
+    os.nice(NICE)
 
     uvloop.run(_serve(settings, wake_fd))
 
