@@ -320,8 +320,8 @@ def test_filters_and_event_types(s3: Any, receiver: Receiver) -> None:
     s3.copy_object(Bucket=bucket, Key="images/c.jpg", CopySource={"Bucket": bucket, "Key": "images/b.jpg"})
     records = wait_for(lambda: at_least(2, receiver.records(bucket)))
     time.sleep(0.5)
-    assert [(r["eventName"], r["s3"]["object"]["key"]) for r in receiver.records(bucket)] == \
-        [("ObjectCreated:Put", "images/a.jpg"), ("ObjectCreated:Put", "images/b.jpg")]
+    assert sorted((r["eventName"], r["s3"]["object"]["key"]) for r in receiver.records(bucket)) == \
+        [("ObjectCreated:Put", "images/a.jpg"), ("ObjectCreated:Put", "images/b.jpg")]  # (keys deliver concurrently)
     assert "versionId" not in records[0]["s3"]["object"]  # not versioned: AWS leaves it out
 
 
