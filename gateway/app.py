@@ -3,7 +3,8 @@
     /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
                                unauthenticated (load balancers, compose)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
-    /  signed for iam/sts   -> IAM: the IAM API subset and STS GetCallerIdentity (``gateway.iam.door``);
+    /  signed for iam/sts   -> Query API: the IAM API subset, STS GetCallerIdentity, SNS's topic actions
+       /sns                    (``gateway.iam.door``, ``gateway.sns``);
        (or an unsigned Query API call: ``Action=``, a form POST)
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
 
@@ -37,8 +38,9 @@ HEALTH_PATH = RESERVED + "/health"
 
 class S3App:
     def __init__(self, settings: Settings, backend: Backend | None = None,
-                 authorizer: pipeline.Authorizer | None = None) -> None:
+                 authorizer: pipeline.Authorizer | None = None, events_wake_fd: int | None = None) -> None:
         self.settings = settings
+        self._events_wake_fd = events_wake_fd  # the dispatcher's process listens there (gateway.events.process)
         accounts = settings.accounts()
         # The default account owns what an upstream lists (its canonical id is the root key's, as always).
         self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
@@ -49,6 +51,7 @@ class S3App:
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
         self._iam: ASGIApp | None = None
+        self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -80,12 +83,27 @@ class S3App:
                                                       json.dumps(document).encode() + b"\n"), scope["method"], [])
 
     def iam(self) -> ASGIApp:
-        """The IAM door, built (its modules imported: a few ms) at the first IAM or STS request."""
+        """The Query API door, built (its modules imported: a few ms) at the first IAM, STS or SNS request."""
         if self._iam is None:
             from gateway.iam.door import IamDoor
 
-            self._iam = IamDoor(self.directory, self.backend)
+            self._iam = IamDoor(self.directory, self.backend, self.settings)
         return self._iam
+
+    def _start_dispatcher(self) -> None:
+        """Event delivery: in the dispatcher's process when the supervisor made one (with declared targets; this
+        worker signals it its commits), else in this one (it takes no lease and writes nothing until a topic
+        is made at run time, ``gateway.sns``)."""
+        outbox = self.backend.outbox
+        if outbox is None:
+            return
+        from gateway.events import process
+
+        if self._events_wake_fd is not None:
+            outbox.on_emitted = process.signaller(self._events_wake_fd)
+            return
+        self._dispatcher = process.build(outbox, self.settings)
+        self._dispatcher.start()
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:
@@ -99,20 +117,24 @@ class S3App:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.backend.start()
+                    self._start_dispatcher()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._dispatcher is not None:
+                    await self._dispatcher.aclose()
                 await self.backend.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
-def create_app() -> S3App:
-    """ASGI factory for uvicorn (each worker process builds its app from ``S3GATE_*``)."""
+def create_app(events_wake_fd: int | None = None) -> S3App:
+    """ASGI factory for uvicorn (each worker process builds its app from ``S3GATE_*``; ``events_wake_fd``: the
+    supervisor's pipe to the dispatcher's process)."""
     # The metadata writer thread wakes from every fsync needing the GIL; the default 5 ms switch
     # interval lets the busy event loop keep it that long, which caps commits per second.
     sys.setswitchinterval(0.0005)
-    return S3App(settings_from_env())
+    return S3App(settings_from_env(), events_wake_fd=events_wake_fd)

@@ -168,10 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         "timeout_keep_alive": 30,
         "proxy_headers": False,  # client addresses are not used; skip the middleware on every request
     }
-    if settings.workers > 1:
+    if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
         from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend)
+        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend,
+                             events=settings if settings.notify_targets else None)
 
     import uvicorn
 

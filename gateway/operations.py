@@ -33,6 +33,7 @@ from gateway.handlers import (
     lifecycle,
     listing,
     multipart,
+    notification,
     object_lock,
     objects,
     post_object,
@@ -184,9 +185,10 @@ OPERATIONS: tuple[Operation, ...] = (
               ("s3:GetReplicationConfiguration",), sub="replication"),
     Operation("GetBucketLogging", "GET", BUCKET, bucket_config.empty_document("BucketLoggingStatus"),
               ("s3:GetBucketLogging",), sub="logging"),
-    Operation("GetBucketNotificationConfiguration", "GET", BUCKET,
-              bucket_config.empty_document("NotificationConfiguration"), ("s3:GetBucketNotification",),
-              sub="notification"),
+    Operation("GetBucketNotificationConfiguration", "GET", BUCKET, notification.get_bucket_notification,
+              ("s3:GetBucketNotification",), sub="notification"),
+    Operation("PutBucketNotificationConfiguration", "PUT", BUCKET, notification.put_bucket_notification,
+              ("s3:PutBucketNotification",), sub="notification"),
     Operation("GetBucketRequestPayment", "GET", BUCKET,
               bucket_config.empty_document("RequestPaymentConfiguration", ("Payer", "BucketOwner")),
               ("s3:GetBucketRequestPayment",), sub="requestPayment"),
@@ -259,6 +261,8 @@ _RESOURCE_TYPES = {SERVICE: "SERVICE", BUCKET: "BUCKET", OBJECT: "OBJECT"}
 ADMIN_BUCKET = "_s3gate"
 ADMIN: tuple[Operation, ...] = (
     Operation("AdminRunLifecycle", "POST", "admin/lifecycle", admin.run_lifecycle, ("s3gate:RunLifecycle",),
+              resource=SERVICE),
+    Operation("AdminNotifications", "GET", "admin/notifications", admin.notifications, ("s3gate:Notifications",),
               resource=SERVICE),
 )
 

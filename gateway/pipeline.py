@@ -31,6 +31,7 @@ from gateway.request import S3Request, parse_request
 from gateway.responses import Response
 from gateway.settings import Settings
 from gateway.wire.errors import Code, S3Error
+from gateway.wire.notification_rules import ORIGIN, Origin
 from storage_backends.base import UNSIGNED_CALLER, Backend
 
 log = logging.getLogger("s3gate")
@@ -164,6 +165,14 @@ class Door:
         return ctx.principal
 
 
+def principal_id(principal: Principal) -> str:
+    """An event's userIdentity.principalId: the account for its root, ``AWS:`` and the user id for a user."""
+    identity = principal.identity
+    if identity is None:
+        return "anonymous"
+    return identity.user_id if identity.is_root else f"AWS:{identity.user_id}"
+
+
 def _refused_anonymous() -> S3Error:
     # With an injected authorizer: any unsigned request but a preflight (a POST form's included).
     return S3Error(Code.AccessDenied)
@@ -244,6 +253,10 @@ _KEY_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes", "GetOb
 async def handle(x: Exchange) -> None:
     ctx = x.ctx
     assert ctx is not None
+    # Who is asking, for the events this request's changes emit (storage records it with them).
+    client = x.scope.get("client")
+    ORIGIN.set(Origin(principal_id(ctx.principal), client[0] if client else "", x.request_id,
+                      responses.host_id(x.request_id), ctx.operation.name))
     try:
         x.response = await ctx.operation.handler(ctx)
     except S3Error as err:

@@ -50,11 +50,16 @@ def new_request_id() -> str:
     return os.urandom(8).hex().upper()
 
 
+def host_id(request_id: str) -> str:
+    """The x-amz-id-2 of a request (events carry it too)."""
+    return base64.b64encode(request_id.encode() * 3).decode()
+
+
 def id_headers(request_id: str) -> list[tuple[bytes, bytes]]:
     """What every answer carries, errors included: its request ids and the server's name."""
     return [
         (b"x-amz-request-id", request_id.encode()),
-        (b"x-amz-id-2", base64.b64encode(request_id.encode() * 3)),
+        (b"x-amz-id-2", host_id(request_id).encode()),
         (b"server", b"s3gate"),
     ]
 

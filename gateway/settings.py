@@ -70,6 +70,9 @@ class Settings:
     allow_sse_c_over_http: bool = False  # SSE-C keys over plain HTTP (S3 refuses them): local development only
     master_key_file: str | None = None  # the local backend's master key (default: <data-dir>/master.key)
     kms_keys: tuple[str, ...] = ()  # KMS key ids, aliases or ARNs SSE-KMS may name (beside aws/s3)
+    notify_targets: tuple[tuple[str, str], ...] = ()  # (name, URL): event notification destinations
+    notify_max_age: float = 86400.0  # seconds an event may wait for its broker before it is a dead letter
+    notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
 
     @property
     def scheme(self) -> str:
@@ -158,6 +161,45 @@ def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
                               f"({', '.join(TRANSITION_CLASSES)})")
         pairs.append((storage_class, directory.strip()))
     return tuple(pairs)
+
+
+_TARGET_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_NEXT_TARGET = re.compile(r",(?=[A-Za-z0-9_-]{1,80}=)")  # a comma that starts the next NAME=
+
+
+def _notify_targets(raw: str) -> tuple[tuple[str, str], ...]:
+    """``NAME=URL,NAME=URL`` (a comma inside a URL stays there unless ``NAME=`` follows it)."""
+    pairs: list[tuple[str, str]] = []
+    for item in _NEXT_TARGET.split(raw):
+        name, sep, url = item.strip().partition("=")
+        if not sep or not url.strip():
+            raise ConfigError(f"notify-target entries look like NAME=URL, got {item!r}")
+        if not _TARGET_NAME.fullmatch(name):
+            raise ConfigError(f"notify-target name {name!r}: 1-80 letters, digits, '-' or '_' (it is the last part "
+                              "of the ARN a bucket's notification configuration names)")
+        if any(name == n for n, _ in pairs):
+            raise ConfigError(f"notify-target {name!r} is declared twice")
+        pairs.append((name, url.strip()))
+    return tuple(pairs)
+
+
+def _render_targets(value: tuple[tuple[str, str], ...]) -> str | None:
+    return ",".join(f"{n}={u}" for n, u in value) or None
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)", re.IGNORECASE)
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(name: str) -> Parse:
+    def parse(raw: str) -> float:
+        match = _DURATION.fullmatch(raw.strip())
+        if match is None or float(match[1]) <= 0:
+            raise ConfigError(f"{name} must be a positive duration: seconds, or a number with s, m, h or d "
+                              f"(24h), got {raw!r}")
+        return float(match[1]) * _DURATION_UNITS[match[2].lower()]
+
+    return parse
 
 
 def _render_class_dirs(value: tuple[tuple[str, str], ...]) -> str | None:
@@ -272,6 +314,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("kms_keys", "S3GATE_KMS_KEYS", "kms-key",
            "a KMS key id, alias/NAME or key ARN that SSE-KMS may use, beside aws/s3 (repeat the flag; the "
            "variable is comma-separated)", _kms_keys, lambda keys: ",".join(keys) or None, repeat=True),
+    Option("notify_targets", "S3GATE_NOTIFY_TARGETS", "notify-target",
+           "an event notification destination, NAME=URL (repeatable; the variable: NAME=URL,NAME=URL); buckets "
+           "name it by ARN, e.g. arn:aws:sqs:REGION:ACCOUNT:NAME (README: Event notifications)", _notify_targets,
+           _render_targets, repeat=True),
+    Option("notify_max_age", "S3GATE_NOTIFY_MAX_AGE", "notify-max-age",
+           "how long an event may wait for its target before it moves to the dead letters: seconds, or 30m, "
+           "24h, 7d (24h by default)", _duration("notify-max-age")),
+    Option("notify_max_queue", "S3GATE_NOTIFY_MAX_QUEUE", "notify-max-queue",
+           "pending events kept per target; past it the oldest move to the dead letters (default 100000)",
+           _at_least_one("notify-max-queue")),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
     Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
            "the default account's 12-digit id: the root credentials' account (default 000000000000)",
@@ -391,8 +443,25 @@ def _check_upstream(settings: Settings) -> None:
         _check_upstream_options(settings)
 
 
+def _check_notify_targets(settings: Settings) -> None:
+    """Each URL is checked by its scheme's module now, so a typo stops start-up rather than every delivery."""
+    if not settings.notify_targets:
+        return
+    if settings.backend == "upstream":
+        raise ConfigError("--notify-target needs --backend local: events are written in the same metadata "
+                          "transaction as the change, and an upstream's changes are not ours")
+    from gateway.events.targets import open_target
+
+    for name, url in settings.notify_targets:
+        try:
+            open_target(name, url)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
-                                                  _check_bucket_defaults, _check_min_free_space, _check_keyring)
+                                                  _check_bucket_defaults, _check_min_free_space, _check_keyring,
+                                                  _check_notify_targets)
 
 
 # --- entry points ----------------------------------------------------------------------------------

@@ -5,20 +5,28 @@ multiprocessing's resource-tracker process). Forking after the application's mod
 imported lets the workers share those pages with the supervisor: less memory per worker and a
 faster start. Workers take connections from the shared socket (the kernel spreads them) and
 share the data directory (metadata writes take turns through a file lock).
+
+With notification targets (``events``), the supervisor also runs the event dispatcher's process
+(``gateway.events.process``), restarted like a worker, even for one worker.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
 import signal
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 log = logging.getLogger("uvicorn.error")
 RESTART_DELAY_S = 1.0
+DISPATCHER = -1  # the dispatcher process's number among the children
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -31,8 +39,10 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], backend: str) -> int:
-    """Run ``workers`` forked servers until SIGINT/SIGTERM; returns the exit code."""
+def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], backend: str,
+          events: Settings | None = None) -> int:
+    """Run ``workers`` forked servers (and with ``events`` the dispatcher's process) until SIGINT/SIGTERM;
+    returns the exit code."""
     import logging.config
 
     import uvicorn
@@ -46,19 +56,38 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
     for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
         importlib.import_module(module)
 
+    app: Any = "gateway.app:create_app"
+    wake: tuple[int, int] | None = None
+    if events is not None:
+        from gateway.events import process
+
+        wake = process.wake_pipe()
+        app = functools.partial(gateway.app.create_app, events_wake_fd=wake[1])
     logging.config.dictConfig(uvicorn_options["log_config"])
     sock = listen(host, port)
-    children: dict[int, int] = {}  # pid -> worker number
+    children: dict[int, int] = {}  # pid -> worker number (DISPATCHER: the dispatcher's process)
     stopping = False
 
     def spawn(number: int) -> None:
         pid = os.fork()
-        if pid == 0:  # the worker
+        if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            config = uvicorn.Config("gateway.app:create_app", factory=True, **uvicorn_options)
-            uvicorn.Server(config).run(sockets=[sock])
-            os._exit(0)
+            code = 0
+            try:
+                if number == DISPATCHER:
+                    assert events is not None and wake is not None
+                    sock.close()
+                    process.run(events, wake[0])
+                else:
+                    config = uvicorn.Config(app, factory=True, **uvicorn_options)
+                    uvicorn.Server(config).run(sockets=[sock])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # noqa: BLE001 - a child never returns into the supervisor's loop
+                log.exception("process %d failed", os.getpid())
+                code = 1
+            os._exit(code)
         children[pid] = number
 
     def stop(signum: int, _frame: object) -> None:
@@ -74,7 +103,10 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
     signal.signal(signal.SIGTERM, stop)
     for number in range(workers):
         spawn(number)
-    log.info("Started %d workers (supervisor process %d)", workers, os.getpid())
+    if events is not None:
+        spawn(DISPATCHER)
+    log.info("Started %d workers%s (supervisor process %d)", workers,
+             " and the event dispatcher" if events is not None else "", os.getpid())
     while children:
         try:
             pid, status = os.wait()
@@ -87,7 +119,8 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
         number = children.pop(pid)
         if stopping:
             continue
-        log.error("worker %d (process %d) exited with status %d; starting another", number, pid, status)
+        log.error("%s (process %d) exited with status %d; starting another",
+                  "the event dispatcher" if number == DISPATCHER else f"worker {number}", pid, status)
         time.sleep(RESTART_DELAY_S)
         if not stopping:
             spawn(number)

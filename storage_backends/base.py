@@ -29,6 +29,7 @@ from gateway.wire.sse_headers import Encryption as Encryption
 
 if TYPE_CHECKING:
     from storage_backends.identity import IdentityStore
+    from storage_backends.outbox import Outbox
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 # Set (for one request's task) when the gateway serves an anonymous caller: a backend that forwards to
@@ -296,6 +297,11 @@ class Backend(Protocol):
 
     def disk_space(self) -> list[VolumeSpace]:
         """The local file systems it stores on and their reserves (none for a backend that stores elsewhere)."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """Event notifications' outbox (usable once started); None: this backend has none (upstream)."""
         ...
 
     # buckets

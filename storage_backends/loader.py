@@ -9,11 +9,13 @@ only ``gateway.wire.*`` from the gateway, so the settings are described here by 
 from __future__ import annotations
 
 import importlib
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from storage_backends.base import Backend, FreeSpaceReserve
+    from storage_backends.outbox import Outbox
     from storage_backends.s3client.client import UpstreamConfig
 
 
@@ -102,3 +104,10 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
                         restore_delay_seconds=settings.restore_delay_seconds,
                         min_free_space=settings.min_free_space, master_key_file=settings.master_key_file,
                         kms_keys=settings.kms_keys, region=settings.region, account_id=settings.account_id)
+
+
+def open_outbox(data_dir: str) -> AbstractAsyncContextManager[Outbox]:
+    """The local data dir's notification outbox alone, for the dispatcher's own process (``gateway.events.process``)."""
+    from storage_backends.local.notifications import opened
+
+    return opened(data_dir)

@@ -101,7 +101,7 @@ def test_wire_layer_imports_nothing_above_it() -> None:
 
 def test_gateway_reaches_storage_only_through_its_protocol_and_loader() -> None:
     assert _violations(r"gateway(\.|$)", re.compile(r"storage_backends(\.|$)"),
-                       re.compile(r"storage_backends(\.(base|identity|loader))?$")) == []
+                       re.compile(r"storage_backends(\.(base|identity|outbox|loader))?$")) == []
 
 
 def test_handlers_import_no_other_handler() -> None:
@@ -113,7 +113,10 @@ _SQL_CALL = re.compile(r"\.(execute|executemany|executescript)\(|\bimport sqlite
 
 def test_sql_lives_only_in_the_catalog() -> None:
     outside = [f"{path.relative_to(REPO)}:{n}" for module, path in modules().items()
+               # (the postgresql:// notification target writes to a broker's table, not our metadata; the
+               # redis:// one executes a Redis pipeline)
                if not module.startswith("storage_backends.catalog")
+               and module not in ("gateway.events.targets.postgresql", "gateway.events.targets.redis")
                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
                if _SQL_CALL.search(line)]
     outside += [f"{path.relative_to(REPO)}:{n}" for path in sorted((REPO / "bench").glob("*.py"))

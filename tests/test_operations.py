@@ -14,7 +14,8 @@ IMPLEMENTED = {op.name for op in OPERATIONS}
 # Deprecated names that share a request line with the operation we implement.
 ALIASES = {"GetBucketLifecycle": "GetBucketLifecycleConfiguration",
            "PutBucketLifecycle": "PutBucketLifecycleConfiguration",
-           "GetBucketNotification": "GetBucketNotificationConfiguration"}
+           "GetBucketNotification": "GetBucketNotificationConfiguration",
+           "PutBucketNotification": "PutBucketNotificationConfiguration"}
 
 
 def request_for(name: str):  # type: ignore[no-untyped-def]

@@ -1,15 +1,18 @@
-"""The IAM/STS front door: read the form, verify the signature, run the action, answer IAM's XML.
+"""The Query API front door (IAM, STS, and SNS's topic actions): read the form, verify the signature, run the
+action, answer the service's XML.
 
 Steps, in order: the body (form-encoded, at most :data:`MAX_BODY`) and the query make the
 parameters; the identity store's generation is checked (IAM reads see every worker's writes);
 the signature names the caller (anonymous: MissingAuthenticationToken); the action's handler
-authorizes and answers. Every failure is IAM's ``<ErrorResponse>`` in the service's namespace.
+authorizes and answers (SNS's: ``gateway.sns``, account roots only). Every failure is IAM's
+``<ErrorResponse>`` in the service's namespace.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,12 +20,15 @@ from urllib.parse import parse_qsl
 from lxml import etree
 
 from gateway import responses
+from gateway.access.identity import Identity
 from gateway.credentials import CredentialsDirectory
 from gateway.iam import signing
 from gateway.iam.actions import IAM_ACTIONS, STS_ACTIONS
 from gateway.iam.call import Call
 from gateway.iam.errors import IAM_NS, STS_NS, IamError, render_error
 from gateway.request import decode_headers
+from gateway.settings import Settings
+from gateway.sns import SNS_ACTIONS, SNS_NS, TopicCall
 from gateway.wire import xml
 from gateway.wire.errors import S3Error
 from storage_backends.base import Backend
@@ -34,9 +40,10 @@ MAX_BODY = 256 * 1024
 
 
 class IamDoor:
-    def __init__(self, directory: CredentialsDirectory, backend: Backend) -> None:
+    def __init__(self, directory: CredentialsDirectory, backend: Backend, settings: Settings) -> None:
         self.directory = directory
         self.backend = backend
+        self.settings = settings
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request_id = str(uuid.uuid4())
@@ -52,7 +59,7 @@ class IamDoor:
             action = params.get("Action", "")
             service = signing.scope_service(headers.get("authorization"), raw_query) or \
                 ("sts" if action in STS_ACTIONS else "iam")
-            namespace = STS_NS if service == "sts" else IAM_NS
+            namespace = {"sts": STS_NS, "sns": SNS_NS}.get(service, IAM_NS)
             await self.directory.refresh(force=True)
             credential = signing.verify(scope["method"], scope.get("raw_path", b"/").decode("latin-1").split("?")[0]
                                         or "/", raw_query, query, headers, body, self.directory.active,
@@ -61,13 +68,15 @@ class IamDoor:
                 raise IamError("MissingAuthenticationToken", "Request is missing Authentication Token")
             if not action:
                 raise IamError("MissingAction", "Missing Action")
-            handler = (STS_ACTIONS if service == "sts" else IAM_ACTIONS).get(action)
-            if handler is None:
-                raise IamError("InvalidAction", f"Could not find operation {action} for version "
-                               f"{params.get('Version', '')}")
-            call = Call(action, params, credential.identity, self.directory, self.backend.identities)
+            if service == "sns":
+                run = self._topic_action(action, params, credential.identity)
+            else:
+                handler = (STS_ACTIONS if service == "sts" else IAM_ACTIONS).get(action)
+                if handler is None:
+                    raise _no_such_action(action, params)
+                run = handler(Call(action, params, credential.identity, self.directory, self.backend.identities))
             try:
-                answer = await handler(call)
+                answer = await run
             except IdentityError as exc:  # the store's own check, made inside its transaction
                 raise IamError(exc.code, exc.message) from None
             except S3Error as exc:  # the store's disk is full (storage_backends.space): retry later
@@ -84,6 +93,18 @@ class IamDoor:
                                           render_error(failure, namespace, request_id))
         await responses.send(send, response, scope["method"], [(b"x-amzn-requestid", request_id.encode()),
                                                                (b"server", b"s3gate")])
+
+    def _topic_action(self, action: str, params: dict[str, str], identity: Identity
+                      ) -> Awaitable[xml.Element | None]:
+        handler = SNS_ACTIONS.get(action)
+        if handler is None:
+            raise _no_such_action(action, params)
+        declared = frozenset(name for name, _ in self.settings.notify_targets)
+        return handler(TopicCall(action, params, identity, self.backend.outbox, self.settings.region, declared))
+
+
+def _no_such_action(action: str, params: dict[str, str]) -> IamError:
+    return IamError("InvalidAction", f"Could not find operation {action} for version {params.get('Version', '')}")
 
 
 def _document(action: str, namespace: str, answer: xml.Element | None, request_id: str) -> bytes:

@@ -1,4 +1,4 @@
-"""IAM's (and STS's) error document and status codes: ``<ErrorResponse><Error><Type>...``."""
+"""IAM's (and STS's and SNS's) error document and status codes: ``<ErrorResponse><Error><Type>...``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ STATUS = {
     "LimitExceeded": 409,
     "MalformedPolicyDocument": 400,
     "ValidationError": 400,
+    "InvalidParameter": 400,  # SNS's
+    "NotFound": 404,  # SNS's
+    "AuthorizationError": 403,  # SNS's
     "InvalidInput": 400,
     "InvalidAction": 400,
     "MissingAction": 400,

@@ -1,4 +1,4 @@
-"""SigV4 for the IAM and STS actions: which service a request was signed for, and its verification.
+"""SigV4 for the IAM, STS and SNS actions: which service a request was signed for, and its verification.
 
 Unlike S3's, these requests sign their body's SHA-256 (no ``x-amz-content-sha256`` header is
 needed) and are always for ``/``. Errors are IAM's: an unknown or Inactive key is
@@ -29,7 +29,7 @@ from gateway.wire.sigv4 import (
     string_to_sign,
 )
 
-SERVICES = ("iam", "sts")
+SERVICES = ("iam", "sts", "sns")  # sns: the topic actions (gateway.sns)
 FORM = "application/x-www-form-urlencoded"
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([a-z0-9-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"(?:^|&)X-Amz-Credential=[^&]*?(?:/|%2F)([a-z0-9-]+)(?:/|%2F)aws4_request", re.IGNORECASE)
@@ -49,7 +49,7 @@ def scope_service(authorization: str | None, query_string: str) -> str | None:
 
 
 def is_iam_request(scope: dict[str, Any]) -> bool:
-    """For ``/`` only: signed for iam/sts, or an unsigned Query API call (``Action=`` or a form POST)."""
+    """For ``/`` only: signed for iam/sts/sns, or an unsigned Query API call (``Action=`` or a form POST)."""
     authorization = None
     content_type = b""
     for name, value in scope["headers"]:

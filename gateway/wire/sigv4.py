@@ -93,6 +93,22 @@ def string_to_sign(method: str, uri: str, query: str, headers: str, signed_list:
     return creq, "\n".join((ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()))
 
 
+def sign(method: str, raw_path: str, query: str, headers: dict[str, str], payload_hash: str, *, access_key: str,
+         secret_key: str, region: str, service: str, now: datetime | None = None) -> None:
+    """Sign a request being sent: adds x-amz-date and the Authorization header (every header in
+    ``headers``, lower-case names, is signed). Used by the upstream S3 client and the SQS target."""
+    amz_date = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    headers["x-amz-date"] = amz_date
+    signed = sorted(headers)
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
+    _, sts = string_to_sign(method, canonical_uri(raw_path), canonical_query(query),
+                            header_block((n, headers[n]) for n in signed), ";".join(signed), payload_hash,
+                            amz_date, scope)
+    signature = hmac_hex(signing_key(secret_key, amz_date[:8], region, service), sts)
+    headers["authorization"] = (f"{ALGORITHM} Credential={access_key}/{scope}, "
+                                f"SignedHeaders={';'.join(signed)}, Signature={signature}")
+
+
 @lru_cache(maxsize=256)  # concurrent requests carry the same few stamps
 def parse_amz_date(value: str) -> datetime | None:
     """``20261125T160117Z`` (parsed by hand: strptime costs more than the rest of the check)."""

@@ -29,10 +29,21 @@ from storage_backends.catalog.records import (
     PartRecord,
     UploadRecord,
 )
-from storage_backends.catalog.sql import blobs, buckets, iam, leases, lifecycle, objects, settings, uploads
+from storage_backends.catalog.sql import (
+    blobs,
+    buckets,
+    iam,
+    leases,
+    lifecycle,
+    notifications,
+    objects,
+    settings,
+    uploads,
+)
 from storage_backends.catalog.sqlite_writer import BUSY_TIMEOUT_S, Writer, connect, write_lock
-from storage_backends.catalog.store import Event, FreedBlobs, Tx
+from storage_backends.catalog.store import FreedBlobs, Tx
 from storage_backends.identity import IdentityState
+from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 from storage_backends.space import DATA, is_disk_full, refuse
 
 T = TypeVar("T")
@@ -179,6 +190,10 @@ async def no_files(blob_ids: list[str]) -> None:
     """The default ``on_freed``: nothing on disk to delete (tests, benchmarks)."""
 
 
+def _nobody() -> None:
+    """The default ``on_emitted``: no dispatcher listens in this process."""
+
+
 class SqliteCatalog:
     """The catalog in one SQLite file (WAL), shared by the worker processes of a data directory."""
 
@@ -188,7 +203,7 @@ class SqliteCatalog:
         self._read = connect(path, readonly=True)  # event loop thread only; results always fully consumed
         self._writer = Writer(path)
         self._on_freed = on_freed
-        self._outbox: list[Event] = []
+        self.on_emitted: Callable[[], None] = _nobody
 
     async def aclose(self) -> None:
         self._writer.close()
@@ -209,8 +224,8 @@ class SqliteCatalog:
             if _disk_full(exc):
                 refuse(DATA, f"the metadata ({self.path}) could not be written: {exc}")
             raise
-        if tx.events:
-            self._outbox.extend(tx.events)
+        if tx.emitted:
+            self.on_emitted()
         if tx.freed:
             await self._collect(tx.freed)
         return result
@@ -224,10 +239,20 @@ class SqliteCatalog:
                 raise
             log.warning("freed blob rows stay pending until the next start-up: %s", exc)
 
-    def take_events(self) -> list[Event]:
-        """The events committed transactions emitted, oldest first (the outbox is emptied)."""
-        events, self._outbox = self._outbox, []
-        return events
+    async def outbox_pending(self, target: str, limit: int) -> list[OutboxEvent]:
+        return notifications.pending(self._read, target, limit)
+
+    async def outbox_targets(self) -> list[str]:
+        return notifications.targets_pending(self._read)
+
+    async def topics(self) -> list[Topic]:
+        return notifications.topics(self._read)
+
+    async def outbox_counts(self) -> list[TargetCounts]:
+        return notifications.counts(self._read)
+
+    async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]:
+        return notifications.dead_letters(self._read, limit)
 
     async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool:
         ttl_ms = max(1, int(ttl_s * 1000))

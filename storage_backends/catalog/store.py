@@ -4,15 +4,17 @@ Reads are ``async`` so that a dialect with a network round trip (PostgreSQL) can
 SQLite dialect runs its indexed lookups inline on the event loop, as fast as a plain call.
 Writes have one entry, :meth:`Catalog.write`: ``fn(tx)`` runs inside a (group-committed)
 transaction and may record, on ``tx``, the blob files it freed (deleted from disk after the
-commit) and the events it wants emitted (kept in an outbox after the commit).
+commit); the events it emits are outbox rows of the same transaction (``catalog.sql.notifications``),
+told to the dispatcher once the commit is durable.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from gateway.wire.notification_rules import ORIGIN, Origin
 from storage_backends.base import BucketInfo, ObjectInfo
 from storage_backends.catalog.records import (
     BlobRecord,
@@ -26,8 +28,10 @@ from storage_backends.catalog.records import (
 )
 from storage_backends.identity import IdentityState
 
+if TYPE_CHECKING:
+    from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
+
 T = TypeVar("T")
-Event = dict[str, Any]
 FreedBlobs = Callable[[list[str]], Awaitable[None]]  # deletes blob files once their rows are gone
 
 
@@ -54,16 +58,16 @@ class Executor(Protocol):
 class Tx:
     """One write's view of its transaction: SQL through ``execute``, plus what to do after the commit."""
 
-    __slots__ = ("execute", "executemany", "freed", "events")
+    __slots__ = ("execute", "executemany", "freed", "origin", "emitted")
 
     def __init__(self, conn: Executor) -> None:
         self.execute = conn.execute  # bound once: the hot PUT path pays no wrapper call
         self.executemany = conn.executemany
         self.freed: list[str] = []  # blob files whose last reference went (deleted after the commit)
-        self.events: list[Event] = []  # emitted once the transaction is durable
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
+        # Who caused the write (its events record it), read here: the write itself runs in the
+        # writer's batch, outside the request's context.
+        self.origin: Origin | None = ORIGIN.get()
+        self.emitted = False  # an outbox row was written: the dispatcher is woken after the commit
 
 
 class Snapshot(Protocol):
@@ -117,12 +121,17 @@ class Catalog(Protocol):
         """How many identity-store writes there have been: a cheap read, polled by every worker."""
         ...
     async def iam_state(self) -> IdentityState: ...
-    # -- settings, leases, events
+    # -- settings, leases, the notification outbox (writes: ``write`` with ``catalog.sql.notifications``)
     async def setting(self, name: str) -> str | None: ...
     async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool: ...
     async def lease_holder(self, name: str) -> str | None: ...
     async def release(self, name: str, holder: str) -> None: ...
-    def take_events(self) -> list[Event]: ...
+    async def outbox_pending(self, target: str, limit: int) -> list[OutboxEvent]: ...
+    async def outbox_targets(self) -> list[str]: ...
+    async def outbox_counts(self) -> list[TargetCounts]: ...
+    async def topics(self) -> list[Topic]: ...
+    async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]: ...
+    on_emitted: Callable[[], None]  # called after each durable commit that wrote outbox rows
     # -- writing, scans, life cycle
     async def write(self, fn: Callable[[Tx], T]) -> T: ...
     def snapshot(self) -> AbstractAsyncContextManager[Snapshot]: ...

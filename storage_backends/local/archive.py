@@ -6,6 +6,7 @@ from functools import partial
 
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import ARCHIVE_CLASSES, Configuration
+from gateway.wire.notification_rules import ORIGIN, SERVICE_ORIGIN
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql import buckets as bucket_rows
 from storage_backends.catalog.sql import objects as version_rows
@@ -41,7 +42,11 @@ class ArchiveOps(MultipartOps):
         async with self._lifecycle_lock:  # the periodic pass and an admin-triggered one never overlap
             async with self._cat.snapshot() as snapshot:  # its own snapshot, not the requests'
                 worker = LifecyclePass(snapshot, self._cat.write, await self.clock(), self._move_blobs)
-                return (await worker.run()).as_dict()
+                origin = ORIGIN.set(SERVICE_ORIGIN)  # its events are S3's doing, even when an admin asked for it
+                try:
+                    return (await worker.run()).as_dict()
+                finally:
+                    ORIGIN.reset(origin)
 
     async def _move_blobs(self, object_ids: list[int], storage_class: str) -> None:
         """A transition into a class with its own directory really moves the bytes there."""
@@ -68,7 +73,7 @@ class ArchiveOps(MultipartOps):
 
         def commit(tx: Tx) -> None:
             row = version_rows.source(tx, bucket, key, exact)
-            version_rows.set_restore(tx, row.id, ready if started else row.restore_ready, expiry)
+            version_rows.set_restore(tx, row, ready if started else row.restore_ready, expiry, started=started)
 
         await self._cat.write(commit)
         return started

@@ -15,6 +15,7 @@ from __future__ import annotations
 from storage_backends.local.archive import ArchiveOps
 from storage_backends.local.core import INLINE_MAX
 from storage_backends.local.locks import LockOps
+from storage_backends.local.notifications import LocalOutbox
 from storage_backends.local.stream import LocalObjectStream
 
 __all__ = ["INLINE_MAX", "LocalBackend", "LocalObjectStream"]
@@ -22,3 +23,12 @@ __all__ = ["INLINE_MAX", "LocalBackend", "LocalObjectStream"]
 
 class LocalBackend(ArchiveOps, LockOps):
     """The default backend: everything on local disk."""
+
+    _outbox: LocalOutbox | None = None
+
+    @property
+    def outbox(self) -> LocalOutbox:
+        """Event notifications' outbox: tables of the catalog (usable once started)."""
+        if self._outbox is None:
+            self._outbox = LocalOutbox(self._cat, self._forget_bucket)
+        return self._outbox

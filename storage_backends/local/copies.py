@@ -56,7 +56,8 @@ class CopyOps(ObjectOps):
             placement, extents = version_rows.copy_refs(tx, row)
             version = NewVersion(row.size, row.etag, rec.checksum_of(row.checksum), placement, extents,
                                  encryption=column)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
+                                            event="ObjectCreated:Copy")
 
         self._admit()
         return await self._with_expiration(await self._cat.write(commit))
@@ -81,7 +82,8 @@ class CopyOps(ObjectOps):
         def commit(tx: Tx) -> ObjectInfo:
             if kept is not None:
                 blob_rows.add(tx, kept, size, None, volume)
-            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms)
+            return version_rows.put_version(tx, bucket, key, new, version, conditions, self.day_ms,
+                                            event="ObjectCreated:Copy")
 
         return await self._with_expiration(await self._cat.write(commit))
 

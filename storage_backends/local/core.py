@@ -41,7 +41,7 @@ LEASE_TTL_S = 5.0  # a dead holder's lease is taken over this long after its las
 LEASE_RENEW_S = 1.5
 
 
-def _dead_here(holder: str | None) -> bool:
+def dead_here(holder: str | None) -> bool:
     """A holder id (``host:pid:token``) of a process on this host that no longer runs."""
     host, _, rest = (holder or "").partition(":")
     pid = rest.partition(":")[0]
@@ -124,7 +124,7 @@ class LocalCore:
             current = None if self._maintaining else await self._cat.lease_holder(MAINTENANCE_LEASE)
             if current is None or current == self._holder:  # ours, or free: take or renew it
                 held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S)
-            elif _dead_here(current):  # a restart after kill -9 recovers at once, not after the TTL
+            elif dead_here(current):  # a restart after kill -9 recovers at once, not after the TTL
                 held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, replacing=current)
             else:  # another live process maintains: a read, no write
                 held = False

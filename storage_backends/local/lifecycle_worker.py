@@ -160,6 +160,7 @@ class LifecyclePass:
 
     async def _expire_restores(self) -> None:
         now = self.now
+        await self.write(lambda tx: version_rows.complete_restores(tx, now))
         self.report.restores_expired += await self.write(lambda tx: version_rows.expire_restores(tx, now))
 
 
@@ -175,6 +176,6 @@ def _tx_expire_current(tx: Tx, *, bucket: str, due: list[tuple[int, str]]) -> in
     if versioning is None:
         return version_rows.remove_versions(tx, list(still))
     for key in still.values():
-        version_rows.delete(tx, bucket, key, None)
+        version_rows.delete(tx, bucket, key, None, event="LifecycleExpiration")
     return len(still)
 

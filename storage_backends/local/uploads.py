@@ -107,6 +107,7 @@ def complete(tx: Tx, bucket: str, key: str, upload_id: str, requested: list[Comp
                     lock=lock_of(upload.lock_mode, upload.lock_until, upload.legal_hold))
     version = NewVersion(offset, etag, checksum, Placement(None, len(chosen)), tuple(extents), upload_id=upload_id,
                          encryption=upload.encryption)
-    info = version_rows.put_version(tx, bucket, key, new, version, conditions, day_ms)
+    info = version_rows.put_version(tx, bucket, key, new, version, conditions, day_ms,
+                                    event="ObjectCreated:CompleteMultipartUpload")
     upload_rows.release(tx, upload_id, frozenset(r.part_number for r in chosen))
     return info

@@ -13,22 +13,13 @@ import hashlib
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
-from gateway.wire.sigv4 import (
-    ALGORITHM,
-    canonical_query,
-    canonical_uri,
-    header_block,
-    hmac_hex,
-    signing_key,
-    string_to_sign,
-)
+from gateway.wire.sigv4 import sign
 from storage_backends.base import UNSIGNED_CALLER
 from storage_backends.s3client import errors
 
@@ -150,20 +141,13 @@ class UpstreamClient:
 
     def _sign(self, method: str, raw_path: str, query: str, headers: dict[str, str], payload_hash: str) -> None:
         creds = self._credentials()
-        amz_date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        headers["x-amz-date"] = amz_date
         headers["x-amz-content-sha256"] = payload_hash
         if creds.token:
             headers["x-amz-security-token"] = creds.token
-        signed = sorted(name for name in headers if name not in _UNSIGNED)
-        region = self._config.region
-        scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
-        _, sts = string_to_sign(method, canonical_uri(raw_path), canonical_query(query),
-                                header_block((n, headers[n]) for n in signed), ";".join(signed), payload_hash,
-                                amz_date, scope)
-        signature = hmac_hex(signing_key(creds.secret_key, amz_date[:8], region, "s3"), sts)
-        headers["authorization"] = (f"{ALGORITHM} Credential={creds.access_key}/{scope}, "
-                                    f"SignedHeaders={';'.join(signed)}, Signature={signature}")
+        signed = {name: value for name, value in headers.items() if name not in _UNSIGNED}
+        sign(method, raw_path, query, signed, payload_hash, access_key=creds.access_key, secret_key=creds.secret_key,
+             region=self._config.region, service="s3")
+        headers["x-amz-date"], headers["authorization"] = signed["x-amz-date"], signed["authorization"]
 
     async def send(self, method: str, bucket: str | None = None, key: str | None = None, *,
                    query: Query | None = None, headers: Mapping[str, str] | None = None,

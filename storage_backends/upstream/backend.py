@@ -136,6 +136,12 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
         return []  # the objects are the upstream's; the data dir keeps only the identity store
 
     @property
+    def outbox(self) -> None:
+        """No notifications: the upstream's writes happen elsewhere, so no event could be written in the
+        same transaction as its change (the guarantee notifications promise)."""
+        return None
+
+    @property
     def up(self) -> UpstreamClient:
         assert self._client is not None, "UpstreamBackend.start() first"
         return self._client

@@ -17,10 +17,11 @@ import pytest
 
 from gateway.wire.errors import Code, S3Error
 from gateway.wire.lock_rules import COMPLIANCE, GOVERNANCE, DefaultRetention, LockConfiguration, ObjectLock, Retention
+from gateway.wire.notification_rules import ORIGIN, Configuration, Origin, Rule
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.records import Fold, NewVersion, Placement
-from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, objects, settings, uploads
+from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, notifications, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
 
@@ -427,8 +428,9 @@ def test_failing_write_rolls_back_alone_in_its_group_commit(make: Callable[[], C
         def failing(tx: Tx) -> None:
             objects.delete(tx, "b", "victim", None)  # frees victim-blob
             objects.put_version(tx, "b", "half", NEW, NewVersion(1, "e", None, Placement(None, None, b"h")), None)
-            tx.emit({"type": "never"})
             raise RuntimeError("boom")
+
+        await cat.write(lambda tx: notifications.configure(tx, "b", EVERYTHING, []))
 
         results = await asyncio.gather(put(cat, "b", "one"), cat.write(failing), put(cat, "b", "two"),
                                        return_exceptions=True)
@@ -436,7 +438,8 @@ def test_failing_write_rolls_back_alone_in_its_group_commit(make: Callable[[], C
         assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
         assert await cat.object_row("b", "half", None) is None
         assert await cat.object_row("b", "victim", None) is not None and await cat.blob("victim-blob") is not None
-        assert freed.ids == [] and cat.take_events() == []
+        assert freed.ids == []
+        assert sorted(e.key for e in await cat.outbox_pending("q", 10)) == ["one", "two"]  # not "half", nor victim's
         assert [r.key for r in await cat.list_latest("b", ("", True), None, 10)] == ["one", "two", "victim"]
         reopened = make()
         try:
@@ -446,18 +449,32 @@ def test_failing_write_rolls_back_alone_in_its_group_commit(make: Callable[[], C
     scenario(make)(body)
 
 
-def test_emitted_events_are_recorded_after_the_commit(make: Callable[[], Catalog]) -> None:
+EVERYTHING = Configuration((Rule("all", "queue", "arn:aws:sqs:us-east-1:000000000000:q", ("s3:ObjectCreated:*",
+                                                                                       "s3:ObjectRemoved:*")),))
+
+
+def test_events_are_outbox_rows_of_the_change_transaction(make: Callable[[], Catalog]) -> None:
     async def body(cat: Catalog) -> None:
         await bucket(cat)
-
-        def with_event(tx: Tx) -> str:
-            tx.emit({"type": "ObjectCreated:Put", "key": "k"})
-            assert cat.take_events() == []  # not before the commit
-            return "done"
-
-        assert await cat.write(with_event) == "done"
-        assert cat.take_events() == [{"type": "ObjectCreated:Put", "key": "k"}]
-        assert cat.take_events() == []  # taken once
+        woken: list[int] = []
+        cat.on_emitted = lambda: woken.append(1)
+        await put(cat, "b", "before")  # no configuration yet: no event
+        await cat.write(lambda tx: notifications.configure(tx, "b", EVERYTHING, [("q", "all")]))
+        ORIGIN.set(Origin("AIDA1", "10.0.0.1", "REQ1", "HOST1", "PutObject"))
+        await put(cat, "b", "k")
+        await cat.write(lambda tx: objects.delete(tx, "b", "k", None))
+        events = await cat.outbox_pending("q", 10)
+        assert [(e.event_name, e.key) for e in events] == [("TestEvent", ""), ("ObjectCreated:Put", "k"),
+                                                          ("ObjectRemoved:Delete", "k")]
+        assert events[1].origin == Origin("AIDA1", "10.0.0.1", "REQ1", "HOST1")
+        assert events[1].seq < events[2].seq and events[1].size == 1 and woken
+        await cat.write(lambda tx: notifications.delivered(tx, [events[0].id]))
+        assert len(await cat.outbox_pending("q", 10)) == 2
+        reopened = make()  # durable: another handle (another worker, a restart) sees them
+        try:
+            assert [e.key for e in await reopened.outbox_pending("q", 10)] == ["k", "k"]
+        finally:
+            await reopened.aclose()
     scenario(make)(body)
 
 

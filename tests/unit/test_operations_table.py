@@ -40,6 +40,7 @@ RENAMED = {
     "PutObjectLockConfiguration": ("s3:PutBucketObjectLockConfiguration",),
     "GetBucketReplication": ("s3:GetReplicationConfiguration",),
     "GetBucketNotificationConfiguration": ("s3:GetBucketNotification",),
+    "PutBucketNotificationConfiguration": ("s3:PutBucketNotification",),
     "GetBucketAccelerateConfiguration": ("s3:GetAccelerateConfiguration",),
     "OptionsBucket": (), "OptionsObject": (),
 }

@@ -17,7 +17,7 @@ def test_every_settings_field_has_one_option():
     assert sorted(o.field for o in OPTIONS) == sorted(fields)
     assert len({o.env for o in OPTIONS}) == len(OPTIONS)
     assert all(o.env == "S3GATE_" + (o.flag or o.field).upper().replace("-", "_")
-               for o in OPTIONS if o.flag not in ("users", "domain", "storage-class-dir", "kms-key"))
+               for o in OPTIONS if o.flag not in ("users", "domain", "storage-class-dir", "notify-target", "kms-key"))
 
 
 def test_only_the_root_credentials_have_no_flag():

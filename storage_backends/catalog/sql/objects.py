@@ -7,7 +7,8 @@ version must be counted (``blobs.add``/``blobs.ref``) before ``put_version`` rec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from gateway.wire.documents.acl import Grants, grants_json
 from gateway.wire.errors import Code, S3Error
@@ -42,9 +43,10 @@ from storage_backends.catalog.records import (
     object_record,
     position_of,
 )
-from storage_backends.catalog.sql import blobs, buckets, listing, marks, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, marks, notifications, one, settings
 from storage_backends.catalog.store import Executor, Tx
 
+RESTORES_ANNOUNCED = "restores_announced_ms"  # restores completed up to here have had their event
 _BY_VERSION = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?"
 _LATEST = f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1"
 
@@ -169,10 +171,12 @@ def _make_room(tx: Tx, bucket: BucketInfo, key: str, current: ObjectRecord | Non
 
 # -- writes ---------------------------------------------------------------------------------------------
 def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersion,
-                conditions: WriteConditions | None, day_ms: int = DAY_MS) -> ObjectInfo:
+                conditions: WriteConditions | None, day_ms: int = DAY_MS, event: str = "ObjectCreated:Put"
+                ) -> ObjectInfo:
     """Make ``version`` the latest version of ``key``. Its blobs' references must already be counted.
 
-    It gets the Object Lock ``new`` asks for, or the bucket's default retention (``day_ms`` long days)."""
+    It gets the Object Lock ``new`` asks for, or the bucket's default retention (``day_ms`` long days);
+    ``event`` is what the bucket's notifications hear of it."""
     b = buckets.require(tx, bucket)
     current = get(tx, bucket, key, None)
     check_write_conditions(current, conditions)
@@ -194,6 +198,8 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (object_id, e.part_number, e.blob_id, e.start, e.size, e.etag, e.checksum))
+    notifications.emit(tx, bucket, key, event, owner=b.owner_id, version_id=version_id if b.versioning else None,
+                       size=version.size, etag=version.etag)
     return ObjectInfo(bucket=bucket, key=key, size=version.size, etag=version.etag, last_modified_ms=modified,
                       owner_id=new.owner_id, version_id=version_id if b.versioning else None,
                       storage_class=new.storage_class, content=dict(new.content), metadata=dict(new.metadata),
@@ -224,8 +230,12 @@ def copy_refs(tx: Tx, src: ObjectRecord) -> tuple[Placement, tuple[Extent, ...]]
     return Placement(src.blob_id, src.parts_count, data), tuple(found)
 
 
-def delete(tx: Tx, bucket: str, key: str, version_id: str | None, *, bypass: bool = False) -> Deleted:
-    """Delete a version (AccessDenied while Object Lock protects it), or put a delete marker."""
+def delete(tx: Tx, bucket: str, key: str, version_id: str | None, *, bypass: bool = False,
+           event: str = "ObjectRemoved") -> Deleted:
+    """Delete a version (AccessDenied while Object Lock protects it), or put a delete marker.
+
+    The bucket's notifications hear ``event:Delete`` or ``event:DeleteMarkerCreated`` (``LifecycleExpiration``
+    when a rule expires it)."""
     b = buckets.require(tx, bucket)
     versioning = b.versioning
     if version_id is not None:
@@ -238,17 +248,21 @@ def delete(tx: Tx, bucket: str, key: str, version_id: str | None, *, bypass: boo
         _remove_version(tx, row)
         if row.is_latest:
             promote_newest(tx, bucket, key)
+        notifications.emit(tx, bucket, key, f"{event}:Delete", owner=b.owner_id,
+                           version_id=version_id if versioning else None)
         return Deleted(version_id if versioning else None, row.delete_marker)
     current = get(tx, bucket, key, None)
     if versioning is None:
         if current is not None:
             _remove_version(tx, current)
+            notifications.emit(tx, bucket, key, f"{event}:Delete", owner=b.owner_id)
         return Deleted(None, False)
     marker_id = _make_room(tx, b, key, current)
     tx.execute(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata) VALUES (?, ?, ?, 1, 1, 0, '', ?, 'STANDARD', ?, '{}', '{}')",
         (bucket, key, marker_id, settings.now_ms(tx), current.owner_id if current is not None else b.owner_id))
+    notifications.emit(tx, bucket, key, f"{event}:DeleteMarkerCreated", owner=b.owner_id, version_id=marker_id)
     return Deleted(marker_id, True)
 
 
@@ -257,7 +271,10 @@ def put_tags(tx: Tx, bucket: str, key: str, version_id: str | None, tags: dict[s
     b = buckets.require(tx, bucket)
     row = source(tx, bucket, key, version_id)
     tx.execute("UPDATE objects SET tags = ? WHERE id = ?", (map_json(tags), row.id))
-    return row.version_id if b.versioning else None
+    shown = row.version_id if b.versioning else None
+    notifications.emit(tx, bucket, key, "ObjectTagging:Put" if tags else "ObjectTagging:Delete", owner=b.owner_id,
+                       version_id=shown, size=row.size, etag=row.etag)
+    return shown
 
 
 def set_acl(tx: Tx, bucket: str, key: str, version_id: str | None, grants: Grants | None) -> str | None:
@@ -265,7 +282,10 @@ def set_acl(tx: Tx, bucket: str, key: str, version_id: str | None, grants: Grant
     b = buckets.require(tx, bucket)
     row = source(tx, bucket, key, version_id)
     tx.execute("UPDATE objects SET acl = ? WHERE id = ?", (grants_json(grants), row.id))
-    return row.version_id if b.versioning else None
+    shown = row.version_id if b.versioning else None
+    notifications.emit(tx, bucket, key, "ObjectAcl:Put", owner=b.owner_id, version_id=shown, size=row.size,
+                       etag=row.etag)
+    return shown
 
 
 def _lockable(tx: Tx, bucket: str, key: str, version_id: str | None, method: str) -> ObjectRecord:
@@ -297,17 +317,56 @@ def set_legal_hold(tx: Tx, bucket: str, key: str, version_id: str | None, on: bo
     tx.execute("UPDATE objects SET legal_hold = ? WHERE id = ?", (int(on), row.id))
 
 
-def set_restore(tx: Tx, object_id: int, ready: int | None, expiry: int) -> None:
-    tx.execute("UPDATE objects SET restore_ready = ?, restore_expiry = ? WHERE id = ?", (ready, expiry, object_id))
+def set_restore(tx: Tx, row: ObjectRecord, ready: int | None, expiry: int, *, started: bool) -> None:
+    """A restore requested (``started``) or its copy's expiry moved; a started one is ObjectRestore:Post."""
+    tx.execute("UPDATE objects SET restore_ready = ?, restore_expiry = ? WHERE id = ?", (ready, expiry, row.id))
+    if started:
+        _emit_rows(tx, [row.id], "ObjectRestore:Post")
+
+
+_EVENT_ROW = "SELECT bucket, key, version_id, size, etag, restore_expiry, storage_class FROM objects WHERE id IN ({})"
+
+
+def _emit_rows(tx: Tx, ids: list[int], event: str, extra: Callable[[tuple[Any, ...]], dict[str, Any]] | None = None
+               ) -> None:
+    """``event`` for each of the versions ``ids`` (lifecycle and restores act on many rows at once)."""
+    if not ids or not notifications.any_configured(tx):
+        return
+    versioned: dict[str, bool] = {}
+    for r in tx.execute(_EVENT_ROW.format(marks(ids)), ids).fetchall():
+        bucket = r[0]
+        if bucket not in versioned:
+            info = buckets.get(tx, bucket)
+            versioned[bucket] = info is not None and info.versioning is not None
+        notifications.emit(tx, bucket, r[1], event, version_id=r[2] if versioned[bucket] else None,
+                           size=r[3], etag=r[4], extra=extra(r) if extra else None)
 
 
 def set_storage_class(tx: Tx, ids: list[int], storage_class: str) -> int:
     """A transition: the versions change class and lose any restored copy. Returns rows changed."""
+    _emit_rows(tx, ids, "LifecycleTransition", lambda r: {"destinationStorageClass": storage_class})
     return tx.execute(f"UPDATE objects SET storage_class = ?, restore_ready = NULL, restore_expiry = NULL "
                       f"WHERE id IN ({marks(ids)})", (storage_class, *ids)).rowcount
 
 
+def complete_restores(tx: Tx, now_ms: int) -> None:
+    """ObjectRestore:Completed for the restores whose copy became readable since the last pass (a restore
+    completes by the clock passing its time: nothing else writes then)."""
+    if not notifications.any_configured(tx):
+        return
+    after = int(settings.get(tx, RESTORES_ANNOUNCED) or 0)
+    ids = [r[0] for r in tx.execute("SELECT id FROM objects WHERE restore_expiry IS NOT NULL AND restore_ready > ? "
+                                    "AND restore_ready <= ?", (after, now_ms)).fetchall()]
+    _emit_rows(tx, ids, "ObjectRestore:Completed", lambda r: {"lifecycleRestorationExpiryTime": r[5],
+                                                               "lifecycleRestoreStorageClass": r[6]})
+    settings.put(tx, RESTORES_ANNOUNCED, str(now_ms))
+
+
 def expire_restores(tx: Tx, now_ms: int) -> int:
+    """Restored copies past their expiry go (ObjectRestore:Delete)."""
+    if notifications.any_configured(tx):
+        ids = [r[0] for r in tx.execute("SELECT id FROM objects WHERE restore_expiry <= ?", (now_ms,)).fetchall()]
+        _emit_rows(tx, ids, "ObjectRestore:Delete")
     return tx.execute("UPDATE objects SET restore_ready = NULL, restore_expiry = NULL WHERE restore_expiry <= ?",
                       (now_ms,)).rowcount
 
@@ -316,10 +375,11 @@ def remove_versions(tx: Tx, ids: list[int]) -> int:
     """Delete many version rows at once (lifecycle): set-based, so a million rows take seconds.
 
     Callers remove only versions whose removal promotes nothing (noncurrent versions, or the
-    only version of a key). Returns how many rows went.
+    only version of a key). Returns how many rows went. Each is a LifecycleExpiration:Delete event.
     """
     if not ids:
         return 0
+    _emit_rows(tx, ids, "LifecycleExpiration:Delete")
     m = marks(ids)
     rows = tx.execute(f"SELECT id, blob_id, parts_count FROM objects WHERE id IN ({m})", ids).fetchall()
     blob_ids = [r[1] for r in rows if r[1] is not None]

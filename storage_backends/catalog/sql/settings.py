@@ -29,3 +29,8 @@ def now_ms(ex: Executor) -> int:
 def advance_clock(ex: Executor, shift_ms: int) -> None:
     ex.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
                "value = CAST(CAST(settings.value AS BIGINT) + ? AS TEXT)", (CLOCK_OFFSET, str(shift_ms), shift_ms))
+
+
+def put(ex: Executor, name: str, value: str) -> None:
+    ex.execute("INSERT INTO settings (name, value) VALUES (?, ?) "
+               "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
