@@ -197,6 +197,17 @@ DEFAULT_RESERVE = FreeSpaceReserve(percent=1.0)  # MinIO's too: it never fills a
 
 
 @dataclass(frozen=True, slots=True)
+class StoredTotal:
+    """What one bucket keeps in one storage class (every version; delete markers hold no bytes): running
+    totals kept with each write, so metrics and the usage report read them without scanning objects."""
+
+    bucket: str
+    storage_class: str
+    objects: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class VolumeSpace:
     """One file system the backend writes to, as the reserve sees it (``/_s3gate/health`` reports it)."""
 
@@ -302,6 +313,10 @@ class Backend(Protocol):
     @property
     def outbox(self) -> Outbox | None:
         """Event notifications' outbox (usable once started); None: this backend has none (upstream)."""
+        ...
+
+    async def stored_totals(self) -> list[StoredTotal]:
+        """Objects and bytes per bucket and storage class (none for a backend whose objects are elsewhere)."""
         ...
 
     # buckets

@@ -12,6 +12,7 @@ The operations are grouped by family, each building on the previous one:
 
 from __future__ import annotations
 
+from storage_backends.base import StoredTotal
 from storage_backends.local.archive import ArchiveOps
 from storage_backends.local.core import INLINE_MAX
 from storage_backends.local.locks import LockOps
@@ -32,3 +33,6 @@ class LocalBackend(ArchiveOps, LockOps):
         if self._outbox is None:
             self._outbox = LocalOutbox(self._cat, self._forget_bucket)
         return self._outbox
+
+    async def stored_totals(self) -> list[StoredTotal]:
+        return []  # placeholder until the usage accounting (issue 16) keeps the totals

@@ -42,6 +42,7 @@ from storage_backends.base import (
     ObjectParts,
     PartInfo,
     PartsPage,
+    StoredTotal,
     UploadInfo,
     UploadsPage,
     VolumeSpace,
@@ -134,6 +135,9 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     def disk_space(self) -> list[VolumeSpace]:
         return []  # the objects are the upstream's; the data dir keeps only the identity store
+
+    async def stored_totals(self) -> list[StoredTotal]:
+        return []  # the upstream keeps the objects (and bills for them)
 
     @property
     def outbox(self) -> None:
