@@ -15,6 +15,7 @@ a copy's source and DeleteObjects' keys (``ctx.authorize``), and a POST form's c
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from gateway.authorization import S3Authorizer
 from gateway.context import Context
 from gateway.controls import ResourceControls
 from gateway.credentials import CredentialsDirectory
+from gateway.observe.record import Observer, RequestRecord
 from gateway.operations import EACH_OBJECT, OBJECT, Auth, Operation
 from gateway.request import S3Request, parse_request
 from gateway.responses import Response
@@ -54,12 +56,15 @@ class Exchange:
     """One request's state on its way through a door's steps."""
 
     __slots__ = ("door", "scope", "send", "body", "request_id", "method", "resource", "req", "operation", "ctx",
-                 "response")
+                 "response", "started", "sent")
 
     def __init__(self, door: Door, scope: Scope, receive: Any, send: Any) -> None:
         self.door = door
         self.scope = scope
-        self.send = send
+        self.started = time.time()
+        # Watched doors count what goes out (the observe step reads it); others send straight through.
+        self.sent: _SendCounter | None = _SendCounter(send) if door.observers else None
+        self.send = send if self.sent is None else self.sent
         self.body = _BodyTracker(receive, scope)
         self.request_id = responses.new_request_id()
         self.method: str = scope["method"]
@@ -78,9 +83,10 @@ class Door:
 
     def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
                  directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer | None,
-                 controls: ResourceControls | None = None) -> None:
+                 controls: ResourceControls | None = None, observers: tuple[Observer, ...] = ()) -> None:
         self.steps = steps
         self.finish = finish
+        self.observers = observers  # each finished request's record goes to each (``gateway.observe``)
         self.settings = settings
         self.directory = directory
         self.backend = backend
@@ -290,28 +296,75 @@ async def send(x: Exchange) -> None:
         raise
 
 
+async def observe(x: Exchange) -> None:
+    """The finished request's record, to each of the door's observers (none: nothing is built)."""
+    sent = x.sent
+    if sent is None:
+        return
+    req, response, ctx = x.req, x.response, x.ctx
+    client = x.scope.get("client")
+    record = RequestRecord(
+        start=x.started, request_id=x.request_id, method=x.method,
+        path=req.raw_path if req is not None else x.scope.get("path", "/"),
+        query_string=req.query_string if req is not None else "",
+        operation=x.operation.name if x.operation is not None else None,
+        bucket=req.bucket if req is not None else None, key=req.key if req is not None else None,
+        status=sent.status, error_code=response.error_code if response is not None else None,
+        bytes_in=x.body.received, bytes_out=sent.bytes, total_s=time.time() - x.started,
+        first_byte_s=None if sent.started_at is None else sent.started_at - x.started,
+        remote=client[0] if client else "", principal=ctx.principal if ctx is not None else None,
+        headers=req.headers if req is not None else {}, tls=x.scope.get("scheme") == "https")
+    for observer in x.door.observers:
+        try:
+            observer(record)
+        except Exception:  # noqa: BLE001 - watching must never break serving
+            log.exception("observer %r failed on request %s", observer, x.request_id)
+
+
 # -- the doors' steps, in order -----------------------------------------------------------------------
 S3_STEPS: tuple[Step, ...] = (parse, resolve, authenticate, authorize, expected_owner, handle)
-S3_FINISH: tuple[Step, ...] = (apply_cors, send)
+S3_FINISH: tuple[Step, ...] = (apply_cors, send, observe)
 # s3gate's own endpoints (/_s3gate/admin/...): signed like S3, no bucket and so no CORS.
 ADMIN_STEPS: tuple[Step, ...] = (parse, resolve_admin, authenticate, authorize, handle)
-ADMIN_FINISH: tuple[Step, ...] = (send,)
+ADMIN_FINISH: tuple[Step, ...] = (send, observe)
+
+
+class _SendCounter:
+    """The ASGI ``send`` of a watched request: the status, when the response started, the body bytes sent."""
+
+    __slots__ = ("_send", "status", "started_at", "bytes")
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self.status = 0
+        self.started_at: float | None = None
+        self.bytes = 0
+
+    async def __call__(self, message: Any) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.started_at = time.time()
+        else:
+            self.bytes += len(message.get("body", b""))
+        await self._send(message)
 
 
 class _BodyTracker:
     """Knows whether the request body has been read to its end."""
 
-    __slots__ = ("_receive", "unread")
+    __slots__ = ("_receive", "unread", "received")
 
     def __init__(self, receive: Any, scope: Scope) -> None:
         self._receive = receive
         self.unread = False
+        self.received = 0  # body bytes read so far
         for name, value in scope["headers"]:
             if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
                 self.unread = True
 
     async def receive(self) -> Any:
         message = await self._receive()
+        self.received += len(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body", False):
             self.unread = False
         return message

@@ -28,7 +28,7 @@ class _Stream(Protocol):
 
 
 class Response:
-    __slots__ = ("status", "headers", "body", "stream", "length")
+    __slots__ = ("status", "headers", "body", "stream", "length", "error_code")
 
     def __init__(self, status: int = 200, headers: dict[str, str] | None = None, body: bytes = b"",
                  stream: _Stream | None = None, length: int | None = None) -> None:
@@ -37,6 +37,7 @@ class Response:
         self.body = body
         self.stream = stream
         self.length = length if length is not None or stream is not None else len(body)
+        self.error_code: str | None = None  # an error response's S3 code (for the observers)
 
 
 def xml_response(root: xml.Element, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -71,9 +72,12 @@ def error_document(err: S3Error, resource: str | None, request_id: str) -> bytes
 def error_response(err: S3Error, resource: str, request_id: str, method: str) -> Response:
     headers = dict(err.headers)
     if method == "HEAD" or err.status == 304:
-        return Response(err.status, headers)  # HEAD answers carry no body, errors included
-    headers["content-type"] = "application/xml"
-    return Response(err.status, headers, error_document(err, resource, request_id))
+        response = Response(err.status, headers)  # HEAD answers carry no body, errors included
+    else:
+        headers["content-type"] = "application/xml"
+        response = Response(err.status, headers, error_document(err, resource, request_id))
+    response.error_code = err.code
+    return response
 
 
 async def send(send_fn: Any, response: Response, method: str, common: list[tuple[bytes, bytes]]) -> None:
