@@ -14,7 +14,7 @@ from tests.harness.rawhttp import sign_v4, signed
 from tests.harness.website import get, public_read, website
 
 DOMAIN = "s3-website.localhost"
-MOTO_OPEN = "moto does not enforce bucket policies and Block Public Access on anonymous requests"
+MOTO_MISSING = "moto answers an anonymous read of a missing key 404 without s3:ListBucket (S3: 403)"
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_only_get_and_head(server, site, method):
     assert get(server, site, "/public/page.html").text == "<p>page</p>"  # nothing was changed
 
 
-@pytest.mark.differs("upstream-moto", reason=MOTO_OPEN)
+@pytest.mark.differs("upstream-moto", reason=MOTO_MISSING)
 def test_a_website_serves_only_what_anonymous_rest_reads_may(s3, server, site):
     """For each key, the website answers 200 exactly when an anonymous REST GetObject does."""
     s3.put_object(Bucket=site, Key="public/hidden.html", Body=b"hidden")
@@ -102,7 +102,7 @@ def test_a_website_serves_only_what_anonymous_rest_reads_may(s3, server, site):
     assert httpx.get(url, headers=sign_v4("GET", url)).status_code == 403
 
 
-@pytest.mark.differs("upstream-moto", reason=MOTO_OPEN)
+@pytest.mark.differs("upstream-moto", reason="moto does not apply RestrictPublicBuckets to anonymous reads")
 def test_block_public_access_closes_the_website(s3, server, site):
     assert get(server, site, "/public/page.html").status_code == 200
     s3.put_public_access_block(Bucket=site, PublicAccessBlockConfiguration={
@@ -129,7 +129,7 @@ def test_error_document(s3, server, bucket):
     assert get(server, bucket, "/nope.html", headers={"Range": "bytes=0-1"}).text == "<p>lost</p>"
 
 
-@pytest.mark.differs("upstream-moto", reason=MOTO_OPEN)
+@pytest.mark.differs("upstream-moto", reason=MOTO_MISSING)
 def test_error_document_for_private_content(s3, server, site):
     website(s3, site, IndexDocument={"Suffix": "index.html"}, ErrorDocument={"Key": "public/error.html"})
     s3.put_object(Bucket=site, Key="public/error.html", Body=b"<p>sorry</p>", ContentType="text/html")

@@ -113,11 +113,14 @@ async def _error(ctx: Context, site: Site, config: WebsiteConfiguration, key: st
 
 
 async def _readable(ctx: Context, key: str) -> bool:
+    """Whether an anonymous GetObject of ``key`` would succeed (opened and closed: a GET is what the
+    browser sends next, and what an upstream judges as the anonymous read it is)."""
     try:
         await ctx.authorize_operation(key)
-        await ctx.backend.head_object(ctx.bucket, key)
+        stream = await ctx.backend.get_object(ctx.bucket, key, precondition=objectmeta.check_readable)
     except S3Error:
         return False
+    await stream.aclose()
     return True
 
 
