@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.harness.awscli import aws_cli
 from tests.harness.clients import unique_bucket_name
 from tests.harness.rawhttp import sign_v4, signed
 from tests.harness.website import get, public_read, website
@@ -182,3 +183,21 @@ def test_object_redirect_locations(s3, server, site):
     assert rest["WebsiteRedirectLocation"] == "/public/page.html"
     bad = signed(server, "PUT", f"/{site}/public/bad.html", headers={"x-amz-website-redirect-location": "page"})
     assert bad.status_code == 400 and b"<Code>InvalidRedirectLocation</Code>" in bad.content
+
+
+def test_the_readme_recipe_with_the_aws_cli(server, tmp_path):
+    """README's Static website hosting commands, as written (the bucket name made unique)."""
+    name = unique_bucket_name("photos")
+    page = tmp_path / "index.html"
+    page.write_text("<h1>my photos</h1>")
+    policy = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",'
+              f' "Resource": "arn:aws:s3:::{name}/public/*"}}]}}')
+    for command in (["s3", "mb", f"s3://{name}"], ["s3", "website", f"s3://{name}", "--index-document", "index.html"],
+                    ["s3api", "delete-public-access-block", "--bucket", name],
+                    ["s3api", "put-bucket-policy", "--bucket", name, "--policy", policy],
+                    ["s3", "cp", str(page), f"s3://{name}/public/index.html"]):
+        done = aws_cli(server.endpoint, *command)
+        assert done.returncode == 0, done.stderr
+    opened = get(server, name, "/public/", host=f"{name}.{DOMAIN}:{server.website_port}")
+    assert (opened.status_code, opened.text, opened.headers["content-type"]) == (200, "<h1>my photos</h1>",
+                                                                                   "text/html")
