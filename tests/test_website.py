@@ -201,3 +201,19 @@ def test_the_readme_recipe_with_the_aws_cli(server, tmp_path):
     opened = get(server, name, "/public/", host=f"{name}.{DOMAIN}:{server.website_port}")
     assert (opened.status_code, opened.text, opened.headers["content-type"]) == (200, "<h1>my photos</h1>",
                                                                                    "text/html")
+
+
+@pytest.mark.backends("local", reason="the supervisor's listeners are the same whatever the backend")
+def test_workers_share_the_website_port(make_server):
+    srv = make_server(website=True, args=["--workers", "2"]).start()
+    s3 = srv.client()
+    name = unique_bucket_name("w")
+    s3.create_bucket(Bucket=name)
+    public_read(s3, name)
+    website(s3, name)
+    s3.put_object(Bucket=name, Key="index.html", Body=b"both", ContentType="text/html")
+    for _ in range(6):  # new connections: the kernel spreads them over the workers
+        assert get(srv, name, "/").text == "both"
+    rest = httpx.get(f"{srv.endpoint}/{name}/missing")  # the other listener is still the S3 API
+    assert rest.status_code == 403 and rest.headers["content-type"] == "application/xml"
+    assert "website:    http://127.0.0.1:" in srv.log()
