@@ -62,6 +62,8 @@ class Site:
 
 
 async def serve(ctx: Context) -> Response:
+    """The website rows' handler: errors before the object is looked for (no bucket, no configuration)
+    propagate to the door's HTML page; the object's own errors get the rules and the error document."""
     req = ctx.req
     if req.bucket is None:
         raise S3Error(Code.NoSuchBucket, BucketName="")
