@@ -7,8 +7,9 @@
        /sns                    (``gateway.iam.door``, ``gateway.sns``);
        (or an unsigned Query API call: ``Action=``, a form POST)
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
+    the --website-port      -> website: static websites from buckets (``gateway.website.door``)
 
-Each door's steps are listed in ``gateway.pipeline``; website and metrics doors will join here.
+Each door's steps are listed in ``gateway.pipeline`` (the website's in ``gateway.website.door``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class S3App:
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
+        self.website: pipeline.Door | None = None
+        if settings.website_port is not None:
+            from gateway.website.door import website_door
+
+            self.website = website_door(settings, self.directory, self.backend, authorizer, self.s3.controls)
         self._iam: ASGIApp | None = None
         self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 
@@ -60,6 +66,10 @@ class S3App:
             await self.lifespan(receive, send)
 
     def door_for(self, scope: Scope) -> ASGIApp:
+        if self.website is not None:
+            server = scope.get("server")  # the listener the connection came in on
+            if server is not None and server[1] == self.settings.website_port:
+                return self.website
         path: str = scope["path"]
         if path == "/" and is_iam_request(scope):
             return self.iam()

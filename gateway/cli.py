@@ -90,6 +90,9 @@ def banner(settings: Settings) -> str:
         lines.append(f"  users file: {settings.users_file} ({len(settings.users)} accounts, {iam_users} IAM users)")
     if settings.domains:
         lines.append(f"  vhost domains: {', '.join(settings.domains)}")
+    if settings.website_port is not None:
+        lines.append(f"  website:    {settings.scheme}://{host}:{settings.website_port} "
+                     f"(BUCKET.{settings.website_domain}, a bucket named like the host, or /BUCKET/)")
     return "\n".join(lines)
 
 
@@ -168,13 +171,34 @@ def main(argv: list[str] | None = None) -> int:
         "timeout_keep_alive": 30,
         "proxy_headers": False,  # client addresses are not used; skip the middleware on every request
     }
+    ports = (settings.port,) if settings.website_port is None else (settings.port, settings.website_port)
     if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
         from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend,
+        return workers.serve(settings.workers, settings.host, ports, options, settings.backend,
                              events=settings if settings.notify_targets else None)
 
     import uvicorn
 
-    uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
-    return 0
+    if len(ports) == 1:
+        uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
+        return 0
+    return serve_sockets(settings.host, ports, options)
+
+
+def serve_sockets(host: str, ports: tuple[int, ...], options: dict[str, Any]) -> int:
+    """One uvicorn server on several listeners (the S3 API and the website endpoint; the app tells them
+    apart by the port a connection came in on); 3 if the application did not start, as ``uvicorn.run``."""
+    import uvicorn
+
+    from gateway.workers import listen
+
+    try:
+        sockets = [listen(host, port) for port in ports]
+    except OSError as exc:
+        print(f"s3gate: error: cannot listen on {host} ports {', '.join(map(str, ports))}: {exc}", file=sys.stderr)
+        return 1
+    server = uvicorn.Server(uvicorn.Config("gateway.app:create_app", factory=True, host=host, port=ports[0],
+                                           **options))
+    server.run(sockets=sockets)
+    return 0 if server.started else 3

@@ -12,6 +12,8 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.headers import http_date, quote_etag, unquote_etag
 from storage_backends.base import ByteRange, ObjectInfo
 
+FRESHNESS = ("cache-control", "expires")
+
 
 def etag_matches(header: str, etag: str) -> bool:
     for candidate in header.split(","):
@@ -51,7 +53,10 @@ def check(info: ObjectInfo, *, if_match: str | None, if_none_match: str | None,
     if not_modified:
         if copy_source:
             raise S3Error(Code.PreconditionFailed, Condition=f"{prefix}{condition}")
+        # RFC 9110: a 304 carries what the 200 would of ETag, Cache-Control and Expires, so that a cache
+        # that revalidates keeps (or updates) the object's freshness.
         headers = {"etag": quote_etag(info.etag), "last-modified": http_date(info.last_modified_ms)}
+        headers.update((name, info.content[name]) for name in FRESHNESS if name in info.content)
         if info.version_id is not None:
             headers["x-amz-version-id"] = info.version_id
         raise S3Error(Code.NotModified, headers=headers)

@@ -38,6 +38,8 @@ class Gate(Protocol):
 
     async def authenticate_form(self, ctx: Context, fields: dict[str, str]) -> Principal: ...
 
+    async def hides_missing_key(self, ctx: Context) -> bool: ...
+
 
 @dataclass(slots=True)
 class Context:

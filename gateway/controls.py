@@ -43,6 +43,7 @@ class ResourceControls:
     resolve_email: acl.EmailResolver = acl.no_emails
     account_of: AccountOf = field(default=lambda _cid: None)  # the door passes the directory's
     _cache: dict[str, tuple[float, BucketAccess]] = field(default_factory=dict, repr=False)
+    _configs: dict[str, dict[str, tuple[float, str | None]]] = field(default_factory=dict, repr=False)
 
     async def bucket(self, name: str) -> BucketAccess:
         """The bucket's owner, policy, ACL, ownership, BPA and Object Lock (NoSuchBucket if it does not exist)."""
@@ -67,8 +68,29 @@ class ResourceControls:
         self._cache[name] = (now + TTL_S, access)
         return access
 
+    async def config(self, name: str, kind: str) -> str | None:
+        """The bucket's ``kind`` document (None: not configured), kept for a second as the access record is:
+        the CORS rules and the website configuration are read by every request that serves the bucket."""
+        now = time.monotonic()
+        kinds = self._configs.get(name)
+        hit = kinds.get(kind) if kinds is not None else None
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        unsigned = UNSIGNED_CALLER.set(False)  # the gateway's own read, an anonymous caller's request too
+        try:
+            document = await self.backend.get_bucket_config(name, kind)
+        finally:
+            UNSIGNED_CALLER.reset(unsigned)
+        if kinds is None:
+            if len(self._configs) > CACHE_SIZE:
+                self._configs.clear()
+            kinds = self._configs.setdefault(name, {})
+        kinds[kind] = (now + TTL_S, document)
+        return document
+
     def forget(self, name: str) -> None:
         self._cache.pop(name, None)
+        self._configs.pop(name, None)
 
     def requested(self, headers: Mapping[str, str], canned_field: str = "x-amz-acl") -> RequestedAcl | None:
         return acl.requested_acl(headers, resolve_email=self.resolve_email, known_id=self.known_id,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from gateway.context import Context
 from gateway.responses import Response
 from gateway.wire import xml
 from gateway.wire.errors import Code, S3Error
-from storage_backends.base import Backend
+
+if TYPE_CHECKING:
+    from gateway.controls import ResourceControls
 
 CONFIG_KIND = "cors"
 METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
@@ -124,11 +127,6 @@ def allow_headers(rule: Rule, origin: str) -> dict[str, str]:
     return headers
 
 
-async def bucket_rules(backend: Backend, bucket: str) -> tuple[Rule, ...] | None:
-    document = await backend.get_bucket_config(bucket, CONFIG_KIND)
-    return rules_of(document) if document else None
-
-
 def _forbidden(message: str) -> S3Error:
     return S3Error(Code.AccessForbidden, f"CORSResponse: {message}")
 
@@ -142,11 +140,12 @@ async def preflight(ctx: Context) -> Response:
     if method not in METHODS:
         raise S3Error(Code.BadRequest, f"Invalid Access-Control-Request-Method: {method or 'null'}")
     try:
-        rules = await bucket_rules(ctx.backend, ctx.bucket)
+        document = await ctx.controls.config(ctx.bucket, CONFIG_KIND)
     except S3Error:
         raise _forbidden("Bucket not found") from None
-    if rules is None:
+    if not document:
         raise _forbidden("CORS is not enabled for this bucket.")
+    rules = rules_of(document)
     requested = [h.strip().lower() for h in (ctx.header("access-control-request-headers") or "").split(",")
                  if h.strip()]
     rule = find_rule(rules, origin, method, requested)
@@ -160,16 +159,19 @@ async def preflight(ctx: Context) -> Response:
     return Response(200, headers)
 
 
-async def apply(backend: Backend, bucket: str | None, origin: str, method: str, response: Response) -> None:
-    """Add the matching rule's headers to an actual (non-preflight) response."""
-    if bucket is None:
-        return
+async def apply(controls: ResourceControls, bucket: str, origin: str | None, method: str,
+                response: Response) -> None:
+    """On every response of a bucket with CORS rules: ``Vary`` (a cache must not serve a response made for
+    one Origin, or for none, to another); with an ``Origin``, the matching rule's headers (errors included)."""
     try:
-        rules = await bucket_rules(backend, bucket)
-    except S3Error:
+        document = await controls.config(bucket, CONFIG_KIND)
+    except S3Error:  # no such bucket: no rules
         return
-    if rules:
-        rule = find_rule(rules, origin, method, [])
+    if not document:
+        return
+    response.headers["vary"] = VARY
+    if origin:
+        rule = find_rule(rules_of(document), origin, method, [])
         if rule is not None:
             response.headers.update(allow_headers(rule, origin))
 
@@ -179,4 +181,5 @@ async def put_bucket_cors(ctx: Context) -> Response:
     ctx.require_integrity_header()
     rules = parse_configuration(await ctx.read_xml("CORSConfiguration"))
     await ctx.backend.put_bucket_config(ctx.bucket, CONFIG_KIND, render_configuration(rules).decode("utf-8"))
+    ctx.controls.forget(ctx.bucket)
     return Response(200)

@@ -17,6 +17,7 @@ from gateway.wire.sse_headers import render_encryption
 from storage_backends.base import CONTENT_HEADERS, NewObject, ObjectInfo
 
 META_PREFIX = "x-amz-meta-"
+WEBSITE_REDIRECT = "x-amz-website-redirect-location"
 MAX_METADATA_BYTES = 2048
 MAX_TAGS = 10
 WRITABLE_STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
@@ -36,6 +37,9 @@ def user_metadata(headers: dict[str, str]) -> dict[str, str]:
 
 def content_headers(headers: dict[str, str]) -> dict[str, str]:
     content = {name: headers[name] for name in CONTENT_HEADERS if name in headers}
+    redirect = content.get(WEBSITE_REDIRECT)
+    if redirect is not None and not redirect.startswith(("/", "http://", "https://")):
+        raise S3Error(Code.InvalidRedirectLocation)  # the website endpoint answers it as a 301 Location
     encoding = stored_content_encoding(content.get("content-encoding"))
     if encoding is None:
         content.pop("content-encoding", None)

@@ -40,6 +40,7 @@ from gateway.handlers import (
     restore,
     tagging,
     versioning,
+    website,
 )
 from gateway.request import S3Request
 from gateway.responses import Response
@@ -168,8 +169,12 @@ OPERATIONS: tuple[Operation, ...] = (
               ("s3:PutEncryptionConfiguration",), sub="encryption"),
     Operation("DeleteBucketEncryption", "DELETE", BUCKET, bucket_encryption.delete_bucket_encryption,
               ("s3:PutEncryptionConfiguration",), sub="encryption"),
-    Operation("GetBucketWebsite", "GET", BUCKET, bucket_config.not_configured(Code.NoSuchWebsiteConfiguration),
+    Operation("GetBucketWebsite", "GET", BUCKET,
+              bucket_config.stored_document(website.WEBSITE_KIND, Code.NoSuchWebsiteConfiguration),
               ("s3:GetBucketWebsite",), sub="website"),
+    Operation("PutBucketWebsite", "PUT", BUCKET, website.put_bucket_website, ("s3:PutBucketWebsite",), sub="website"),
+    Operation("DeleteBucketWebsite", "DELETE", BUCKET, bucket_config.delete_document(website.WEBSITE_KIND),
+              ("s3:DeleteBucketWebsite",), sub="website"),
     Operation("GetObjectLockConfiguration", "GET", BUCKET, object_lock.get_configuration,
               ("s3:GetBucketObjectLockConfiguration",), sub="object-lock"),
     Operation("PutObjectLockConfiguration", "PUT", BUCKET, object_lock.put_configuration,

@@ -76,6 +76,11 @@ class Exchange:
 
 
 Step = Callable[[Exchange], Awaitable[None]]
+ErrorRenderer = Callable[[S3Error, Exchange], Response]
+
+
+def xml_error(err: S3Error, x: Exchange) -> Response:
+    return responses.error_response(err, x.resource, x.request_id, x.method)
 
 
 class Door:
@@ -83,10 +88,12 @@ class Door:
 
     def __init__(self, steps: tuple[Step, ...], finish: tuple[Step, ...], *, settings: Settings,
                  directory: CredentialsDirectory, backend: Backend, authorizer: Authorizer | None,
-                 controls: ResourceControls | None = None, observers: tuple[Observer, ...] = ()) -> None:
+                 controls: ResourceControls | None = None, observers: tuple[Observer, ...] = (),
+                 render_error: ErrorRenderer | None = None) -> None:
         self.steps = steps
         self.finish = finish
         self.observers = observers  # each finished request's record goes to each (``gateway.observe``)
+        self.render_error = render_error or xml_error  # the S3 door's XML; the website's HTML pages
         self.settings = settings
         self.directory = directory
         self.backend = backend
@@ -106,10 +113,10 @@ class Door:
                 if x.response is not None:
                     break
         except S3Error as err:
-            x.response = responses.error_response(err, x.resource, x.request_id, x.method)
+            x.response = self.render_error(err, x)
         except Exception:  # noqa: BLE001 - the client gets InternalError, the log gets the traceback
             log.exception("internal error on %s %s (request %s)", x.method, x.resource, x.request_id)
-            x.response = responses.error_response(S3Error(Code.InternalError), x.resource, x.request_id, x.method)
+            x.response = self.render_error(S3Error(Code.InternalError), x)
         for step in self.finish:
             await step(x)
 
@@ -272,14 +279,13 @@ async def handle(x: Exchange) -> None:
 
 
 async def apply_cors(x: Exchange) -> None:
-    """The matching CORS rule's headers on an actual (non-preflight) response, errors included."""
+    """A bucket's CORS answer on an actual (non-preflight) response, errors included: ``Vary`` always, the
+    matching rule's headers when the request has an ``Origin``."""
     req = x.req
-    if req is None or x.method == "OPTIONS":
+    if req is None or req.bucket is None or x.method == "OPTIONS":
         return
-    origin = req.headers.get("origin")
-    if origin:
-        assert x.response is not None
-        await cors.apply(x.door.backend, req.bucket, origin, x.method, x.response)
+    assert x.response is not None
+    await cors.apply(x.door.controls, req.bucket, req.headers.get("origin"), x.method, x.response)
 
 
 async def send(x: Exchange) -> None:

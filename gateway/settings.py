@@ -73,6 +73,8 @@ class Settings:
     notify_targets: tuple[tuple[str, str], ...] = ()  # (name, URL): event notification destinations
     notify_max_age: float = 86400.0  # seconds an event may wait for its broker before it is a dead letter
     notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
+    website_port: int | None = None  # the static website endpoint's own listener (gateway.website); off when None
+    website_domain: str = "s3-website.localhost"  # BUCKET.<it> picks a website's bucket
 
     @property
     def scheme(self) -> str:
@@ -122,6 +124,12 @@ def _at_least_one(name: str) -> Parse:
 
 def _domains(raw: str) -> tuple[str, ...]:
     return tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
+
+
+def _domain(raw: str) -> str:
+    if len(found := _domains(raw)) != 1:
+        raise ConfigError(f"website-domain must be one domain, got {raw!r}")
+    return found[0]
 
 
 def _seconds(name: str, *, allow_zero: bool = False) -> Parse:
@@ -349,6 +357,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream_timeout", "S3GATE_UPSTREAM_TIMEOUT", "upstream-timeout",
            "seconds to wait for the upstream to connect or send anything (default 60)",
            _seconds("upstream-timeout")),
+    Option("website_port", "S3GATE_WEBSITE_PORT", "website-port",
+           "serve buckets' static websites on this port (off unless set; README: Static website hosting)", _port),
+    Option("website_domain", "S3GATE_WEBSITE_DOMAIN", "website-domain", "the website endpoint's domain: "
+           "BUCKET.<domain> serves BUCKET (default s3-website.localhost)", _domain),
 )
 
 
@@ -459,9 +471,14 @@ def _check_notify_targets(settings: Settings) -> None:
             raise ConfigError(str(exc)) from None
 
 
+def _check_website_port(settings: Settings) -> None:
+    if settings.website_port is not None and settings.website_port in (0, settings.port):
+        raise ConfigError(f"--website-port must be a port of its own (not 0 nor --port), got {settings.website_port}")
+
+
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
                                                   _check_bucket_defaults, _check_min_free_space, _check_keyring,
-                                                  _check_notify_targets)
+                                                  _check_notify_targets, _check_website_port)
 
 
 # --- entry points ----------------------------------------------------------------------------------

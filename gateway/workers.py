@@ -1,4 +1,5 @@
-"""``--workers N``: one listening socket, N forked uvicorn servers, a supervisor that restarts them.
+"""``--workers N``: one listening socket (two with ``--website-port``), N forked uvicorn servers, a
+supervisor that restarts them.
 
 uvicorn's own multi-worker mode spawns fresh interpreters that re-import everything (and adds
 multiprocessing's resource-tracker process). Forking after the application's modules are
@@ -39,7 +40,7 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], backend: str,
+def serve(workers: int, host: str, ports: tuple[int, ...], uvicorn_options: dict[str, Any], backend: str,
           events: Settings | None = None) -> int:
     """Run ``workers`` forked servers (and with ``events`` the dispatcher's process) until SIGINT/SIGTERM;
     returns the exit code."""
@@ -64,7 +65,7 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
         wake = process.wake_pipe()
         app = functools.partial(gateway.app.create_app, events_wake_fd=wake[1])
     logging.config.dictConfig(uvicorn_options["log_config"])
-    sock = listen(host, port)
+    socks = [listen(host, port) for port in ports]  # the S3 API's, and the website endpoint's if it is on
     children: dict[int, int] = {}  # pid -> worker number (DISPATCHER: the dispatcher's process)
     stopping = False
 
@@ -77,11 +78,12 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
             try:
                 if number == DISPATCHER:
                     assert events is not None and wake is not None
-                    sock.close()
+                    for sock in socks:
+                        sock.close()
                     process.run(events, wake[0])
                 else:
                     config = uvicorn.Config(app, factory=True, **uvicorn_options)
-                    uvicorn.Server(config).run(sockets=[sock])
+                    uvicorn.Server(config).run(sockets=socks)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:  # noqa: BLE001 - a child never returns into the supervisor's loop
@@ -124,5 +126,6 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
         time.sleep(RESTART_DELAY_S)
         if not stopping:
             spawn(number)
-    sock.close()
+    for sock in socks:
+        sock.close()
     return 0

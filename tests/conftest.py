@@ -85,7 +85,7 @@ def _upstream_alive(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="session")
 def server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = stack.gateway(tmp_path_factory.mktemp("srv") / "data").start()
+    srv = stack.gateway(tmp_path_factory.mktemp("srv") / "data", website=True).start()
     yield srv
     srv.stop()
 

@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.harness.assertions import assert_same_bytes
+from tests.harness.files import png
+from tests.harness.website import public_read, website
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -127,3 +129,31 @@ def test_fetch_is_blocked_without_a_cors_rule(s3, s3v4, page_server, browser):
     finally:
         page.close()
     assert outcome == "blocked"
+
+
+def test_a_static_site_renders_from_the_website_endpoint(s3, server, bucket, browser):
+    """index.html, two images and a stylesheet, all from the bucket, fetched by the page itself through
+    ``BUCKET.s3-website.localhost`` (Chromium resolves *.localhost to the loopback): nothing but the site."""
+    public_read(s3, bucket, "public/")
+    website(s3, bucket)
+    page_html = (b'<html><head><link rel="stylesheet" href="css/site.css"></head><body><h1>Photos</h1>'
+                 b'<img id="wide" src="img/wide.png"><img id="tall" src="/public/img/tall.png"></body></html>')
+    for key, body, kind in (("public/index.html", page_html, "text/html"),
+                            ("public/css/site.css", b"h1 { color: rgb(10, 20, 30); margin-left: 17px; }", "text/css"),
+                            ("public/img/wide.png", png(48, 16), "image/png"),
+                            ("public/img/tall.png", png(8, 40, (0, 0, 255)), "image/png")):
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=kind, CacheControl="max-age=60")
+    page = browser.new_page()
+    try:
+        response = page.goto(f"http://{bucket}.s3-website.localhost:{server.website_port}/public")  # -> public/
+        assert response is not None and response.status == 200 and response.url.endswith("/public/")
+        page.wait_for_load_state("load")
+        rendered = page.evaluate("""() => {
+            const size = (id) => { const i = document.getElementById(id);
+                                   return [i.complete, i.naturalWidth, i.naturalHeight]; };
+            const h1 = getComputedStyle(document.querySelector('h1'));
+            return {wide: size('wide'), tall: size('tall'), color: h1.color, margin: h1.marginLeft};
+        }""")
+    finally:
+        page.close()
+    assert rendered == {"wide": [True, 48, 16], "tall": [True, 8, 40], "color": "rgb(10, 20, 30)", "margin": "17px"}

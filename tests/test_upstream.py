@@ -369,7 +369,8 @@ def test_virtual_addressing_puts_the_bucket_in_the_host(gateway_to, tmp_path):
     try:
         srv = gateway_to(fake.endpoint.replace("127.0.0.1", "localhost"), "--upstream-addressing-style", "virtual")
         make_client(srv.endpoint).head_bucket(Bucket="vhosted")
-        assert fake.seen[-1] == ("HEAD", "/", f"vhosted.localhost:{fake.httpd.server_address[1]}")
+        # (after it, the gateway reads the bucket's CORS rules, for the response's Vary: GET /?cors)
+        assert ("HEAD", "/", f"vhosted.localhost:{fake.httpd.server_address[1]}") in fake.seen
     finally:
         fake.stop()
 

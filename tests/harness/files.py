@@ -1,11 +1,23 @@
-"""Files on disk: large random files and their MD5, counting a local data dir's blob files and metadata commits."""
+"""Files: small PNG images; on disk, large random files and their MD5, counting a local data dir's blob
+files and metadata commits."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import struct
+import zlib
 from pathlib import Path
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A valid PNG of one colour (what a browser decodes, with the size it reports as naturalWidth)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def write_random_file(path: Path, size: int, block: int = 8 * 1024 * 1024) -> str:

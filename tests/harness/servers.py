@@ -40,7 +40,8 @@ class Server:
     """One ``s3gate serve`` subprocess. ``kill()`` is a real SIGKILL; ``start()`` again reuses the data dir."""
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, args: list[str] | None = None,
-                 tls: tuple[str, str] | None = None, ca_path: str | None = None, cwd: Path = REPO) -> None:
+                 tls: tuple[str, str] | None = None, ca_path: str | None = None, cwd: Path = REPO,
+                 website: bool = False) -> None:
         self.data_dir = data_dir
         self.env = env or {}
         self.args = args or []
@@ -48,6 +49,7 @@ class Server:
         self.ca_path = ca_path
         self.cwd = cwd
         self.port = free_port()
+        self.website_port = free_port() if website else None  # --website-port: the static website endpoint
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
 
@@ -55,9 +57,16 @@ class Server:
     def endpoint(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
+    @property
+    def website(self) -> str:
+        assert self.website_port is not None, "started without website=True"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.website_port}"
+
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "gateway", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
                *self.args]
+        if self.website_port is not None:
+            cmd += ["--website-port", str(self.website_port)]
         if self.tls:
             cmd += ["--certfile", self.tls[0], "--keyfile", self.tls[1]]
         return cmd

@@ -73,6 +73,9 @@ def test_defaults():
     ({"S3GATE_BACKEND": "upstream", "S3GATE_UPSTREAM_ENDPOINT": "http://h", "S3GATE_KMS_KEYS": "k"},
      "--kms-key: only used with --backend local"),
     ({"S3GATE_MASTER_KEY_FILE": "/no/such/master.key"}, "master key file /no/such/master.key: cannot read it"),
+    ({"S3GATE_WEBSITE_PORT": "9000"}, "--website-port must be a port of its own (not 0 nor --port), got 9000"),
+    ({"S3GATE_WEBSITE_PORT": "0"}, "--website-port must be a port of its own"),
+    ({"S3GATE_WEBSITE_DOMAIN": "a.example,b.example"}, "website-domain must be one domain"),
 ])
 def test_refused(env, message):
     with pytest.raises(ConfigError) as exc:
@@ -86,7 +89,9 @@ def test_values_are_parsed():
         "S3GATE_RESTORE_DELAY_SECONDS": "0", "S3GATE_STORAGE_CLASS_DIR": "glacier=/cold, DEEP_ARCHIVE = /colder",
         "S3GATE_ACCESS_KEY": "root", "S3GATE_HOST": "", "S3GATE_BACKEND": "upstream",
         "S3GATE_UPSTREAM_ENDPOINT": "https://s3.example:8443", "S3GATE_UPSTREAM_INSECURE": "yes",
+        "S3GATE_WEBSITE_PORT": "8080", "S3GATE_WEBSITE_DOMAIN": "Sites.Example.",
     })
+    assert (settings.website_port, settings.website_domain) == (8080, "sites.example")
     assert (settings.port, settings.workers, settings.host, settings.access_key) == (0, 3, "127.0.0.1", "root")
     assert settings.domains == ("a.example", "b.example")
     assert settings.restore_delay_seconds == 0.0
