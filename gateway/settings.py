@@ -73,6 +73,7 @@ class Settings:
     notify_targets: tuple[tuple[str, str], ...] = ()  # (name, URL): event notification destinations
     notify_max_age: float = 86400.0  # seconds an event may wait for its broker before it is a dead letter
     notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
+    flush_interval: float = 5.0  # seconds between bucket access log deliveries and usage counter writes
 
     @property
     def scheme(self) -> str:
@@ -349,6 +350,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream_timeout", "S3GATE_UPSTREAM_TIMEOUT", "upstream-timeout",
            "seconds to wait for the upstream to connect or send anything (default 60)",
            _seconds("upstream-timeout")),
+    Option("flush_interval", "S3GATE_FLUSH_INTERVAL", "flush-interval",
+           "seconds between deliveries of bucket access logs and writes of usage counts, per worker (default 5)",
+           _seconds("flush-interval")),
 )
 
 
