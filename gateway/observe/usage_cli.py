@@ -11,8 +11,6 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from gateway.observe import pricing
 from gateway.settings import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
@@ -38,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def fetch(endpoint: str, access_key: str, secret_key: str, region: str, ca_bundle: str | None = None) -> Any:
     """The report, signed with SigV4 as any admin request."""
+    import httpx
+
     from gateway.wire.sigv4 import sign
 
     payload = hashlib.sha256(b"").hexdigest()
@@ -111,6 +111,8 @@ def chart(cost: dict[str, Any], path: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    import httpx
+
     try:
         document = fetch(args.endpoint, args.access_key, args.secret_key, args.region, args.ca_bundle)
         cost = None
