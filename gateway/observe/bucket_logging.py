@@ -1,7 +1,7 @@
 """S3 server access logging's delivery: records of logged buckets become log objects in their target bucket.
 
-The observer keeps, per request, only the records of buckets that log (or whose state it does not
-know yet); :meth:`BucketLogs.deliver` (every few seconds and at shutdown, ``gateway.observe.flusher``)
+The observer keeps, per request, only the records of buckets that log (or whose state it has not
+read in the last minute); :meth:`BucketLogs.deliver` (every few seconds and at shutdown, ``gateway.observe.flusher``)
 reads each bucket's configuration, drops what is not logged, and writes one object per source bucket
 (per event day with PartitionedPrefix EventTime) through the backend, durable as any object. Each
 worker delivers its own records. The writes are the log delivery service's
@@ -35,8 +35,8 @@ log = logging.getLogger("s3gate")
 
 SERVICE = "logging.s3.amazonaws.com"
 MAX_BUFFERED = 100_000  # records held between deliveries; past it the newest are dropped (and counted)
-MAX_KNOWN = 10_000  # buckets whose logging state is remembered
-_UNKNOWN, _OFF, _ON = 0, 1, 2
+MAX_KNOWN = 10_000  # buckets known not to log
+OFF_TTL_S = 60.0  # how long "does not log" is believed: another worker may have turned logging on
 
 
 class BucketLogs:
@@ -46,7 +46,7 @@ class BucketLogs:
         self.backend = backend
         self.controls = controls
         self.account_of = account_of
-        self._state: dict[str, int] = {}  # bucket -> _OFF / _ON as last read (absent: _UNKNOWN)
+        self._off: dict[str, float] = {}  # bucket -> until when it is believed not to log (monotonic)
         self._buffer: list[RequestRecord] = []
         self.dropped = 0
 
@@ -54,9 +54,10 @@ class BucketLogs:
         bucket = record.bucket
         if bucket is None:
             return
-        if record.operation == "PutBucketLogging" or record.operation == "DeleteBucket":
-            self._state.pop(bucket, None)  # read it again at the next delivery
-        if self._state.get(bucket, _UNKNOWN) == _OFF:
+        if record.operation == "PutBucketLogging":
+            self._off.pop(bucket, None)  # read it again at the next delivery
+        off_until = self._off.get(bucket)
+        if off_until is not None and off_until > time.monotonic():
             return
         if len(self._buffer) >= MAX_BUFFERED:
             self.dropped += 1
@@ -69,8 +70,8 @@ class BucketLogs:
         by_bucket: dict[str, list[RequestRecord]] = {}
         for record in records:
             by_bucket.setdefault(record.bucket or "", []).append(record)
-        if len(self._state) > MAX_KNOWN:
-            self._state.clear()
+        if len(self._off) > MAX_KNOWN:
+            self._off.clear()
         for bucket, batch in by_bucket.items():
             try:
                 await self._deliver_bucket(bucket, batch)
@@ -101,7 +102,8 @@ class BucketLogs:
         except S3Error:  # the bucket is gone
             document = None
         config = parse_logging(xml.parse(document.encode())) if document else None
-        self._state[bucket] = _OFF if config is None else _ON
+        if config is None:
+            self._off[bucket] = time.monotonic() + OFF_TTL_S
         return config
 
     async def _put(self, config: LoggingEnabled, key: str, body: bytes, account: str, source: str) -> None:
