@@ -13,7 +13,7 @@ import pytest
 
 from tests.harness.assertions import error_code_of
 from tests.harness.clients import unique_bucket_name
-from tests.harness.iam import failure
+from tests.harness.iam import allow, failure, new_user
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
 from tests.harness.servers import Server
@@ -78,6 +78,14 @@ def test_configuration_round_trips(s3: Any) -> None:
                    "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "DeliveryTime"}}}
     s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={})  # off again
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=source)
+
+
+def test_a_user_needs_the_logging_actions(s3: Any, log_server: Server) -> None:
+    source, target = buckets(s3)
+    _, user = new_user(log_server.endpoint, allow("s3:GetBucketLogging"))
+    assert "LoggingEnabled" in user.get_bucket_logging(Bucket=source)
+    assert failure(user.put_bucket_logging, Bucket=source, BucketLoggingStatus={}) == ("AccessDenied", 403)
+    assert s3.get_bucket_logging(Bucket=source)["LoggingEnabled"]["TargetBucket"] == target
 
 
 def test_validation_is_aws_s(s3: Any, log_server: Server) -> None:

@@ -67,6 +67,10 @@ class BucketLogs:
     async def deliver(self) -> None:
         """Write what is buffered; a bucket that no longer logs (or is gone) drops its records."""
         records, self._buffer = self._buffer, []
+        if self.dropped:
+            log.warning("%d server access log records dropped: more than %d waited for one delivery",
+                        self.dropped, MAX_BUFFERED)
+            self.dropped = 0
         by_bucket: dict[str, list[RequestRecord]] = {}
         for record in records:
             by_bucket.setdefault(record.bucket or "", []).append(record)
