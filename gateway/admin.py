@@ -65,3 +65,13 @@ async def notifications(ctx: Context) -> Response:
             for e, reason, moved in await outbox.dead_letters(DEAD_LETTERS_SHOWN)]
     document = {"targets": targets, "dead_letters": dead}
     return Response(200, {"content-type": "application/json"}, json.dumps(document, indent=1).encode())
+
+
+async def usage(ctx: Context) -> Response:
+    """``GET /_s3gate/admin/usage``: the usage accounting as JSON (``gateway.observe.usage_report``); what this
+    and the other workers counted in their last interval (``--flush-interval``) is not in it yet."""
+    _require_root(ctx)
+    from gateway.observe.usage_report import usage_document
+
+    document = usage_document(await ctx.backend.usage())
+    return Response(200, {"content-type": "application/json"}, json.dumps(document, indent=1).encode())

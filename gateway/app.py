@@ -23,6 +23,8 @@ from typing import Any
 from gateway import pipeline, responses
 from gateway.credentials import CredentialsDirectory
 from gateway.iam.signing import is_iam_request
+from gateway.observe.flusher import Flusher
+from gateway.observe.record import Observer
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -48,6 +50,8 @@ class S3App:
         self.directory = CredentialsDirectory(accounts, lambda: self.backend.identities)
         self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
                                 backend=self.backend, authorizer=authorizer)
+        self.flusher = Flusher([], settings.flush_interval)
+        self.s3.observers = self._observers()  # after the door: bucket logging shares its resource controls
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all)
@@ -64,6 +68,19 @@ class S3App:
             await self.door_for(scope)(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
+
+    def _observers(self) -> tuple[Observer, ...]:
+        """The S3 door's observers; those with periodic work add it to the flusher."""
+        observers: list[Observer] = []
+        if self.settings.backend == "local":  # an upstream logs and bills its own requests
+            from gateway.observe.bucket_logging import BucketLogs
+            from gateway.observe.usage import RequestUsage
+
+            logs = BucketLogs(self.backend, self.s3.controls, self.directory.account_id_of)
+            usage = RequestUsage(self.backend)
+            observers += [logs, usage]
+            self.flusher.jobs += [logs.deliver, usage.flush]
+        return tuple(observers)
 
     def door_for(self, scope: Scope) -> ASGIApp:
         if self.website is not None:
@@ -128,12 +145,14 @@ class S3App:
                 try:
                     await self.backend.start()
                     self._start_dispatcher()
+                    self.flusher.start()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.flusher.aclose()  # buffered access logs and usage counts, before the backend closes
                 if self._dispatcher is not None:
                     await self._dispatcher.aclose()
                 await self.backend.aclose()

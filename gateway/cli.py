@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                                help=f"{option.help} [env {option.env}=A,B]")
         else:
             serve.add_argument(f"--{option.flag}", default=None, help=f"{option.help} [env {option.env}]")
+    from gateway.observe import usage_cli
+
+    usage_cli.add_arguments(commands.add_parser(
+        "usage", help="a running gateway's usage, and what it would cost on AWS",
+        description="Read a running gateway's usage report (GET /_s3gate/admin/usage, root credentials) and "
+                    "print it as a table or JSON; --cost prices it with AWS's published S3 prices."))
     return parser
 
 
@@ -139,6 +145,10 @@ def log_config() -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "usage":
+        from gateway.observe import usage_cli
+
+        return usage_cli.main(args)
     if args.command != "serve":
         parser.print_help()
         return 2

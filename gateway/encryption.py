@@ -54,7 +54,7 @@ async def _check_customer_write(ctx: Context, fields: Mapping[str, str], action:
             raise _blocked(ctx, action, key)
 
 
-def _default(rule: EncryptionRule | None, bucket_key: bool | None) -> Encryption | None:
+def default_encryption(rule: EncryptionRule | None, bucket_key: bool | None = None) -> Encryption | None:
     """The bucket's default encryption (one S3 itself applies: not aws:fsx or aws:backup)."""
     if rule is None or rule.algorithm not in sse_params.WRITABLE:
         return None
@@ -71,7 +71,7 @@ async def with_encryption(ctx: Context, new: NewObject, fields: Mapping[str, str
     rule = await _rule(ctx)
     enc = asked.encryption
     if enc is None:
-        default = _default(rule, asked.bucket_key)
+        default = default_encryption(rule, asked.bucket_key)
         return replace(new, encryption=default, encryption_default=default is not None) if default else new
     if enc.algorithm in sse_params.KMS:
         wanted = asked.bucket_key if asked.bucket_key is not None else rule is not None and rule.bucket_key

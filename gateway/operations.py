@@ -27,6 +27,7 @@ from gateway.handlers import (
     attributes,
     bucket_config,
     bucket_encryption,
+    bucket_logging,
     bucket_policy,
     buckets,
     copy,
@@ -72,6 +73,17 @@ SUBRESOURCES = frozenset({
     "session", "tagging", "torrent", "uploads", "versioning", "versions", "website",
 })
 
+# Server access logs' resource names where they are not the sub-resource's or the level's upper-cased.
+_LOGGED_SUBS = {
+    (BUCKET, "logging"): "LOGGING_STATUS", (BUCKET, "policy"): "BUCKETPOLICY", (BUCKET, "versions"): "BUCKETVERSIONS",
+    (BUCKET, "delete"): "MULTI_OBJECT_DELETE", (BUCKET, "object-lock"): "OBJECT_LOCK_CONFIGURATION",
+    (BUCKET, "publicAccessBlock"): "PUBLIC_ACCESS_BLOCK", (BUCKET, "ownershipControls"): "OWNERSHIP_CONTROLS",
+    (BUCKET, "policyStatus"): "POLICY_STATUS", (BUCKET, "requestPayment"): "REQUEST_PAYMENT",
+    (OBJECT, "tagging"): "OBJECT_TAGGING", (OBJECT, "retention"): "OBJECT_RETENTION",
+    (OBJECT, "legal-hold"): "OBJECT_LEGAL_HOLD", (OBJECT, "attributes"): "OBJECT_ATTRIBUTES",
+}
+
+
 def resource_arn(resource: str, bucket: str | None, key: str | None) -> str:
     """The ARN a row's actions are asked about, for a request on ``bucket``/``key``."""
     if bucket is None or resource == SERVICE:
@@ -97,10 +109,15 @@ class Operation:
     content_type: str | None = None  # the Content-Type must start with this
     auth: Auth = Auth.SIGNED
     resource: str = field(default="")  # SERVICE, BUCKET, OBJECT or EACH_OBJECT; "" -> the row's level
+    # How S3's server access logs name it (REST.GET.OBJECT); "" -> REST.<method>.<sub-resource or level>
+    log_name: str = ""
 
     def __post_init__(self) -> None:
         if not self.resource:
             object.__setattr__(self, "resource", self.level if self.level in (BUCKET, OBJECT) else SERVICE)
+        if not self.log_name:
+            thing = _LOGGED_SUBS.get((self.level, self.sub or ""), (self.sub or self.level).upper())
+            object.__setattr__(self, "log_name", f"REST.{self.method}.{thing}")
 
     def matches(self, req: S3Request, subresources: frozenset[str]) -> bool:
         if self.sub is not None:
@@ -188,8 +205,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GetBucketReplication", "GET", BUCKET,
               bucket_config.not_configured(Code.ReplicationConfigurationNotFoundError),
               ("s3:GetReplicationConfiguration",), sub="replication"),
-    Operation("GetBucketLogging", "GET", BUCKET, bucket_config.empty_document("BucketLoggingStatus"),
-              ("s3:GetBucketLogging",), sub="logging"),
+    Operation("GetBucketLogging", "GET", BUCKET, bucket_logging.get_bucket_logging, ("s3:GetBucketLogging",),
+              sub="logging"),
+    Operation("PutBucketLogging", "PUT", BUCKET, bucket_logging.put_bucket_logging, ("s3:PutBucketLogging",),
+              sub="logging"),
     Operation("GetBucketNotificationConfiguration", "GET", BUCKET, notification.get_bucket_notification,
               ("s3:GetBucketNotification",), sub="notification"),
     Operation("PutBucketNotificationConfiguration", "PUT", BUCKET, notification.put_bucket_notification,
@@ -209,8 +228,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("ListObjects", "GET", BUCKET, listing.list_objects, ("s3:ListBucket",)),
     # The form names the key: the object ARN is known once the handler has read the fields.
     Operation("PostObject", "POST", BUCKET, post_object.post_object, ("s3:PutObject",),
-              content_type="multipart/form-data", auth=Auth.POST_FORM, resource=OBJECT),
-    Operation("OptionsBucket", "OPTIONS", BUCKET, cors.preflight, (), auth=Auth.ANONYMOUS),
+              content_type="multipart/form-data", auth=Auth.POST_FORM, resource=OBJECT, log_name="REST.POST.OBJECT"),
+    Operation("OptionsBucket", "OPTIONS", BUCKET, cors.preflight, (), auth=Auth.ANONYMOUS,
+              log_name="REST.OPTIONS.PREFLIGHT"),
     Operation("HeadBucket", "HEAD", BUCKET, buckets.head_bucket, ("s3:ListBucket",)),
     Operation("CreateBucket", "PUT", BUCKET, buckets.create_bucket, ("s3:CreateBucket",)),
     Operation("DeleteBucket", "DELETE", BUCKET, buckets.delete_bucket, ("s3:DeleteBucket",)),
@@ -235,22 +255,24 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("CreateMultipartUpload", "POST", OBJECT, multipart.create_multipart_upload, ("s3:PutObject",),
               sub="uploads"),
     Operation("CompleteMultipartUpload", "POST", OBJECT, multipart.complete_multipart_upload, ("s3:PutObject",),
-              query=("uploadId",)),
+              query=("uploadId",), log_name="REST.POST.UPLOAD"),
     # Copies also ask s3:GetObject on the source (a secondary resource): the handler calls ctx.authorize.
     Operation("UploadPartCopy", "PUT", OBJECT, multipart.upload_part_copy, ("s3:PutObject",),
-              query=("partNumber", "uploadId"), header="x-amz-copy-source"),
+              query=("partNumber", "uploadId"), header="x-amz-copy-source", log_name="REST.COPY.PART"),
     Operation("UploadPart", "PUT", OBJECT, multipart.upload_part, ("s3:PutObject",),
-              query=("partNumber", "uploadId")),
+              query=("partNumber", "uploadId"), log_name="REST.PUT.PART"),
     Operation("ListParts", "GET", OBJECT, multipart.list_parts, ("s3:ListMultipartUploadParts",),
-              query=("uploadId",)),
+              query=("uploadId",), log_name="REST.GET.UPLOAD"),
     Operation("AbortMultipartUpload", "DELETE", OBJECT, multipart.abort_multipart_upload,
-              ("s3:AbortMultipartUpload",), query=("uploadId",)),
-    Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, (), auth=Auth.ANONYMOUS),
+              ("s3:AbortMultipartUpload",), query=("uploadId",), log_name="REST.DELETE.UPLOAD"),
+    Operation("OptionsObject", "OPTIONS", OBJECT, cors.preflight, (), auth=Auth.ANONYMOUS,
+              log_name="REST.OPTIONS.PREFLIGHT"),
     Operation("GetObjectAttributes", "GET", OBJECT, attributes.get_object_attributes,
               ("s3:GetObject", "s3:GetObjectAttributes"), sub="attributes"),
     Operation("GetObject", "GET", OBJECT, objects.get_object, ("s3:GetObject",)),
     Operation("HeadObject", "HEAD", OBJECT, objects.head_object, ("s3:GetObject",)),
-    Operation("CopyObject", "PUT", OBJECT, copy.copy_object, ("s3:PutObject",), header="x-amz-copy-source"),
+    Operation("CopyObject", "PUT", OBJECT, copy.copy_object, ("s3:PutObject",), header="x-amz-copy-source",
+              log_name="REST.COPY.OBJECT"),
     Operation("PutObject", "PUT", OBJECT, objects.put_object, ("s3:PutObject",)),
     Operation("DeleteObject", "DELETE", OBJECT, objects.delete_object, ("s3:DeleteObject",)),
 )
@@ -269,6 +291,7 @@ ADMIN: tuple[Operation, ...] = (
               resource=SERVICE),
     Operation("AdminNotifications", "GET", "admin/notifications", admin.notifications, ("s3gate:Notifications",),
               resource=SERVICE),
+    Operation("AdminUsage", "GET", "admin/usage", admin.usage, ("s3gate:Usage",), resource=SERVICE),
 )
 
 

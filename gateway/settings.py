@@ -75,6 +75,7 @@ class Settings:
     notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
     website_port: int | None = None  # the static website endpoint's own listener (gateway.website); off when None
     website_domain: str = "s3-website.localhost"  # BUCKET.<it> picks a website's bucket
+    flush_interval: float = 5.0  # seconds between bucket access log deliveries and usage counter writes
 
     @property
     def scheme(self) -> str:
@@ -361,6 +362,9 @@ OPTIONS: tuple[Option, ...] = (
            "serve buckets' static websites on this port (off unless set; README: Static website hosting)", _port),
     Option("website_domain", "S3GATE_WEBSITE_DOMAIN", "website-domain", "the website endpoint's domain: "
            "BUCKET.<domain> serves BUCKET (default s3-website.localhost)", _domain),
+    Option("flush_interval", "S3GATE_FLUSH_INTERVAL", "flush-interval",
+           "seconds between deliveries of bucket access logs and writes of usage counts, per worker (default 5)",
+           _seconds("flush-interval")),
 )
 
 

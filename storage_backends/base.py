@@ -30,6 +30,7 @@ from gateway.wire.sse_headers import Encryption as Encryption
 if TYPE_CHECKING:
     from storage_backends.identity import IdentityStore
     from storage_backends.outbox import Outbox
+    from storage_backends.usage import UsageCounter, UsageReport
 
 # Content headers S3 stores with an object and returns on GET/HEAD (lower-case names).
 # Set (for one request's task) when the gateway serves an anonymous caller: a backend that forwards to
@@ -317,6 +318,14 @@ class Backend(Protocol):
 
     async def stored_totals(self) -> list[StoredTotal]:
         """Objects and bytes per bucket and storage class (none for a backend whose objects are elsewhere)."""
+        ...
+
+    async def record_usage(self, counters: list[UsageCounter]) -> None:
+        """Add a worker's batch of counted requests to the usage accounting (ignored where there is none)."""
+        ...
+
+    async def usage(self) -> UsageReport:
+        """The usage accounting (``storage_backends.usage``); NotImplemented where there is none (upstream)."""
         ...
 
     # buckets

@@ -42,6 +42,11 @@ OBJECT_ACL_ACTIONS: dict[str, str] = {
 }
 
 
+def group_allows(grants: Iterable[Grant], group: str, permission: str) -> bool:
+    """Whether ``grants`` give ``permission`` (or FULL_CONTROL) to a group (LogDelivery, for log delivery)."""
+    return any(g.type == GROUP and g.grantee == group and g.permission in (permission, FULL_CONTROL) for g in grants)
+
+
 def grantee_matches(grant: Grant, identity: Identity | None, owner_account: str | None) -> bool:
     """Whether ``grant`` names this caller (see the module docstring for the account rule)."""
     if grant.type == GROUP:

@@ -109,6 +109,33 @@ def policy_effect(policy: Policy, request: Request, *, resource_policy: bool) ->
     return Effect.DENY if denied else (Effect.ALLOW if best else Effect.NONE)
 
 
+def authorize_service(service: str, action: str, resource: str, keys: Mapping[str, Value], *,
+                      bucket_policy: Policy | None, acl_allows: bool) -> Decision:
+    """An AWS service principal acting on a bucket (s3gate's log delivery, ``logging.s3.amazonaws.com``).
+
+    A service has no identity policies and belongs to no account: only the bucket's resource side
+    decides, as for an anonymous caller, with statements naming the service (or everyone) applying
+    to it. A Deny wins; then a matching Allow, or the ACL (the LogDelivery group's grant)."""
+    if bucket_policy is not None:
+        context = Context(keys, None)
+        allowed = False
+        for statement in bucket_policy.statements_for(action.lower()):
+            principals = statement.principals
+            if principals is None:
+                continue
+            named = principals.everyone or service in principals.services
+            if named is statement.not_principal or not statement.matches_resource(resource, context):
+                continue
+            if not statement.conditions_hold(context):
+                continue
+            if statement.effect is Effect.DENY:
+                return DENIED_BUCKET
+            allowed = True
+        if allowed:
+            return ALLOWED_BUCKET
+    return ALLOWED_ACL if acl_allows else NO_ALLOW
+
+
 def identity_allows(request: Request) -> bool:
     """For the IAM API and STS: an explicit Deny in the caller's identity policies refuses; the root is
     implicitly allowed in its own account; a user needs an Allow. Anonymous callers never are."""

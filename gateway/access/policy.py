@@ -63,12 +63,14 @@ class Messages:
 
 @dataclass(frozen=True, slots=True)
 class Principals:
-    """A Principal/NotPrincipal element: everyone, accounts (id, ``:root`` ARN or canonical id), ARNs."""
+    """A Principal/NotPrincipal element: everyone, accounts (id, ``:root`` ARN or canonical id), ARNs, and
+    AWS services (``logging.s3.amazonaws.com``: s3gate's own log delivery is the one that acts)."""
 
     everyone: bool = False
     accounts: frozenset[str] = frozenset()
     arns: frozenset[str] = frozenset()
     canonical: frozenset[str] = frozenset()
+    services: frozenset[str] = frozenset()
 
     def match(self, identity: Any) -> int:
         """2: names this caller (``*`` or its ARN), 1: names its account, 0: neither."""
@@ -161,7 +163,7 @@ def _principals(raw: object) -> Principals:
         return Principals(everyone=True)
     if not isinstance(raw, dict) or not raw:
         raise invalid
-    everyone, accounts, arns, canonical = False, set(), set(), set()
+    everyone, accounts, arns, canonical, services = False, set(), set(), set(), set()
     for kind, values in raw.items():
         items = values if isinstance(values, list) else [values]
         if not items or not all(isinstance(v, str) for v in items):
@@ -184,10 +186,12 @@ def _principals(raw: object) -> Principals:
                 canonical.add(value.lower())
             elif kind in ("Service", "Federated"):
                 if not value or "*" in value:
-                    raise invalid  # valid, and matches no caller of this gateway
+                    raise invalid
+                if kind == "Service":  # matched by service evaluation only (evaluate.authorize_service)
+                    services.add(value.lower())
             else:
                 raise invalid
-    return Principals(everyone, frozenset(accounts), frozenset(arns), frozenset(canonical))
+    return Principals(everyone, frozenset(accounts), frozenset(arns), frozenset(canonical), frozenset(services))
 
 
 def _check_s3(statement: dict[str, Any], actions: list[str], not_action: bool, resources: list[str],

@@ -45,6 +45,8 @@ class Code(Enum):
         400,
         "The location constraint is incompatible for the region specific endpoint this request was sent to.",
     )
+    CrossLocationLoggingProhibited = (403, "Cross-location logging not allowed. Buckets in one geographic location "
+                                      "cannot log information to a bucket in another location.")
     IncompleteBody = (400, "You did not provide the number of bytes specified by the Content-Length HTTP header")
     InternalError = (500, "We encountered an internal error. Please try again.")
     InvalidAccessKeyId = (403, "The AWS Access Key Id you provided does not exist in our records.")
@@ -75,6 +77,8 @@ class Code(Enum):
     InvalidRequest = (400, "Invalid Request")
     InvalidStorageClass = (400, "The storage class you specified is not valid")
     InvalidTag = (400, "The TagSet provided is not valid.")
+    InvalidTargetBucketForLogging = (400, "The target bucket for logging does not exist, is not owned by you, or "
+                                     "does not have the appropriate grants for the log-delivery group.")
     InvalidURI = (400, "Couldn't parse the specified URI.")
     KeyTooLongError = (400, "Your key is too long")
     MalformedACLError = (400, "The XML you provided was not well-formed or did not validate against our "

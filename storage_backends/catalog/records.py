@@ -253,6 +253,12 @@ class ObjectRecord:
     lock_until: int | None = None
     legal_hold: int | None = None
     encryption: str | None = None  # see encryption_json; None: plaintext
+    class_since: int | None = None  # when a transition put it in its class; None: since last_modified
+
+    @property
+    def in_class_since(self) -> int:
+        """Where its minimum storage duration counts from (usage accounting's early deletions)."""
+        return self.last_modified if self.class_since is None else self.class_since
 
     @property
     def lock(self) -> ObjectLock | None:
@@ -262,7 +268,7 @@ class ObjectRecord:
 OBJECT_COLUMNS = ("id, bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
                   "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, "
                   "noncurrent_since, restore_ready, restore_expiry, acl, lock_mode, lock_until, legal_hold, "
-                  "encryption")
+                  "encryption, class_since")
 
 
 def object_record(r: Row) -> ObjectRecord:

@@ -39,12 +39,14 @@ from storage_backends.catalog.sql import (
     objects,
     settings,
     uploads,
+    usage,
 )
 from storage_backends.catalog.sqlite_writer import BUSY_TIMEOUT_S, Writer, connect, write_lock
 from storage_backends.catalog.store import FreedBlobs, Tx
 from storage_backends.identity import IdentityState
 from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 from storage_backends.space import DATA, is_disk_full, refuse
+from storage_backends.usage import StoredUsage, UsageReport
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.catalog")
@@ -253,6 +255,12 @@ class SqliteCatalog:
 
     async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]:
         return notifications.dead_letters(self._read, limit)
+
+    async def usage_stored(self) -> list[StoredUsage]:
+        return usage.stored(self._read)
+
+    async def usage(self) -> UsageReport:
+        return usage.report(self._read)
 
     async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool:
         ttl_ms = max(1, int(ttl_s * 1000))

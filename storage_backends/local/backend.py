@@ -12,12 +12,16 @@ The operations are grouped by family, each building on the previous one:
 
 from __future__ import annotations
 
+from functools import partial
+
 from storage_backends.base import StoredTotal
+from storage_backends.catalog.sql import usage as usage_rows
 from storage_backends.local.archive import ArchiveOps
 from storage_backends.local.core import INLINE_MAX
 from storage_backends.local.locks import LockOps
 from storage_backends.local.notifications import LocalOutbox
 from storage_backends.local.stream import LocalObjectStream
+from storage_backends.usage import UsageCounter, UsageReport
 
 __all__ = ["INLINE_MAX", "LocalBackend", "LocalObjectStream"]
 
@@ -35,4 +39,14 @@ class LocalBackend(ArchiveOps, LockOps):
         return self._outbox
 
     async def stored_totals(self) -> list[StoredTotal]:
-        return []  # placeholder until the usage accounting (issue 16) keeps the totals
+        return [StoredTotal(s.bucket, s.storage_class, s.objects, s.bytes) for s in await self._cat.usage_stored()
+                if s.objects or s.bytes]
+
+    async def record_usage(self, counters: list[UsageCounter]) -> None:
+        """The gateway's batch, with the bytes this process read from the IA classes since the last one."""
+        batch = counters + self._take_retrievals()
+        if batch:
+            await self._cat.write(partial(usage_rows.count_many, counters=batch))
+
+    async def usage(self) -> UsageReport:
+        return await self._cat.usage()

@@ -28,6 +28,7 @@ from storage_backends.catalog.store import Catalog
 from storage_backends.keys.keyring import Keyring
 from storage_backends.keys.master import load_master_key
 from storage_backends.local.blobs import DEFAULT_VOLUME, BlobStore
+from storage_backends.usage import RETRIEVAL, RETRIEVAL_CLASSES, UsageCounter
 
 log = logging.getLogger("s3gate.local")
 
@@ -75,6 +76,7 @@ class LocalCore:
         self._lifecycle_lock = asyncio.Lock()
         self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
         self._identities: CatalogIdentities | None = None
+        self._retrieved: dict[tuple[str, str], list[int]] = {}  # IA reads not yet counted: requests, bytes
 
     @property
     def identities(self) -> CatalogIdentities:
@@ -169,6 +171,18 @@ class LocalCore:
         raise NotImplementedError  # provided by the archive operations
 
     # -- shared helpers -------------------------------------------------------------------------
+    def _note_retrieval(self, info: ObjectInfo, size: int) -> None:
+        """A read of an IA-class version is a retrieval (priced per GB): counted in memory, written with the
+        gateway's next batch of request counts (``record_usage``), never one write per read."""
+        if info.storage_class in RETRIEVAL_CLASSES:
+            counted = self._retrieved.setdefault((info.bucket, info.storage_class), [0, 0])
+            counted[0] += 1
+            counted[1] += size
+
+    def _take_retrievals(self) -> list[UsageCounter]:
+        taken, self._retrieved = self._retrieved, {}
+        return [UsageCounter(bucket, cls, RETRIEVAL, n, size) for (bucket, cls), (n, size) in taken.items()]
+
     def disk_space(self) -> list[VolumeSpace]:
         return self.blobs.disk_space()
 

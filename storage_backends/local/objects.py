@@ -214,6 +214,7 @@ class ObjectOps(LocalCore):
                     pieces = [Piece(plain, start, end - start + 1)]
                 else:
                     pieces = await self._open_pieces(extents, start, end, row.encryption, customer_key)
+                self._note_retrieval(info, end - start + 1)
                 return LocalObjectStream(info, start, end, checksum, pieces)
             except FileNotFoundError:  # replaced, deleted or moved between lookup and open: look again
                 if attempt == 2:

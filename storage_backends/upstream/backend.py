@@ -63,6 +63,7 @@ from storage_backends.upstream.acls import UpstreamAcls
 from storage_backends.upstream.bodies import Outgoing, outgoing
 from storage_backends.upstream.locks import UpstreamLocks, bypass_header
 from storage_backends.upstream.subresources import UpstreamSubresources, content_md5_header, version_query
+from storage_backends.usage import UsageCounter, UsageReport
 
 UPLOAD_CACHE = 4096
 
@@ -138,6 +139,13 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
 
     async def stored_totals(self) -> list[StoredTotal]:
         return []  # the upstream keeps the objects (and bills for them)
+
+    async def record_usage(self, counters: list[UsageCounter]) -> None:
+        return None  # the upstream counts (and bills) its own requests
+
+    async def usage(self) -> UsageReport:
+        raise S3Error(Code.NotImplemented, "Usage accounting needs --backend local: the upstream keeps the "
+                      "objects and bills for them.")
 
     @property
     def outbox(self) -> None:

@@ -357,3 +357,30 @@ def test_bad_object_lock_documents(body: bytes, code: str) -> None:
 def test_no_error_code_is_an_alias_of_another() -> None:
     """Two codes with the same status and message would be one (an Enum alias), rendered by the first's name."""
     assert len(Code) == len(Code.__members__)
+
+
+def test_bucket_logging_status() -> None:
+    from gateway.wire.documents import logging as logging_doc
+    from gateway.wire.documents.acl import Grant
+
+    enabled = logging_doc.LoggingEnabled(
+        "logs", "web/", (Grant.user("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "READ"),
+                         Grant.group("http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "WRITE")),
+        "EventTime")
+    assert xml.render(logging_doc.render_logging(enabled)) == golden("logging-enabled.xml")
+    assert logging_doc.parse_logging(parsed("logging-enabled.xml", "BucketLoggingStatus")) == enabled
+    assert xml.render(logging_doc.render_logging(None)) == golden("logging-disabled.xml")
+    assert logging_doc.parse_logging(parsed("logging-disabled.xml", "BucketLoggingStatus")) is None
+    # SimplePrefix (the default) round-trips as no key format; PartitionedPrefix defaults to EventTime.
+    simple = xml.parse(b"<BucketLoggingStatus><LoggingEnabled><TargetBucket>b</TargetBucket>"
+                       b"<TargetPrefix></TargetPrefix><TargetObjectKeyFormat><SimplePrefix/></TargetObjectKeyFormat></LoggingEnabled>"
+                       b"</BucketLoggingStatus>")
+    assert logging_doc.parse_logging(simple) == logging_doc.LoggingEnabled("b", "")
+    bad_permission = b"""<BucketLoggingStatus><LoggingEnabled><TargetBucket>b</TargetBucket>
+        <TargetPrefix>p</TargetPrefix><TargetGrants><Grant>
+        <Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">
+        <URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ_ACP</Permission></Grant>
+        </TargetGrants></LoggingEnabled></BucketLoggingStatus>"""
+    with pytest.raises(S3Error) as exc:
+        logging_doc.parse_logging(xml.parse(bad_permission))
+    assert exc.value.code == "MalformedXML"

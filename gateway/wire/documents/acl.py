@@ -70,24 +70,29 @@ def render_acl(policy: AccessControlPolicy, display_name: Callable[[str], str]) 
     xml.subs(owner, [("ID", policy.owner_id), ("DisplayName", display_name(policy.owner_id))])
     acl = xml.sub(root, "AccessControlList")
     for grant in policy.grants:
-        el = xml.sub(acl, "Grant")
-        grantee = xml.sub(el, "Grantee")
-        grantee.set(f"{{{XSI}}}type", grant.type)
-        if grant.type == CANONICAL_USER:
-            xml.subs(grantee, [("ID", grant.grantee), ("DisplayName", display_name(grant.grantee))])
-        elif grant.type == GROUP:
-            xml.sub(grantee, "URI", grant.grantee)
-        else:
-            xml.sub(grantee, "EmailAddress", grant.grantee)
-        xml.sub(el, "Permission", grant.permission)
+        render_grant(xml.sub(acl, "Grant"), grant, display_name(grant.grantee) if grant.type == CANONICAL_USER
+                     else None)
     return root
+
+
+def render_grant(el: xml.Element, grant: Grant, display_name: str | None = None) -> None:
+    """A ``<Grant>``'s Grantee and Permission (an ACL's, or a logging configuration's TargetGrants)."""
+    grantee = xml.sub(el, "Grantee")
+    grantee.set(f"{{{XSI}}}type", grant.type)
+    if grant.type == CANONICAL_USER:
+        xml.subs(grantee, [("ID", grant.grantee), ("DisplayName", display_name)])
+    elif grant.type == GROUP:
+        xml.sub(grantee, "URI", grant.grantee)
+    else:
+        xml.sub(grantee, "EmailAddress", grant.grantee)
+    xml.sub(el, "Permission", grant.permission)
 
 
 def _malformed() -> S3Error:
     return S3Error(Code.MalformedACLError)
 
 
-def _grantee(el: xml.Element) -> tuple[str, str]:
+def _grantee(el: xml.Element, malformed: Callable[[], S3Error]) -> tuple[str, str]:
     kind = el.get(f"{{{XSI}}}type")
     if kind == CANONICAL_USER:
         value = xml.text(el, "ID")
@@ -98,9 +103,9 @@ def _grantee(el: xml.Element) -> tuple[str, str]:
     elif kind == EMAIL:
         value = xml.text(el, "EmailAddress")
     else:
-        raise _malformed()
+        raise malformed()
     if not value or not value.strip():
-        raise _malformed()
+        raise malformed()
     return kind, value.strip()
 
 
@@ -111,17 +116,23 @@ def parse_acl(doc: xml.Element) -> AccessControlPolicy:
     acl = xml.child(doc, "AccessControlList")
     if acl is None:
         raise _malformed()
-    grants = []
-    for el in xml.children(acl, "Grant"):
-        grantee = xml.child(el, "Grantee")
-        permission = (xml.text(el, "Permission") or "").strip()
-        if grantee is None or permission not in PERMISSIONS:
-            raise _malformed()
-        kind, value = _grantee(grantee)
-        grants.append(Grant(kind, value, permission))
+    grants = parse_grants(acl, PERMISSIONS, _malformed)
     if len(grants) > MAX_GRANTS:
         raise _malformed()
-    return AccessControlPolicy(owner_id, tuple(grants))
+    return AccessControlPolicy(owner_id, grants)
+
+
+def parse_grants(parent: xml.Element, permissions: tuple[str, ...], malformed: Callable[[], S3Error]) -> Grants:
+    """The ``<Grant>`` children of ``parent``, in document order; ``malformed()`` for one off-schema."""
+    grants = []
+    for el in xml.children(parent, "Grant"):
+        grantee = xml.child(el, "Grantee")
+        permission = (xml.text(el, "Permission") or "").strip()
+        if grantee is None or permission not in permissions:
+            raise malformed()
+        kind, value = _grantee(grantee, malformed)
+        grants.append(Grant(kind, value, permission))
+    return tuple(grants)
 
 
 # -- storage codec (catalog columns and bucket documents) ---------------------------------------------

@@ -43,7 +43,7 @@ from storage_backends.catalog.records import (
     object_record,
     position_of,
 )
-from storage_backends.catalog.sql import blobs, buckets, listing, marks, notifications, one, settings
+from storage_backends.catalog.sql import blobs, buckets, listing, marks, notifications, one, settings, usage
 from storage_backends.catalog.store import Executor, Tx
 
 RESTORES_ANNOUNCED = "restores_announced_ms"  # restores completed up to here have had their event
@@ -128,6 +128,8 @@ def check_write_conditions(current: ObjectRecord | None, conditions: WriteCondit
 def _remove_version(tx: Tx, row: ObjectRecord) -> None:
     """Delete one version row and release the blobs it used."""
     tx.execute("DELETE FROM objects WHERE id = ?", (row.id,))
+    if not row.delete_marker:
+        usage.removed(tx, ((row.bucket, row.storage_class, row.size, row.in_class_since),))
     blobs.unref(tx, row.blob_id)
     if row.parts_count:
         for (blob_id,) in tx.execute("SELECT blob_id FROM object_parts WHERE object_id = ?", (row.id,)).fetchall():
@@ -194,6 +196,7 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
          checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline,
          grants_json(new.acl), *lock_columns(lock), version.encryption))
     object_id = cur.lastrowid
+    usage.added(tx, bucket, new.storage_class, version.size)
     for e in version.extents:
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -321,6 +324,7 @@ def set_restore(tx: Tx, row: ObjectRecord, ready: int | None, expiry: int, *, st
     """A restore requested (``started``) or its copy's expiry moved; a started one is ObjectRestore:Post."""
     tx.execute("UPDATE objects SET restore_ready = ?, restore_expiry = ? WHERE id = ?", (ready, expiry, row.id))
     if started:
+        usage.count(tx, row.bucket, row.storage_class, "restore", 1, row.size)
         _emit_rows(tx, [row.id], "ObjectRestore:Post")
 
 
@@ -343,10 +347,14 @@ def _emit_rows(tx: Tx, ids: list[int], event: str, extra: Callable[[tuple[Any, .
 
 
 def set_storage_class(tx: Tx, ids: list[int], storage_class: str) -> int:
-    """A transition: the versions change class and lose any restored copy. Returns rows changed."""
+    """A transition: the versions change class (from now) and lose any restored copy. Returns rows changed."""
     _emit_rows(tx, ids, "LifecycleTransition", lambda r: {"destinationStorageClass": storage_class})
-    return tx.execute(f"UPDATE objects SET storage_class = ?, restore_ready = NULL, restore_expiry = NULL "
-                      f"WHERE id IN ({marks(ids)})", (storage_class, *ids)).rowcount
+    m = marks(ids)
+    usage.transitioned(tx, tx.execute(f"SELECT bucket, storage_class, size, COALESCE(class_since, last_modified) "
+                                      f"FROM objects WHERE id IN ({m}) AND storage_class <> ?",
+                                      (*ids, storage_class)).fetchall(), storage_class)
+    return tx.execute(f"UPDATE objects SET storage_class = ?, class_since = ?, restore_ready = NULL, "
+                      f"restore_expiry = NULL WHERE id IN ({m})", (storage_class, settings.now_ms(tx), *ids)).rowcount
 
 
 def complete_restores(tx: Tx, now_ms: int) -> None:
@@ -381,7 +389,10 @@ def remove_versions(tx: Tx, ids: list[int]) -> int:
         return 0
     _emit_rows(tx, ids, "LifecycleExpiration:Delete")
     m = marks(ids)
-    rows = tx.execute(f"SELECT id, blob_id, parts_count FROM objects WHERE id IN ({m})", ids).fetchall()
+    rows = tx.execute(f"SELECT id, blob_id, parts_count, bucket, storage_class, size, "
+                      f"COALESCE(class_since, last_modified), delete_marker FROM objects WHERE id IN ({m})",
+                      ids).fetchall()
+    usage.removed(tx, (r[3:7] for r in rows if not r[7]))
     blob_ids = [r[1] for r in rows if r[1] is not None]
     multipart = [r[0] for r in rows if r[2]]
     if multipart:
@@ -397,6 +408,8 @@ def remove_versions(tx: Tx, ids: list[int]) -> int:
 def bulk_insert(tx: Tx, rows: Iterable[tuple[object, ...]]) -> None:
     """Seed versions without blobs (benchmarks): rows of (bucket, key, version_id, is_latest, size,
     etag, last_modified, storage_class, owner_id, checksum, noncurrent_since), never delete markers."""
+    rows = list(rows)
+    usage.seeded(tx, ((str(r[0]), str(r[7]), int(r[4])) for r in rows))  # type: ignore[call-overload]
     tx.executemany(
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata, tags, checksum, noncurrent_since) "
