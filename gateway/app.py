@@ -60,6 +60,7 @@ class S3App:
             from gateway.website.door import website_door
 
             self.website = website_door(settings, self.directory, self.backend, authorizer, self.s3.controls)
+            self.website.observers = self.s3.observers  # logged and billed as the REST door's requests
         self._iam: ASGIApp | None = None
         self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 

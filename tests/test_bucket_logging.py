@@ -17,6 +17,7 @@ from tests.harness.iam import allow, failure, new_user
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
 from tests.harness.servers import Server
+from tests.harness.website import get, public_read, website
 
 pytestmark = pytest.mark.backends("local", reason="an upstream keeps the configuration and delivers its own logs")
 
@@ -28,7 +29,8 @@ FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
 
 @pytest.fixture(scope="module")
 def log_server(tmp_path_factory: pytest.TempPathFactory, backend: str):  # type: ignore[no-untyped-def]
-    srv = Server(tmp_path_factory.mktemp("logging") / "data", args=["--flush-interval", str(FLUSH)]).start()
+    srv = Server(tmp_path_factory.mktemp("logging") / "data", args=["--flush-interval", str(FLUSH)],
+                 website=True).start()
     yield srv
     srv.stop()
 
@@ -146,6 +148,18 @@ def test_records_are_aws_s_format_and_redact_signatures(s3: Any, log_server: Ser
     assert len(presigned) == 1 and "X-Amz-Signature=REDACTED" in presigned[0][8]
     assert "X-Amz-Credential=REDACTED" in presigned[0][8] and presigned[0][21] == "QueryString"
     assert {r[11] for r in gets if r[9] == "200"} == {"1000"}  # bytes sent
+
+
+def test_website_requests_are_logged_as_website_operations(s3: Any, log_server: Server) -> None:
+    source, target = buckets(s3)
+    public_read(s3, source)
+    website(s3, source)
+    s3.put_object(Bucket=source, Key="index.html", Body=b"<p>hi</p>", ContentType="text/html")
+    assert get(log_server, source, "/index.html").status_code == 200
+    assert get(log_server, source, "/index.html", method="HEAD").status_code == 200
+    every = records(delivered(s3, target))
+    site = sorted((r[6], r[7], r[9], r[4]) for r in every if r[6].startswith("WEBSITE."))
+    assert site == [("WEBSITE.GET.OBJECT", "index.html", "200", "-"), ("WEBSITE.HEAD.OBJECT", "index.html", "200", "-")]
 
 
 def test_partitioned_event_time_keys(s3: Any) -> None:

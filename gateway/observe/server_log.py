@@ -15,9 +15,10 @@ from urllib.parse import quote, unquote
 
 from gateway import operations, responses
 from gateway.observe.record import RequestRecord
+from gateway.website.door import ROWS as website_rows
 
 REDACTED_PARAMS = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature"})
-_LOG_NAMES = {op.name: op.log_name for op in (*operations.OPERATIONS, *operations.ADMIN)}
+_LOG_NAMES = {op.name: op.log_name for op in (*operations.OPERATIONS, *operations.ADMIN, *website_rows.values())}
 _OBJECT_SIZE_FROM_BODY = frozenset({"PutObject", "UploadPart", "PostObject"})
 
 

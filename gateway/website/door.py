@@ -27,7 +27,8 @@ from gateway.wire.errors import Code, S3Error
 from storage_backends.base import UNSIGNED_CALLER, Backend
 
 # The website's rows: what authorization reads (the action, an object resource), and their own names.
-ROWS = {method: Operation(f"Website{verb}Object", method, OBJECT, serving.serve, ("s3:GetObject",))
+ROWS = {method: Operation(f"Website{verb}Object", method, OBJECT, serving.serve, ("s3:GetObject",),
+                          log_name=f"WEBSITE.{method}.OBJECT")
         for method, verb in (("GET", "Get"), ("HEAD", "Head"))}
 
 
