@@ -2,13 +2,16 @@
 
     /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
                                unauthenticated (load balancers, compose)
+    /_s3gate/metrics        -> metrics: Prometheus text, for the root, a bearer token or anyone (``observe.scrape``)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
     /  signed for iam/sts   -> Query API: the IAM API subset, STS GetCallerIdentity, SNS's topic actions
        /sns                    (``gateway.iam.door``, ``gateway.sns``);
        (or an unsigned Query API call: ``Action=``, a form POST)
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
 
-Each door's steps are listed in ``gateway.pipeline``; website and metrics doors will join here.
+Each door's steps are listed in ``gateway.pipeline`` (the metrics door's here); a website door will join here.
+The pipeline doors' finished requests go to the observers (``gateway.observe``): the metrics' tally and the
+access log.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from gateway import pipeline, responses
+from gateway import http_protocol, pipeline, responses
 from gateway.credentials import CredentialsDirectory
 from gateway.iam.signing import is_iam_request
+from gateway.observe.access_log import AccessLog
+from gateway.observe.metrics import Families, Publisher, RequestTally
+from gateway.observe.record import Observer
+from gateway.observe.scrape import Scrape
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -34,6 +41,7 @@ Scope = dict[str, Any]
 ASGIApp = Any  # an ASGI callable: (scope, receive, send) -> None
 RESERVED = "/" + ADMIN_BUCKET  # s3gate's own paths (no bucket can be named that: underscores are invalid)
 HEALTH_PATH = RESERVED + "/health"
+METRICS_PATH = RESERVED + "/metrics"
 
 
 class S3App:
@@ -45,17 +53,47 @@ class S3App:
         # The default account owns what an upstream lists (its canonical id is the root key's, as always).
         self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
         self.directory = CredentialsDirectory(accounts, lambda: self.backend.identities)
+        self.in_flight = 0  # requests being served by this process (every door's)
+        self.families = Families()
+        self.tally = RequestTally()
+        self.publisher = self._publisher()
+        self.access_log = AccessLog(settings.access_log) if settings.access_log else None
+        observers = self._observers()
         self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
-                                backend=self.backend, authorizer=authorizer)
+                                backend=self.backend, authorizer=authorizer, observers=observers)
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
-                                   authorizer=authorizer or pipeline.allow_all)
+                                   authorizer=authorizer or pipeline.allow_all, observers=observers)
+        scrape = Scrape(settings, self.families, self.publisher)
+        self.metrics = pipeline.Door(
+            (pipeline.parse, scrape.resolve, pipeline.authenticate, scrape.authorize, pipeline.handle),
+            pipeline.ADMIN_FINISH, settings=settings, directory=self.directory, backend=self.backend,
+            authorizer=pipeline.allow_all, controls=self.s3.controls, observers=observers)
         self._iam: ASGIApp | None = None
         self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 
+    def _observers(self) -> tuple[Observer, ...]:
+        """What each finished request is handed to (``gateway.observe``)."""
+        observers: list[Observer] = [self.tally]
+        if self.access_log is not None:
+            observers.append(self.access_log)
+        return tuple(observers)
+
+    def _publisher(self) -> Publisher:
+        """This worker's metrics: the request tally, and what the backend and the protocol count."""
+        publisher = Publisher(self.families, self.tally)
+        publisher.follow(self.families.lifecycle, lambda: self.backend.lifecycle_actions)
+        publisher.gauge(self.families.in_flight, lambda: self.in_flight)
+        publisher.gauge(self.families.connections, lambda: http_protocol.Protocol.open_connections)
+        return publisher
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            await self.door_for(scope)(scope, receive, send)
+            self.in_flight += 1
+            try:
+                await self.door_for(scope)(scope, receive, send)
+            finally:
+                self.in_flight -= 1
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
 
@@ -68,7 +106,7 @@ class S3App:
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
             return self.health
         if (path == RESERVED or path.startswith(RESERVED + "/")) and not self._virtual_hosted(scope):
-            return self.admin
+            return self.metrics if path == METRICS_PATH else self.admin
         # A bucket's key that starts with _s3gate/ (virtual-hosted style), or a bucket named like
         # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
         # operations.resolve.
@@ -104,6 +142,7 @@ class S3App:
             return
         self._dispatcher = process.build(outbox, self.settings)
         self._dispatcher.start()
+        self.publisher.follow_deliveries(self._dispatcher)
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:
@@ -118,6 +157,9 @@ class S3App:
                 try:
                     await self.backend.start()
                     self._start_dispatcher()
+                    self.publisher.start()
+                    if self.access_log is not None:
+                        self.access_log.start()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -126,6 +168,9 @@ class S3App:
             elif message["type"] == "lifespan.shutdown":
                 if self._dispatcher is not None:
                     await self._dispatcher.aclose()
+                await self.publisher.aclose()
+                if self.access_log is not None:
+                    await self.access_log.aclose()
                 await self.backend.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from gateway import __version__
+from gateway.observe import multiproc
 from gateway.settings import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_SECRET_KEY,
@@ -168,13 +169,18 @@ def main(argv: list[str] | None = None) -> int:
         "timeout_keep_alive": 30,
         "proxy_headers": False,  # client addresses are not used; skip the middleware on every request
     }
-    if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
-        from gateway import workers
+    # Before the app (and so prometheus_client) is imported: every process's metrics go to one directory.
+    metrics_dir = multiproc.prepare(os.environ)
+    try:
+        if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
+            from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend,
-                             events=settings if settings.notify_targets else None)
+            return workers.serve(settings.workers, settings.host, settings.port, options, settings.backend,
+                                 events=settings if settings.notify_targets else None)
 
-    import uvicorn
+        import uvicorn
 
-    uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
-    return 0
+        uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
+        return 0
+    finally:
+        multiproc.remove(metrics_dir)

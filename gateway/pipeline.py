@@ -166,7 +166,8 @@ class Door:
         credential = post_policy.verify_signature(fields, self.directory.active, ctx.now)
         # A form without signing fields is the anonymous caller, authorized as any (on an upstream, its
         # upload goes out unsigned for the upstream to judge).
-        ctx.principal = ANONYMOUS if credential is None else Principal(credential.identity)
+        ctx.principal = ANONYMOUS if credential is None else Principal(credential.identity,
+                                                                       access_key=credential.access_key)
         UNSIGNED_CALLER.set(credential is None)
         return ctx.principal
 

@@ -73,6 +73,10 @@ class Settings:
     notify_targets: tuple[tuple[str, str], ...] = ()  # (name, URL): event notification destinations
     notify_max_age: float = 86400.0  # seconds an event may wait for its broker before it is a dead letter
     notify_max_queue: int = 100_000  # pending events per target; past it the oldest are dead letters
+    metrics_token: str | None = None  # a scraper's bearer token for /_s3gate/metrics
+    metrics_public: bool = False  # /_s3gate/metrics for anyone
+    metrics_per_bucket: bool = False  # stored objects and bytes per bucket too (one series per bucket and class)
+    access_log: str | None = None  # a file for one JSON line per request, or "-" (standard output)
 
     @property
     def scheme(self) -> str:
@@ -349,6 +353,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream_timeout", "S3GATE_UPSTREAM_TIMEOUT", "upstream-timeout",
            "seconds to wait for the upstream to connect or send anything (default 60)",
            _seconds("upstream-timeout")),
+    Option("metrics_token", "S3GATE_METRICS_TOKEN", "metrics-token",
+           "a bearer token that may read /_s3gate/metrics (Prometheus' authorization credentials)"),
+    Option("metrics_public", "S3GATE_METRICS_PUBLIC", "metrics-public", "anyone may read /_s3gate/metrics",
+           _boolean("metrics-public"), switch=True),
+    Option("metrics_per_bucket", "S3GATE_METRICS_PER_BUCKET", "metrics-per-bucket",
+           "stored objects and bytes per bucket too, not only per storage class", _boolean("metrics-per-bucket"),
+           switch=True),
+    Option("access_log", "S3GATE_ACCESS_LOG", "access-log",
+           "write one JSON line per request to this file (- : standard output); off by default"),
 )
 
 

@@ -21,6 +21,8 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from gateway.observe import multiproc
+
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
@@ -117,6 +119,7 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
         if pid not in children:
             continue
         number = children.pop(pid)
+        multiproc.process_exited(pid)
         if stopping:
             continue
         log.error("%s (process %d) exited with status %d; starting another",

@@ -319,6 +319,12 @@ class Backend(Protocol):
         """Objects and bytes per bucket and storage class (none for a backend whose objects are elsewhere)."""
         ...
 
+    @property
+    def lifecycle_actions(self) -> Mapping[str, int]:
+        """Lifecycle actions this process's passes applied, by action (``PassReport``'s names), since it
+        started: running totals the metrics read (none for a backend without lifecycle passes)."""
+        ...
+
     # buckets
     async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
                            limit: int = 10000) -> list[BucketInfo]: ...

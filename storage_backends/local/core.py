@@ -75,6 +75,7 @@ class LocalCore:
         self._lifecycle_lock = asyncio.Lock()
         self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
         self._identities: CatalogIdentities | None = None
+        self.lifecycle_actions: dict[str, int] = {}  # what this process's passes did, by action (running totals)
 
     @property
     def identities(self) -> CatalogIdentities:
