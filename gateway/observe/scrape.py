@@ -32,12 +32,11 @@ from gateway.wire.errors import Code, S3Error
 from storage_backends.base import StoredTotal
 from storage_backends.outbox import TargetCounts
 
-BEARER = "bearer "
-
 
 def bearer_token(headers: dict[str, str]) -> str | None:
-    header = headers.get("authorization", "")
-    return header[len(BEARER):].strip() if header[:len(BEARER)].lower() == BEARER else None
+    """``Authorization: Bearer <token>``'s token ("" when it has none); None: another scheme, or none."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 class Scrape:
