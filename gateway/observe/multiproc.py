@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import MutableMapping
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+PREFIX = "s3gate-metrics-"  # then the supervisor's pid
 
 
 def prepare(environ: MutableMapping[str, str]) -> str | None:
@@ -28,9 +29,29 @@ def prepare(environ: MutableMapping[str, str]) -> str | None:
         for path in glob.glob(os.path.join(given, "*.db")):
             os.remove(path)
         return None
-    made = tempfile.mkdtemp(prefix="s3gate-metrics-")
+    _sweep(tempfile.gettempdir())
+    made = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
     environ[ENV] = made
     return made
+
+
+def _sweep(parent: str) -> None:
+    """Remove the directories of runs that ended without removing theirs: killed, or stopped by SIGTERM (which
+    uvicorn re-raises once it has shut down, so the process ends before ``remove``)."""
+    for path in glob.glob(os.path.join(parent, PREFIX + "*")):
+        pid = os.path.basename(path)[len(PREFIX):].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def remove(path: str | None) -> None:

@@ -1,8 +1,14 @@
-"""The pure parts of ``gateway.observe``: how access log lines are grouped into writes, and how the stored
-totals become gauges with or without ``--metrics-per-bucket``."""
+"""The pure parts of ``gateway.observe``: how access log lines are grouped into writes, how the stored
+totals become gauges with or without ``--metrics-per-bucket``, and the multiprocess directory's clean-up."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from gateway.observe import multiproc
 from gateway.observe.access_log import CHUNK, chunks
 from gateway.observe.scrape import _Stored
 from storage_backends.base import StoredTotal
@@ -36,3 +42,18 @@ def test_stored_totals_per_bucket_when_asked() -> None:
     got = samples(_Stored(TOTALS, [], per_bucket=True))
     assert got[("s3gate_stored_objects", (("bucket", "a"), ("storage_class", "STANDARD")))] == 2
     assert got[("s3gate_stored_bytes", (("bucket", "b"), ("storage_class", "GLACIER")))] == 4000
+
+
+def test_a_killed_gateways_metrics_directory_goes_at_the_next_start() -> None:
+    child = subprocess.Popen(["true"])  # its pid is free once it has been waited for
+    child.wait()
+    left = Path(tempfile.gettempdir()) / f"{multiproc.PREFIX}{child.pid}-test"
+    left.mkdir()
+    environ: dict[str, str] = {}
+    made = multiproc.prepare(environ)
+    try:
+        assert not left.exists()
+        assert made is not None and environ[multiproc.ENV] == made and os.path.isdir(made)
+    finally:
+        multiproc.remove(made)
+    assert not os.path.exists(made)
