@@ -26,7 +26,7 @@ from gateway import http_protocol, pipeline, responses
 from gateway.credentials import CredentialsDirectory
 from gateway.iam.signing import is_iam_request
 from gateway.observe.access_log import AccessLog
-from gateway.observe.metrics import Families, Publisher, RequestTally
+from gateway.observe.metrics import Publisher, RequestTally
 from gateway.observe.record import Observer
 from gateway.observe.scrape import Scrape
 from gateway.operations import ADMIN_BUCKET
@@ -54,7 +54,6 @@ class S3App:
         self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
         self.directory = CredentialsDirectory(accounts, lambda: self.backend.identities)
         self.in_flight = 0  # requests being served by this process (every door's)
-        self.families = Families()
         self.tally = RequestTally()
         self.publisher = self._publisher()
         self.access_log = AccessLog(settings.access_log) if settings.access_log else None
@@ -64,7 +63,7 @@ class S3App:
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
                                    authorizer=authorizer or pipeline.allow_all, observers=observers)
-        scrape = Scrape(settings, self.families, self.publisher)
+        scrape = Scrape(settings, self.publisher)
         self.metrics = pipeline.Door(
             (pipeline.parse, scrape.resolve, pipeline.authenticate, scrape.authorize, pipeline.handle),
             pipeline.ADMIN_FINISH, settings=settings, directory=self.directory, backend=self.backend,
@@ -81,10 +80,10 @@ class S3App:
 
     def _publisher(self) -> Publisher:
         """This worker's metrics: the request tally, and what the backend and the protocol count."""
-        publisher = Publisher(self.families, self.tally)
-        publisher.follow(self.families.lifecycle, lambda: self.backend.lifecycle_actions)
-        publisher.gauge(self.families.in_flight, lambda: self.in_flight)
-        publisher.gauge(self.families.connections, lambda: http_protocol.Protocol.open_connections)
+        publisher = Publisher(self.tally)
+        publisher.follow(lambda f: f.lifecycle, lambda: self.backend.lifecycle_actions)
+        publisher.gauge(lambda f: f.in_flight, lambda: self.in_flight)
+        publisher.gauge(lambda f: f.connections, lambda: http_protocol.Protocol.open_connections)
         return publisher
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

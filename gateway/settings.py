@@ -472,9 +472,18 @@ def _check_notify_targets(settings: Settings) -> None:
             raise ConfigError(str(exc)) from None
 
 
+def _check_access_log(settings: Settings) -> None:
+    """A log that cannot be opened stops start-up, not each worker as it starts."""
+    if settings.access_log and settings.access_log != "-":
+        try:
+            os.close(os.open(settings.access_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
+        except OSError as exc:
+            raise ConfigError(f"--access-log {settings.access_log}: {exc.strerror}") from None
+
+
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
                                                   _check_bucket_defaults, _check_min_free_space, _check_keyring,
-                                                  _check_notify_targets)
+                                                  _check_notify_targets, _check_access_log)
 
 
 # --- entry points ----------------------------------------------------------------------------------

@@ -53,9 +53,10 @@ def serve(workers: int, host: str, port: int, uvicorn_options: dict[str, Any], b
     from storage_backends.loader import import_backend
 
     # So are the backend and what each worker's uvicorn.Config.load() and event loop import (the HTTP
-    # protocol is imported already: the options hold its class).
+    # protocol is imported already: the options hold its class), and prometheus_client, which a lone
+    # worker imports after its start (at the metrics' first publish).
     import_backend(backend)
-    for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
+    for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop", "gateway.observe.families"):
         importlib.import_module(module)
 
     app: Any = "gateway.app:create_app"

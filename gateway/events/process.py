@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from gateway.events.dispatcher import Dispatcher
 from gateway.events.targets import open_target
-from gateway.observe.metrics import Families, Publisher
+from gateway.observe.metrics import Publisher
 from gateway.settings import Settings
 from storage_backends.loader import open_outbox
 from storage_backends.outbox import Outbox
@@ -74,7 +74,7 @@ async def _serve(settings: Settings, wake_fd: int) -> None:
     async with open_outbox(settings.data_dir) as outbox:
         dispatcher = build(outbox, settings)
         dispatcher.start()
-        publisher = Publisher(Families())  # its deliveries, in the metrics the workers serve
+        publisher = Publisher()  # its deliveries, in the metrics the workers serve
         publisher.follow_deliveries(dispatcher)
         publisher.start()
 

@@ -10,70 +10,35 @@ the publisher the same way: nothing on their paths calls prometheus_client eithe
 
 Labels stay bounded: operations (the table's names), status classes, S3 error codes, lifecycle actions and
 notification targets; never keys, and buckets only in the scrape-time stored totals (``--metrics-per-bucket``).
+
+prometheus_client itself (``gateway.observe.families``) is imported at the first publish, in a thread,
+not at start-up: its import is a tenth of a cold start (``s3gate serve --workers N`` imports it before
+forking, so that the workers share it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
-import os
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
-from math import inf
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
-
-from gateway.observe.multiproc import ENV
 from gateway.observe.record import RequestRecord
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Gauge, Histogram
+
+    from gateway.observe.families import Families
 
 log = logging.getLogger("s3gate")
 
 PUBLISH_S = 1.0
-BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, inf)
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf"))
 STATUS_CLASSES = ("none", "1xx", "2xx", "3xx", "4xx", "5xx")  # by status // 100 ("none": nothing was sent)
 UNRESOLVED = "Unknown"  # the operation of a request refused before it was matched to a row
 DENIED = "AccessDenied"
-
-# The same series with or without multiprocess mode (which has no _created).
-disable_created_metrics()  # type: ignore[no-untyped-call]
-
-
-def multiprocess() -> bool:
-    """Whether prometheus_client writes to ``PROMETHEUS_MULTIPROC_DIR`` (it decided when first imported)."""
-    return bool(os.environ.get(ENV))
-
-
-class Families:
-    """The metric families this process writes. Their ``registry`` is None in multiprocess mode: a scrape
-    reads every process's files instead (``gateway.observe.scrape``)."""
-
-    def __init__(self) -> None:
-        self.registry = r = None if multiprocess() else CollectorRegistry()
-        self.requests = Counter("s3gate_requests", "Requests finished, by operation and status class",
-                                ("operation", "status_class"), registry=r)
-        self.seconds = Histogram("s3gate_request_duration_seconds", "From a request's arrival to its last byte "
-                                 "sent, by operation", ("operation",), buckets=BUCKETS, registry=r)
-        self.first_byte = Histogram("s3gate_time_to_first_byte_seconds", "From a request's arrival to the start "
-                                    "of its response, by operation", ("operation",), buckets=BUCKETS, registry=r)
-        self.received = Counter("s3gate_received_bytes", "Request body bytes read, by operation", ("operation",),
-                                registry=r)
-        self.sent = Counter("s3gate_sent_bytes", "Response body bytes sent, by operation", ("operation",),
-                            registry=r)
-        self.errors = Counter("s3gate_errors", "Error responses, by S3 error code", ("code",), registry=r)
-        self.denials = Counter("s3gate_authorization_denials", "Requests refused with AccessDenied, by operation",
-                               ("operation",), registry=r)
-        self.in_flight = Gauge("s3gate_requests_in_flight", "Requests being served", registry=r,
-                               multiprocess_mode="livesum")
-        self.connections = Gauge("s3gate_open_connections", "Open client connections", registry=r,
-                                 multiprocess_mode="livesum")
-        self.lifecycle = Counter("s3gate_lifecycle_actions", "Lifecycle rule actions applied, by action",
-                                 ("action",), registry=r)
-        self.delivered = Counter("s3gate_notification_deliveries", "Events a notification target confirmed, "
-                                 "by target", ("target",), registry=r)
-        self.failed = Counter("s3gate_notification_failures", "Event deliveries that failed (each attempt), "
-                              "by target", ("target",), registry=r)
-
 
 class _Operation:
     """One operation's requests since the last publish: status classes, bytes, both histograms, denials."""
@@ -124,6 +89,7 @@ class RequestTally:
 
 
 Totals = Callable[[], Mapping[str, int]]  # running totals some part keeps, by label value
+Pick = Callable[["Families"], "Counter"]
 
 
 class Deliveries(Protocol):
@@ -137,38 +103,44 @@ class Publisher:
     """Moves one process's counts into its metric families: the request tally's, and running totals and
     gauges that other parts keep (read, never pushed, so their paths stay free of prometheus_client)."""
 
-    def __init__(self, families: Families, tally: RequestTally | None = None) -> None:
-        self.families = families
+    def __init__(self, tally: RequestTally | None = None) -> None:
         self.tally = tally
-        self._totals: list[tuple[Counter, Totals, dict[str, int]]] = []
-        self._gauges: list[tuple[Gauge, Callable[[], float]]] = []
+        self.families: Families | None = None  # made at the first publish
+        self._totals: list[tuple[Pick, Totals, dict[str, int]]] = []
+        self._gauges: list[tuple[Callable[[Families], Gauge], Callable[[], float]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    def follow(self, counter: Counter, totals: Totals) -> None:
-        """Publish the growth of ``totals()`` (label value -> running total) into ``counter``."""
+    def follow(self, counter: Pick, totals: Totals) -> None:
+        """Publish the growth of ``totals()`` (label value -> running total) into the ``counter`` family."""
         self._totals.append((counter, totals, {}))
 
     def follow_deliveries(self, dispatcher: Deliveries) -> None:
-        self.follow(self.families.delivered, lambda: dispatcher.delivered)
-        self.follow(self.families.failed, lambda: dispatcher.failures)
+        self.follow(lambda f: f.delivered, lambda: dispatcher.delivered)
+        self.follow(lambda f: f.failed, lambda: dispatcher.failures)
 
-    def gauge(self, gauge: Gauge, read: Callable[[], float]) -> None:
+    def gauge(self, gauge: Callable[[Families], Gauge], read: Callable[[], float]) -> None:
         self._gauges.append((gauge, read))
 
-    def publish(self) -> None:
+    def publish(self) -> Families:
+        f = self.families
+        if f is None:
+            from gateway.observe.families import Families
+
+            f = self.families = Families()
         if self.tally is not None:
-            self._publish_requests(*self.tally.take())
-        for counter, totals, published in self._totals:
+            self._publish_requests(f, *self.tally.take())
+        for pick, totals, published in self._totals:
+            counter = pick(f)
             for label, total in totals().items():
                 grown = total - published.get(label, 0)
                 if grown > 0:
                     counter.labels(label).inc(grown)
                     published[label] = total
-        for gauge, read in self._gauges:
-            gauge.set(read())
+        for pick_gauge, read in self._gauges:
+            pick_gauge(f).set(read())
+        return f
 
-    def _publish_requests(self, operations: dict[str, _Operation], errors: dict[str, int]) -> None:
-        f = self.families
+    def _publish_requests(self, f: Families, operations: dict[str, _Operation], errors: dict[str, int]) -> None:
         for name, op in operations.items():
             for status_class, count in zip(STATUS_CLASSES, op.statuses, strict=True):
                 if count:
@@ -187,6 +159,7 @@ class Publisher:
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
+        await asyncio.to_thread(importlib.import_module, "gateway.observe.families")  # off the event loop
         while True:
             await asyncio.sleep(PUBLISH_S)
             try:

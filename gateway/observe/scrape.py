@@ -16,14 +16,10 @@ import asyncio
 import hmac
 from collections.abc import Iterator
 from dataclasses import replace
-
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from prometheus_client.multiprocess import MultiProcessCollector
+from typing import TYPE_CHECKING
 
 from gateway.context import Context
-from gateway.observe.metrics import Families, Publisher
+from gateway.observe.metrics import Publisher
 from gateway.operations import SERVICE, Auth, Operation
 from gateway.pipeline import Exchange
 from gateway.responses import Response
@@ -31,6 +27,13 @@ from gateway.settings import Settings
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import StoredTotal
 from storage_backends.outbox import TargetCounts
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
+    from gateway.observe.families import Families
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus' text format
 
 
 def bearer_token(headers: dict[str, str]) -> str | None:
@@ -42,9 +45,8 @@ def bearer_token(headers: dict[str, str]) -> str | None:
 class Scrape:
     """The door's own steps (between the pipeline's parse, authenticate and handle) and its handler."""
 
-    def __init__(self, settings: Settings, families: Families, publisher: Publisher) -> None:
+    def __init__(self, settings: Settings, publisher: Publisher) -> None:
         self.settings = settings
-        self.families = families
         self.publisher = publisher
         self.signed = Operation("GetMetrics", "GET", "metrics", self.serve, ("s3gate:GetMetrics",), resource=SERVICE)
         self.bearer = replace(self.signed, auth=Auth.ANONYMOUS)  # the token is checked by authorize
@@ -70,20 +72,24 @@ class Scrape:
                           "--metrics-public.")
 
     async def serve(self, ctx: Context) -> Response:
-        self.publisher.publish()  # this worker's latest; the others' are at most a publish interval old
+        families = self.publisher.publish()  # this worker's latest; the others' are a publish interval old at most
         totals = await ctx.backend.stored_totals()
         outbox = ctx.backend.outbox
         queues = await outbox.counts() if outbox is not None else []
         stored = _Stored(totals, queues, per_bucket=self.settings.metrics_per_bucket)
-        body = await asyncio.to_thread(self._render, stored)  # reads the other processes' files
-        return Response(200, {"content-type": CONTENT_TYPE_PLAIN_0_0_4}, body)
+        body = await asyncio.to_thread(_render, families, stored)  # reads the other processes' files
+        return Response(200, {"content-type": CONTENT_TYPE}, body)
 
-    def _render(self, stored: _Stored) -> bytes:
-        registry = self.families.registry
-        if registry is None:
-            registry = CollectorRegistry()
-            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry) + generate_latest(stored)
+
+def _render(families: Families, stored: _Stored) -> bytes:
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = families.registry
+    if registry is None:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry) + generate_latest(stored)
 
 
 class _Stored:
@@ -93,6 +99,8 @@ class _Stored:
         self.totals, self.queues, self.per_bucket = totals, queues, per_bucket
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         labels = ["bucket", "storage_class"] if self.per_bucket else ["storage_class"]
         objects = GaugeMetricFamily("s3gate_stored_objects", "Objects stored (every version), by storage class "
                                     "(and bucket with --metrics-per-bucket)", labels=labels)
