@@ -10,7 +10,6 @@ import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
-from gateway.observe.metrics import BUCKETS
 from gateway.observe.multiproc import ENV
 
 # The same series with or without multiprocess mode (which has no _created).
@@ -25,14 +24,14 @@ def multiprocess() -> bool:
 class Families:
     """The metric families this process writes; ``registry`` None in multiprocess mode."""
 
-    def __init__(self) -> None:
+    def __init__(self, buckets: tuple[float, ...]) -> None:
         self.registry = r = None if multiprocess() else CollectorRegistry()
         self.requests = Counter("s3gate_requests", "Requests finished, by operation and status class",
                                 ("operation", "status_class"), registry=r)
         self.seconds = Histogram("s3gate_request_duration_seconds", "From a request's arrival to its last byte "
-                                 "sent, by operation", ("operation",), buckets=BUCKETS, registry=r)
+                                 "sent, by operation", ("operation",), buckets=buckets, registry=r)
         self.first_byte = Histogram("s3gate_time_to_first_byte_seconds", "From a request's arrival to the start "
-                                    "of its response, by operation", ("operation",), buckets=BUCKETS, registry=r)
+                                    "of its response, by operation", ("operation",), buckets=buckets, registry=r)
         self.received = Counter("s3gate_received_bytes", "Request body bytes read, by operation", ("operation",),
                                 registry=r)
         self.sent = Counter("s3gate_sent_bytes", "Response body bytes sent, by operation", ("operation",),

@@ -126,7 +126,7 @@ class Publisher:
         if f is None:
             from gateway.observe.families import Families
 
-            f = self.families = Families()
+            f = self.families = Families(BUCKETS)
         if self.tally is not None:
             self._publish_requests(f, *self.tally.take())
         for pick, totals, published in self._totals:
