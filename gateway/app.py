@@ -2,6 +2,7 @@
 
     /_s3gate/health         -> health: 200 and JSON (free space, reserves, whether writes are refused),
                                unauthenticated (load balancers, compose)
+    /_s3gate/metrics        -> metrics: Prometheus text, for the root, a bearer token or anyone (``observe.scrape``)
     /_s3gate, /_s3gate/...  -> admin: s3gate's own endpoints, signed like S3 (``operations.ADMIN``)
     /  signed for iam/sts   -> Query API: the IAM API subset, STS GetCallerIdentity, SNS's topic actions
        /sns                    (``gateway.iam.door``, ``gateway.sns``);
@@ -9,7 +10,9 @@
     anything else           -> S3: parse -> resolve -> authenticate -> authorize -> handle -> CORS -> send
     the --website-port      -> website: static websites from buckets (``gateway.website.door``)
 
-Each door's steps are listed in ``gateway.pipeline`` (the website's in ``gateway.website.door``).
+Each door's steps are listed in ``gateway.pipeline`` (the website's in ``gateway.website.door``, the
+metrics door's here). Finished requests go to the observers (``gateway.observe``): the metrics' tally,
+the access log, bucket access logging and the usage accounting.
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from gateway import pipeline, responses
+from gateway import http_protocol, pipeline, responses
 from gateway.credentials import CredentialsDirectory
 from gateway.iam.signing import is_iam_request
+from gateway.observe.access_log import AccessLog
 from gateway.observe.flusher import Flusher
+from gateway.observe.metrics import Publisher, RequestTally
 from gateway.observe.record import Observer
+from gateway.observe.scrape import Scrape
 from gateway.operations import ADMIN_BUCKET
 from gateway.request import bucket_from_host, decode_headers, split_host
 from gateway.settings import Settings, settings_from_env
@@ -37,6 +43,7 @@ Scope = dict[str, Any]
 ASGIApp = Any  # an ASGI callable: (scope, receive, send) -> None
 RESERVED = "/" + ADMIN_BUCKET  # s3gate's own paths (no bucket can be named that: underscores are invalid)
 HEALTH_PATH = RESERVED + "/health"
+METRICS_PATH = RESERVED + "/metrics"
 
 
 class S3App:
@@ -48,31 +55,55 @@ class S3App:
         # The default account owns what an upstream lists (its canonical id is the root key's, as always).
         self.backend = backend if backend is not None else load_backend(settings, owner_id=accounts[0].canonical_id)
         self.directory = CredentialsDirectory(accounts, lambda: self.backend.identities)
+        self.in_flight = 0  # requests being served by this process (every door's)
+        self.tally = RequestTally()
+        self.publisher = self._publisher()
+        self.access_log = AccessLog(settings.access_log) if settings.access_log else None
         self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
                                 backend=self.backend, authorizer=authorizer)
         self.flusher = Flusher([], settings.flush_interval)
-        self.s3.observers = self._observers()  # after the door: bucket logging shares its resource controls
+        observers = self.s3.observers = self._observers()  # after the door: bucket logging shares its controls
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
-                                   authorizer=authorizer or pipeline.allow_all)
+                                   authorizer=authorizer or pipeline.allow_all, observers=observers)
+        scrape = Scrape(settings, self.publisher)
+        self.metrics = pipeline.Door(
+            (pipeline.parse, scrape.resolve, pipeline.authenticate, scrape.authorize, pipeline.handle),
+            pipeline.ADMIN_FINISH, settings=settings, directory=self.directory, backend=self.backend,
+            authorizer=pipeline.allow_all, controls=self.s3.controls, observers=observers)
         self.website: pipeline.Door | None = None
         if settings.website_port is not None:
             from gateway.website.door import website_door
 
             self.website = website_door(settings, self.directory, self.backend, authorizer, self.s3.controls)
-            self.website.observers = self.s3.observers  # logged and billed as the REST door's requests
+            self.website.observers = observers  # logged, counted and billed as the REST door's requests
         self._iam: ASGIApp | None = None
         self._dispatcher: Any = None  # gateway.events.dispatcher.Dispatcher, once started
 
+    def _publisher(self) -> Publisher:
+        """This worker's metrics: the request tally, and what the backend and the protocol count."""
+        publisher = Publisher(self.tally)
+        publisher.follow(lambda f: f.lifecycle, lambda: self.backend.lifecycle_actions)
+        publisher.gauge(lambda f: f.in_flight, lambda: self.in_flight)
+        publisher.gauge(lambda f: f.connections, lambda: http_protocol.Protocol.open_connections)
+        return publisher
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            await self.door_for(scope)(scope, receive, send)
+            self.in_flight += 1
+            try:
+                await self.door_for(scope)(scope, receive, send)
+            finally:
+                self.in_flight -= 1
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
 
     def _observers(self) -> tuple[Observer, ...]:
-        """The S3 door's observers; those with periodic work add it to the flusher."""
-        observers: list[Observer] = []
+        """What each finished request is handed to (``gateway.observe``); those with periodic work add it to
+        the flusher."""
+        observers: list[Observer] = [self.tally]
+        if self.access_log is not None:
+            observers.append(self.access_log)
         if self.settings.backend == "local":  # an upstream logs and bills its own requests
             from gateway.observe.bucket_logging import BucketLogs
             from gateway.observe.usage import RequestUsage
@@ -96,7 +127,7 @@ class S3App:
         if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
             return self.health
         if (path == RESERVED or path.startswith(RESERVED + "/")) and not self._virtual_hosted(scope):
-            return self.admin
+            return self.metrics if path == METRICS_PATH else self.admin
         # A bucket's key that starts with _s3gate/ (virtual-hosted style), or a bucket named like
         # _s3gatex (refused by the backend). _s3gate.<domain> itself reaches the admin rows through
         # operations.resolve.
@@ -132,6 +163,7 @@ class S3App:
             return
         self._dispatcher = process.build(outbox, self.settings)
         self._dispatcher.start()
+        self.publisher.follow_deliveries(self._dispatcher)
 
     def _virtual_hosted(self, scope: Scope) -> bool:
         if not self.settings.domains:
@@ -147,6 +179,9 @@ class S3App:
                     await self.backend.start()
                     self._start_dispatcher()
                     self.flusher.start()
+                    self.publisher.start()
+                    if self.access_log is not None:
+                        self.access_log.start()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -156,6 +191,9 @@ class S3App:
                 await self.flusher.aclose()  # buffered access logs and usage counts, before the backend closes
                 if self._dispatcher is not None:
                     await self._dispatcher.aclose()
+                await self.publisher.aclose()
+                if self.access_log is not None:
+                    await self.access_log.aclose()
                 await self.backend.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

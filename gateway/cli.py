@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from gateway import __version__
+from gateway.observe import multiproc
 from gateway.settings import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_SECRET_KEY,
@@ -182,18 +183,23 @@ def main(argv: list[str] | None = None) -> int:
         "proxy_headers": False,  # client addresses are not used; skip the middleware on every request
     }
     ports = (settings.port,) if settings.website_port is None else (settings.port, settings.website_port)
-    if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
-        from gateway import workers
+    # Before the app (and so prometheus_client) is imported: every process's metrics go to one directory.
+    metrics_dir = multiproc.prepare(os.environ)
+    try:
+        if settings.workers > 1 or settings.notify_targets:  # events: delivery has a process of its own
+            from gateway import workers
 
-        return workers.serve(settings.workers, settings.host, ports, options, settings.backend,
-                             events=settings if settings.notify_targets else None)
+            return workers.serve(settings.workers, settings.host, ports, options, settings.backend,
+                                 events=settings if settings.notify_targets else None)
 
-    import uvicorn
+        import uvicorn
 
-    if len(ports) == 1:
-        uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
-        return 0
-    return serve_sockets(settings.host, ports, options)
+        if len(ports) == 1:
+            uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port, **options)
+            return 0
+        return serve_sockets(settings.host, ports, options)
+    finally:
+        multiproc.remove(metrics_dir)
 
 
 def serve_sockets(host: str, ports: tuple[int, ...], options: dict[str, Any]) -> int:

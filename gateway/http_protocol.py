@@ -97,6 +97,7 @@ class _OverCapacity:
 class Protocol(HttpToolsProtocol):
     max_connections = 4096  # set by configured()
     header_timeout = 20.0
+    open_connections = 0  # in this process (the metrics read it): kept on this class, not configured()'s
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +114,7 @@ class Protocol(HttpToolsProtocol):
         self._refusing = False  # an error answer is written or due: nothing more is read
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        Protocol.open_connections += 1
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             _OverCapacity.note(self.max_connections)
@@ -121,6 +123,7 @@ class Protocol(HttpToolsProtocol):
             self._set_deadline(self.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        Protocol.open_connections -= 1
         self._deadline = None
         if self._timer is not None:
             self._timer.cancel()

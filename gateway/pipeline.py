@@ -173,7 +173,8 @@ class Door:
         credential = post_policy.verify_signature(fields, self.directory.active, ctx.now)
         # A form without signing fields is the anonymous caller, authorized as any (on an upstream, its
         # upload goes out unsigned for the upstream to judge).
-        ctx.principal = ANONYMOUS if credential is None else Principal(credential.identity)
+        ctx.principal = ANONYMOUS if credential is None else Principal(credential.identity,
+                                                                       access_key=credential.access_key)
         UNSIGNED_CALLER.set(credential is None)
         return ctx.principal
 
@@ -309,17 +310,18 @@ async def observe(x: Exchange) -> None:
         return
     req, response, ctx = x.req, x.response, x.ctx
     client = x.scope.get("client")
+    # In the fields' order: as keywords, the call cost 2 µs more, on every request.
     record = RequestRecord(
-        start=x.started, request_id=x.request_id, method=x.method,
-        path=req.raw_path if req is not None else x.scope.get("path", "/"),
-        query_string=req.query_string if req is not None else "",
-        operation=x.operation.name if x.operation is not None else None,
-        bucket=req.bucket if req is not None else None, key=req.key if req is not None else None,
-        status=sent.status, error_code=response.error_code if response is not None else None,
-        bytes_in=x.body.received, bytes_out=sent.bytes, total_s=time.time() - x.started,
-        first_byte_s=None if sent.started_at is None else sent.started_at - x.started,
-        remote=client[0] if client else "", principal=ctx.principal if ctx is not None else None,
-        headers=req.headers if req is not None else {}, tls=x.scope.get("scheme") == "https")
+        x.started, x.request_id, x.method,  # start, request_id, method
+        req.raw_path if req is not None else x.scope.get("path", "/"),  # path
+        req.query_string if req is not None else "",  # query_string
+        x.operation.name if x.operation is not None else None,  # operation
+        req.bucket if req is not None else None, req.key if req is not None else None,  # bucket, key
+        sent.status, response.error_code if response is not None else None,  # status, error_code
+        x.body.received, sent.bytes, time.time() - x.started,  # bytes_in, bytes_out, total_s
+        None if sent.started_at is None else sent.started_at - x.started,  # first_byte_s
+        client[0] if client else "", ctx.principal if ctx is not None else None,  # remote, principal
+        req.headers if req is not None else {}, x.scope.get("scheme") == "https")  # headers, tls
     for observer in x.door.observers:
         try:
             observer(record)

@@ -76,6 +76,10 @@ class Settings:
     website_port: int | None = None  # the static website endpoint's own listener (gateway.website); off when None
     website_domain: str = "s3-website.localhost"  # BUCKET.<it> picks a website's bucket
     flush_interval: float = 5.0  # seconds between bucket access log deliveries and usage counter writes
+    metrics_token: str | None = None  # a scraper's bearer token for /_s3gate/metrics
+    metrics_public: bool = False  # /_s3gate/metrics for anyone
+    metrics_per_bucket: bool = False  # stored objects and bytes per bucket too (one series per bucket and class)
+    access_log: str | None = None  # a file for one JSON line per request, or "-" (standard output)
 
     @property
     def scheme(self) -> str:
@@ -365,6 +369,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("flush_interval", "S3GATE_FLUSH_INTERVAL", "flush-interval",
            "seconds between deliveries of bucket access logs and writes of usage counts, per worker (default 5)",
            _seconds("flush-interval")),
+    Option("metrics_token", "S3GATE_METRICS_TOKEN", "metrics-token",
+           "a bearer token that may read /_s3gate/metrics (Prometheus' authorization credentials)"),
+    Option("metrics_public", "S3GATE_METRICS_PUBLIC", "metrics-public", "anyone may read /_s3gate/metrics",
+           _boolean("metrics-public"), switch=True),
+    Option("metrics_per_bucket", "S3GATE_METRICS_PER_BUCKET", "metrics-per-bucket",
+           "stored objects and bytes per bucket too, not only per storage class", _boolean("metrics-per-bucket"),
+           switch=True),
+    Option("access_log", "S3GATE_ACCESS_LOG", "access-log",
+           "write one JSON line per request to this file (- : standard output); off by default"),
 )
 
 
@@ -480,9 +493,19 @@ def _check_website_port(settings: Settings) -> None:
         raise ConfigError(f"--website-port must be a port of its own (not 0 nor --port), got {settings.website_port}")
 
 
+def _check_access_log(settings: Settings) -> None:
+    """A log that cannot be opened stops start-up, not each worker as it starts."""
+    if settings.access_log and settings.access_log != "-":
+        try:
+            os.close(os.open(settings.access_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
+        except OSError as exc:
+            raise ConfigError(f"--access-log {settings.access_log}: {exc.strerror}") from None
+
+
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
                                                   _check_bucket_defaults, _check_min_free_space, _check_keyring,
-                                                  _check_notify_targets, _check_website_port)
+                                                  _check_notify_targets, _check_website_port,
+                                                  _check_access_log)
 
 
 # --- entry points ----------------------------------------------------------------------------------

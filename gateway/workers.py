@@ -22,6 +22,8 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from gateway.observe import multiproc
+
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
@@ -52,9 +54,10 @@ def serve(workers: int, host: str, ports: tuple[int, ...], uvicorn_options: dict
     from storage_backends.loader import import_backend
 
     # So are the backend and what each worker's uvicorn.Config.load() and event loop import (the HTTP
-    # protocol is imported already: the options hold its class).
+    # protocol is imported already: the options hold its class), and prometheus_client, which a lone
+    # worker imports after its start (at the metrics' first publish).
     import_backend(backend)
-    for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop"):
+    for module in ("uvicorn.lifespan.on", "uvicorn.loops.uvloop", "gateway.observe.families"):
         importlib.import_module(module)
 
     app: Any = "gateway.app:create_app"
@@ -119,6 +122,7 @@ def serve(workers: int, host: str, ports: tuple[int, ...], uvicorn_options: dict
         if pid not in children:
             continue
         number = children.pop(pid)
+        multiproc.process_exited(pid)
         if stopping:
             continue
         log.error("%s (process %d) exited with status %d; starting another",

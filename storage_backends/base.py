@@ -328,6 +328,12 @@ class Backend(Protocol):
         """The usage accounting (``storage_backends.usage``); NotImplemented where there is none (upstream)."""
         ...
 
+    @property
+    def lifecycle_actions(self) -> Mapping[str, int]:
+        """Lifecycle actions this process's passes applied, by action (``PassReport``'s names), since it
+        started: running totals the metrics read (none for a backend without lifecycle passes)."""
+        ...
+
     # buckets
     async def list_buckets(self, owner_id: str | None, *, prefix: str = "", start_after: str = "",
                            limit: int = 10000) -> list[BucketInfo]: ...

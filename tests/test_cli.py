@@ -70,6 +70,7 @@ def test_missing_users_file(tmp_path):
     (["--workers", "0"], "workers must be at least 1"),
     (["--certfile", "/nonexistent.pem"], "--certfile and --keyfile go together"),
     (["--account-id", "12345"], "account id must be 12 digits, got '12345'"),
+    (["--access-log", "/nonexistent/access.log"], "--access-log /nonexistent/access.log: No such file or directory"),
 ])
 def test_bad_flags(args, message):
     result = run_cli("serve", *args)

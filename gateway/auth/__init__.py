@@ -28,6 +28,7 @@ class Principal:
     signer: ChunkSigner | None = None
     presigned: bool = False
     anonymous: bool = False
+    access_key: str | None = None  # the key it signed with (the access log names it)
 
 
 ANONYMOUS = Principal(None, anonymous=True)
@@ -45,16 +46,20 @@ def authenticate(req: S3Request, keys: Mapping[str, Credential], now: datetime) 
     if header is not None:
         if header.startswith(sigv4.ALGORITHM + " "):
             result = sigv4.verify_header(req, keys, now)
-            return Principal(result.credential.identity, result.payload_hash, result.signer)
+            return Principal(result.credential.identity, result.payload_hash, result.signer,
+                             access_key=result.credential.access_key)
         if header.startswith("AWS "):
-            return Principal(sigv2.verify_header(req, keys, now).identity)
+            credential = sigv2.verify_header(req, keys, now)
+            return Principal(credential.identity, access_key=credential.access_key)
         raise S3Error(Code.InvalidArgument, "Unsupported Authorization Type", ArgumentName="Authorization",
                       ArgumentValue=header)
     if v4_query:
         result = sigv4.verify_presigned(req, keys, now)
-        return Principal(result.credential.identity, result.payload_hash, None, presigned=True)
+        return Principal(result.credential.identity, result.payload_hash, None, presigned=True,
+                         access_key=result.credential.access_key)
     if v2_query:
-        return Principal(sigv2.verify_query(req, keys, now).identity, presigned=True)
+        credential = sigv2.verify_query(req, keys, now)
+        return Principal(credential.identity, presigned=True, access_key=credential.access_key)
     return ANONYMOUS
 
 

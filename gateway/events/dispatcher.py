@@ -60,6 +60,10 @@ class Dispatcher:
         self._wake: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._lead_task: asyncio.Task[None] | None = None
+        # Running totals by target, which the metrics read (``gateway.observe.metrics``): events confirmed, and
+        # failed attempts (an event retried three times fails three times).
+        self.delivered: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
 
     def start(self) -> None:
         self.outbox.on_emitted = self.wake
@@ -205,6 +209,7 @@ class Dispatcher:
 
         await asyncio.gather(*(chain(items) for items in chains.values()))
         await self.outbox.delivered(done)
+        self._count(target.name, len(done), len(failed))
         if failed:
             await self.outbox.failed(failed, errors[0])
             return False, errors[0]
@@ -217,9 +222,15 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - DeliveryError, or a target's bug: its failure, not the loop's
             error = str(exc) if isinstance(exc, DeliveryError) else f"{exc.__class__.__name__}: {exc}"
             await self.outbox.failed([e.id for e in events], error)
+            self._count(target.name, 0, len(events))
             return False, error
         await self.outbox.delivered([e.id for e in events])
+        self._count(target.name, len(events), 0)
         return True, None
+
+    def _count(self, target: str, delivered: int, failed: int) -> None:
+        self.delivered[target] = self.delivered.get(target, 0) + delivered
+        self.failures[target] = self.failures.get(target, 0) + failed
 
     def _info(self, event: OutboxEvent) -> EventInfo:
         name = "s3:TestEvent" if event.event_name == messages.TEST_EVENT else event.event_name

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from gateway.events.dispatcher import Dispatcher
 from gateway.events.targets import open_target
+from gateway.observe.metrics import Publisher
 from gateway.settings import Settings
 from storage_backends.loader import open_outbox
 from storage_backends.outbox import Outbox
@@ -73,6 +74,9 @@ async def _serve(settings: Settings, wake_fd: int) -> None:
     async with open_outbox(settings.data_dir) as outbox:
         dispatcher = build(outbox, settings)
         dispatcher.start()
+        publisher = Publisher()  # its deliveries, in the metrics the workers serve
+        publisher.follow_deliveries(dispatcher)
+        publisher.start()
 
         def woken() -> None:
             try:
@@ -87,3 +91,4 @@ async def _serve(settings: Settings, wake_fd: int) -> None:
         await stop.wait()
         loop.remove_reader(wake_fd)
         await dispatcher.aclose()
+        await publisher.aclose()

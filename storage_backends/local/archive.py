@@ -44,9 +44,12 @@ class ArchiveOps(MultipartOps):
                 worker = LifecyclePass(snapshot, self._cat.write, await self.clock(), self._move_blobs)
                 origin = ORIGIN.set(SERVICE_ORIGIN)  # its events are S3's doing, even when an admin asked for it
                 try:
-                    return (await worker.run()).as_dict()
+                    report = (await worker.run()).as_dict()
                 finally:
                     ORIGIN.reset(origin)
+        for action, count in report.items():
+            self.lifecycle_actions[action] = self.lifecycle_actions.get(action, 0) + count
+        return report
 
     async def _move_blobs(self, object_ids: list[int], storage_class: str) -> None:
         """A transition into a class with its own directory really moves the bytes there."""

@@ -77,6 +77,7 @@ class LocalCore:
         self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
         self._identities: CatalogIdentities | None = None
         self._retrieved: dict[tuple[str, str], list[int]] = {}  # IA reads not yet counted: requests, bytes
+        self.lifecycle_actions: dict[str, int] = {}  # what this process's passes did, by action (running totals)
 
     @property
     def identities(self) -> CatalogIdentities:

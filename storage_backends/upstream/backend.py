@@ -148,6 +148,10 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
                       "objects and bills for them.")
 
     @property
+    def lifecycle_actions(self) -> Mapping[str, int]:
+        return {}  # the upstream applies its own rules
+
+    @property
     def outbox(self) -> None:
         """No notifications: the upstream's writes happen elsewhere, so no event could be written in the
         same transaction as its change (the guarantee notifications promise)."""
