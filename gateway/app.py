@@ -62,15 +62,18 @@ class S3App:
         self.s3 = pipeline.Door(pipeline.S3_STEPS, pipeline.S3_FINISH, settings=settings, directory=self.directory,
                                 backend=self.backend, authorizer=authorizer)
         self.flusher = Flusher([], settings.flush_interval)
-        observers = self.s3.observers = self._observers()  # after the door: bucket logging shares its controls
+        # After the door (bucket logging shares its controls). s3gate's own endpoints are counted and logged,
+        # not billed nor written to a bucket's access log: they serve no bucket.
+        own, buckets = self._observers()
+        observers = self.s3.observers = own + buckets
         self.admin = pipeline.Door(pipeline.ADMIN_STEPS, pipeline.ADMIN_FINISH, settings=settings,
                                    directory=self.directory, backend=self.backend,
-                                   authorizer=authorizer or pipeline.allow_all, observers=observers)
+                                   authorizer=authorizer or pipeline.allow_all, observers=own)
         scrape = Scrape(settings, self.publisher)
         self.metrics = pipeline.Door(
             (pipeline.parse, scrape.resolve, pipeline.authenticate, scrape.authorize, pipeline.handle),
             pipeline.ADMIN_FINISH, settings=settings, directory=self.directory, backend=self.backend,
-            authorizer=pipeline.allow_all, controls=self.s3.controls, observers=observers)
+            authorizer=pipeline.allow_all, controls=self.s3.controls, observers=own)
         self.website: pipeline.Door | None = None
         if settings.website_port is not None:
             from gateway.website.door import website_door
@@ -98,12 +101,13 @@ class S3App:
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
 
-    def _observers(self) -> tuple[Observer, ...]:
-        """What each finished request is handed to (``gateway.observe``); those with periodic work add it to
-        the flusher."""
-        observers: list[Observer] = [self.tally]
+    def _observers(self) -> tuple[tuple[Observer, ...], tuple[Observer, ...]]:
+        """What each finished request is handed to (``gateway.observe``): every door's, and the bucket doors'
+        (S3, website) only; those with periodic work add it to the flusher."""
+        own: list[Observer] = [self.tally]
         if self.access_log is not None:
-            observers.append(self.access_log)
+            own.append(self.access_log)
+        observers: list[Observer] = []
         if self.settings.backend == "local":  # an upstream logs and bills its own requests
             from gateway.observe.bucket_logging import BucketLogs
             from gateway.observe.usage import RequestUsage
@@ -112,7 +116,7 @@ class S3App:
             usage = RequestUsage(self.backend)
             observers += [logs, usage]
             self.flusher.jobs += [logs.deliver, usage.flush]
-        return tuple(observers)
+        return tuple(own), tuple(observers)
 
     def door_for(self, scope: Scope) -> ASGIApp:
         if self.website is not None:

@@ -143,6 +143,9 @@ def test_usage_is_for_the_root_only(usage_server: Server) -> None:
     done = run_cli("usage", "--endpoint", usage_server.endpoint, "--access-key", key["AccessKeyId"],
                    "--secret-key", key["SecretAccessKey"])
     assert done.returncode == 1 and "403" in done.stderr and "root credentials" in done.stderr
+    # s3gate's own endpoints (admin, metrics) serve no bucket: nothing of theirs is billed.
+    assert httpx.get(usage_server.endpoint + "/_s3gate/metrics").status_code == 403
+    assert "_s3gate" not in report(usage_server)
 
 
 def test_a_bad_price_table_is_refused_clearly(usage_server: Server, tmp_path: Any) -> None:
