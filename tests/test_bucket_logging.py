@@ -16,10 +16,10 @@ from tests.harness.clients import unique_bucket_name
 from tests.harness.iam import allow, failure, new_user
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 from tests.harness.website import get, public_read, website
 
-pytestmark = pytest.mark.backends("local", reason="an upstream keeps the configuration and delivers its own logs")
+pytestmark = pytest.mark.backends(*LOCAL, reason="an upstream keeps the configuration and delivers its own logs")
 
 FLUSH = 0.2
 ACCOUNT = "000000000000"

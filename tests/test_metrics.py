@@ -22,7 +22,7 @@ from tests.harness.brokers import closed_port, require
 from tests.harness.clients import unique_bucket_name
 from tests.harness.metrics import METRICS, grew, parse, scrape, value, wait_for_value
 from tests.harness.rawhttp import send, sign_v4, signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 
 TOKEN = "scrape-" + uuid.uuid4().hex
 ONCE = "the metrics door and the request tally do not depend on the backend"
@@ -70,7 +70,7 @@ def test_who_may_read_the_metrics(metered: Server) -> None:
     assert value(samples, "s3gate_authorization_denials_total", operation="GetMetrics") >= 4
 
 
-@pytest.mark.backends("local", reason=ONCE)
+@pytest.mark.backends(*LOCAL, reason=ONCE)
 def test_public_metrics(make_server: Any) -> None:
     srv = make_server(args=["--metrics-public"]).start()
     response = httpx.get(srv.endpoint + METRICS)
@@ -103,7 +103,7 @@ def test_requests_latency_bytes_and_errors(server: Server, s3_plain: Any, bucket
     assert not any(v in ("k0", "k1", "missing") for _, labels in after for _, v in labels)
 
 
-@pytest.mark.backends("local", reason=ONCE)
+@pytest.mark.backends(*LOCAL, reason=ONCE)
 def test_denials_by_operation(server: Server, s3: Any, bucket: str) -> None:
     _, nobody = iam.new_user(server.endpoint)  # a user without any policy
     before = scrape(server)
