@@ -79,11 +79,12 @@ def eb(es3) -> str:  # type: ignore[no-untyped-def]
     return name
 
 
-def found_in(server: Server, needle: bytes) -> list[str]:
-    """Files under the server's data dir (blob files, the catalog and its WAL) whose bytes contain ``needle``,
-    and the text and bytea columns of its PostgreSQL metadata (local-postgres) that do."""
-    url = metadata_url(server.args)
-    files = [str(p) for p in server.data_dir.rglob("*") if p.is_file() and needle in p.read_bytes()]
+def found_in(where: Server | Path, needle: bytes) -> list[str]:
+    """Files under a directory or a server's data dir (blob files, the catalog and its WAL) whose bytes contain
+    ``needle``, and for a server on local-postgres the text and bytea columns of its database that do."""
+    directory = where if isinstance(where, Path) else where.data_dir
+    url = None if isinstance(where, Path) else metadata_url(where.args)
+    files = [str(p) for p in directory.rglob("*") if p.is_file() and needle in p.read_bytes()]
     return files + (found_in_database(url, needle) if url else [])
 
 
