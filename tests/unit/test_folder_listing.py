@@ -226,7 +226,7 @@ def test_sqlite_work_per_page_of_prefixes_does_not_grow_with_the_keys_under_them
     async def body(backend: LocalBackend) -> None:
         await photos(backend, "thin", 1000, 1)
         await photos(backend, "wide", 1000, 20)
-        conn = backend.catalog._read  # type: ignore[union-attr]  # the dialect's read connection
+        conn = backend.catalog._conn  # type: ignore[union-attr]  # the SQLite dialect's read connection
         ticks = 0
 
         def tick() -> int:
