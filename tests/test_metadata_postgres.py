@@ -169,3 +169,29 @@ def test_the_database_unreachable_is_503_and_serving_resumes_when_it_is_back(pos
     finally:
         srv.stop()
         proxy.cut()
+
+
+def test_a_listener_that_reconnected_says_forget_everything(postgres: TestDatabase) -> None:
+    proxy = Proxy()
+    url = proxy.url(postgres.name, "listener")
+
+    async def body() -> None:
+        catalog = open_catalog("postgresql", url)
+        heard: list[str | None] = []
+        catalog.on_change(heard.append)
+        listener = catalog._listener  # type: ignore[attr-defined]
+        try:
+            await asyncio.wait_for(listener.listening.wait(), 10)
+            proxy.cut()
+            while listener.listening.is_set():
+                await asyncio.sleep(0.02)
+            proxy.restore()
+            await asyncio.wait_for(listener.listening.wait(), 15)
+            assert heard == [None]
+        finally:
+            await catalog.aclose()
+
+    try:
+        asyncio.run(body())
+    finally:
+        proxy.cut()

@@ -1,7 +1,8 @@
 """Bucket changes other gateways committed, heard on a LISTEN connection of the catalog's own.
 
-Writes that change a bucket's row or configuration ``pg_notify`` the catalog's channel with the
-bucket's name inside their transaction (PostgreSQL delivers it at the commit, or never). A lost
+Writes that change a bucket's row or configuration ``pg_notify`` the catalog's channel with
+"ORIGIN BUCKET" inside their transaction (PostgreSQL delivers it at the commit, or never); a catalog
+skips its own ORIGIN, whose changes it told at the commit. A lost
 connection may have missed some: after each reconnection the callback gets None, "forget every bucket".
 """
 
@@ -24,9 +25,10 @@ RECONNECT_S = (0.1, 0.5, 1.0, 2.0)
 class Listener:
     """``callback(bucket)`` for every notification on ``channel``; ``callback(None)`` after a reconnection."""
 
-    def __init__(self, url: str, channel: str, callback: Callable[[str | None], None]) -> None:
+    def __init__(self, url: str, channel: str, origin: str, callback: Callable[[str | None], None]) -> None:
         self._url = url
         self._channel = channel
+        self._origin = origin
         self._callback = callback
         self.listening = asyncio.Event()  # set while LISTEN is in effect (tests wait for it)
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -42,7 +44,9 @@ class Listener:
                         self._callback(None)  # what was told while we were away is lost
                     failures = 0
                     async for notify in conn.notifies():
-                        self._callback(notify.payload)
+                        origin, _, bucket = notify.payload.partition(" ")
+                        if origin != self._origin:
+                            self._callback(bucket)
             except psycopg.Error as exc:
                 self.listening.clear()
                 log.warning("metadata change listener on %s lost: %s", redact(self._url), first_line(exc))

@@ -16,6 +16,7 @@ import contextvars
 import logging
 import random
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -75,6 +76,7 @@ class PostgresCatalog(SqlCatalog):
         # One thread per connection: a call never waits for a connection inside its thread.
         self._threads = ThreadPoolExecutor(pool, thread_name_prefix="s3gate-pg")
         self._listener: Listener | None = None
+        self._origin = uuid.uuid4().hex[:16]  # names this catalog's own notifications (told at commit already)
         self._down_until = 0.0  # monotonic: until then the database is taken to be unreachable
         self._shards: dict[int, int] = {}  # connection -> its usage shard (Tx.shard)
         self._first_shard = random.randrange(SHARDS)
@@ -98,7 +100,7 @@ class PostgresCatalog(SqlCatalog):
     def on_change(self, callback: Callable[[str | None], None]) -> None:
         super().on_change(callback)
         if self._listener is None:
-            self._listener = Listener(self.url, self.channel, self._changed)
+            self._listener = Listener(self.url, self.channel, self._origin, self._changed)
 
     async def _in_thread(self, call: Callable[[], T]) -> T:
         """``call()`` in a thread of the pool's; the database unreachable is 503 (at once, for a second after
@@ -142,7 +144,7 @@ class PostgresCatalog(SqlCatalog):
                     with conn.transaction():  # REPEATABLE READ (pg_connection.configure)
                         result = fn(tx)
                         for bucket in tx.changed:  # delivered at the commit, to every gateway listening
-                            conn.execute("SELECT pg_notify(%s, %s)", (self.channel, bucket))
+                            conn.execute("SELECT pg_notify(%s, %s)", (self.channel, f"{self._origin} {bucket}"))
                     return result, tx
                 except RETRIED:
                     pass

@@ -130,7 +130,8 @@ class Proxy:
         for s in self._open:
             with contextlib.suppress(OSError):
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                s.close()
+                s.shutdown(socket.SHUT_RDWR)  # (wakes the thread reading it: close alone would not)
+            s.close()
         self._open.clear()
 
     def restore(self) -> None:

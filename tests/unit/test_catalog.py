@@ -104,6 +104,34 @@ async def bucket(cat: Catalog, name: str = "b", versioning: str | None = None) -
 
 
 # -- buckets ------------------------------------------------------------------------------------------
+def test_bucket_changes_are_told_after_their_commit_here_and_to_other_handles(make: Callable[[], Catalog],
+                                                                            dialect: str) -> None:
+    """on_change: this process's commits at once; on PostgreSQL another gateway's too (NOTIFY)."""
+    async def body(cat: Catalog) -> None:
+        here: list[str | None] = []
+        cat.on_change(here.append)
+        other = make()  # another gateway's catalog on the same store
+        there: list[str | None] = []
+        other.on_change(there.append)
+        try:
+            if dialect == "postgresql":
+                await asyncio.wait_for(other._listener.listening.wait(), 10)  # type: ignore[attr-defined]
+            await bucket(cat, "b", versioning="Enabled")
+            await cat.write(lambda tx: buckets.put_config(tx, "b", "cors", "<x/>"))
+            await put(cat, "b", "k")  # an object write changes no bucket
+            with pytest.raises(S3Error):
+                await cat.write(lambda tx: buckets.create(tx, "b", "us-east-1", "owner"))  # rolled back: not told
+            assert here == ["b", "b", "b"]
+            if dialect == "postgresql":
+                deadline = time.monotonic() + 5
+                while len(there) < 3 and time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)
+                assert there == ["b", "b", "b"]
+        finally:
+            await other.aclose()
+    scenario(make)(body)
+
+
 def test_bucket_create_get_delete_and_errors(make: Callable[[], Catalog]) -> None:
     async def body(cat: Catalog) -> None:
         info = await cat.write(lambda tx: buckets.create(tx, "b", "eu-west-1", "alice"))
