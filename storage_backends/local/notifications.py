@@ -10,7 +10,7 @@ from gateway.wire.notification_rules import Configuration
 from storage_backends.catalog.dialects import open_catalog
 from storage_backends.catalog.sql import notifications as rows
 from storage_backends.catalog.store import Catalog
-from storage_backends.local.core import dead_here
+from storage_backends.holders import take_lease
 from storage_backends.outbox import LEASE, OutboxEvent, TargetCounts, Topic
 
 
@@ -80,10 +80,7 @@ class LocalOutbox:
 
     async def lease(self, holder: str, ttl_s: float) -> bool:
         """Take or renew the dispatcher's lease; a holder on this host that died (kill -9) is replaced at once."""
-        current = await self._cat.lease_holder(LEASE)
-        if current is not None and current != holder and not dead_here(current):
-            return False
-        return await self._cat.lease(LEASE, holder, ttl_s, replacing=current if current != holder else None)
+        return await take_lease(self._cat, LEASE, holder, ttl_s)
 
     async def release(self, holder: str) -> None:
         await self._cat.release(LEASE, holder)
