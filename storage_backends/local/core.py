@@ -85,6 +85,7 @@ class LocalCore:
         self._keyring = Keyring(load_master_key(self.root, master_key_file), region, account_id, kms_keys)
         self.blobs.open()
         self.catalog = open_metadata(self.metadata, on_freed=self.blobs.delete)
+        self.catalog.on_change(self._forget_bucket)  # every commit that changed a bucket (every gateway's on PG)
         self._identities = CatalogIdentities(self.catalog)
         self._spawn(self._keep_maintenance())  # the first renewal too: its commit's fsync need not delay the start
         self._spawn(self._lifecycle_loop())

@@ -14,9 +14,8 @@ from storage_backends.outbox import LEASE, OutboxEvent, TargetCounts, Topic
 
 
 class LocalOutbox:
-    def __init__(self, catalog: Catalog, forget: Callable[[str], None]) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self._cat = catalog
-        self._forget = forget  # the bucket cache's entry, after a configuration change
         self._source: str | None = None
 
     @property
@@ -33,7 +32,6 @@ class LocalOutbox:
 
     async def configure(self, bucket: str, config: Configuration | None, tests: list[tuple[str, str]]) -> None:
         await self._cat.write(lambda tx: rows.configure(tx, bucket, config, tests))
-        self._forget(bucket)
 
     async def source(self) -> str:
         if self._source is None:
@@ -90,6 +88,6 @@ async def opened(location: MetadataLocation) -> AsyncIterator[LocalOutbox]:
     """A data dir's outbox on catalog connections of its own: all the dispatcher's process needs of the backend."""
     catalog = open_metadata(location)
     try:
-        yield LocalOutbox(catalog, lambda _bucket: None)
+        yield LocalOutbox(catalog)
     finally:
         await catalog.aclose()
