@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -152,9 +151,9 @@ class BlobStore:
         """Delete blob files that no metadata names (a crash between publish and commit, or
         between a transition's copy and its commit). ``known`` holds (blob id, volume) pairs."""
         known_pairs = set(known)
-        cutoff = time.time() - older_than_s
         removed = 0
         for name, volume in self.volumes.items():
+            cutoff = volume.temp.fs_now() - older_than_s  # not time.time(): gateways' clocks and the share's differ
             for sub in volume.blob_dir.iterdir():
                 for entry in os.scandir(sub):
                     if (entry.name, name) not in known_pairs and entry.stat().st_mtime < cutoff:

@@ -59,6 +59,11 @@ class TempDir:
             if locked:
                 sweep(self.root)
 
+    def fs_now(self) -> float:
+        """The file system's clock (the mtime of our heartbeat, touched now): what its files' ages count from."""
+        assert self.path is not None, "claim() first"
+        return _touch(self.path / HEARTBEAT)
+
     def release(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
