@@ -284,13 +284,13 @@ def _due_markers(fleet: Fleet, buckets: list[str]) -> int:
                          (buckets,))[0][0])
 
 
-def test_lifecycle_expires_each_object_once_while_its_leader_is_killed(fleet: Fleet) -> None:
-    clients = _clients(fleet)
-    buckets = [unique_bucket_name("expire") for _ in range(3)]
+def _expiring_buckets(clients: list[Any], count: int, objects: int) -> list[tuple[str, str]]:
+    """Versioned buckets whose objects expire after ``EXPIRY_DAYS``: their (bucket, key) pairs."""
+    buckets = [unique_bucket_name("expire") for _ in range(count)]
     for bucket in buckets:
         clients[0].create_bucket(Bucket=bucket)
         clients[0].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    keys = [(buckets[n % 3], f"thumb/{n:05d}") for n in range(LIFECYCLE_OBJECTS)]
+    keys = [(buckets[n % count], f"thumb/{n:05d}") for n in range(objects)]
     with ThreadPoolExecutor(12) as pool:
         list(pool.map(lambda nk: clients[nk[0] % 3].put_object(Bucket=nk[1][0], Key=nk[1][1], Body=b"t"),
                       enumerate(keys)))
@@ -298,6 +298,39 @@ def test_lifecycle_expires_each_object_once_while_its_leader_is_killed(fleet: Fl
         clients[1].put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
             {"ID": "old-thumbs", "Status": "Enabled", "Filter": {"Prefix": "thumb/"},
              "Expiration": {"Days": EXPIRY_DAYS}}]})
+    return keys
+
+
+def _expired_once(s3: Any, keys: list[tuple[str, str]]) -> None:
+    """Each key has its object and, newest, exactly one delete marker."""
+    for bucket in sorted({b for b, _ in keys}):
+        versions = _all_versions(s3, bucket)
+        assert sorted(versions) == sorted(k for b, k in keys if b == bucket)
+        assert all(v == ["marker", "object"] for v in versions.values()), bucket
+
+
+def test_passes_overlapping_on_every_gateway_expire_each_object_once(fleet: Fleet) -> None:
+    keys = _expiring_buckets(_clients(fleet), 1, 300)
+    buckets = sorted({b for b, _ in keys})
+
+    def passes(gateway: Gateway, advance: int) -> None:
+        for _ in range(1 if advance else 4):
+            answer = signed(gateway, "POST", f"/_s3gate/admin/lifecycle?advance-days={advance}")
+            assert answer.status_code == 200, answer.text
+
+    with ThreadPoolExecutor(3) as pool:  # one moves the clock, all three pass at once (and the leader's own)
+        list(pool.map(passes, fleet.gateways, (EXPIRY_DAYS + 1, 0, 0)))
+    deadline = time.monotonic() + 10
+    while _due_markers(fleet, buckets) < len(keys):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    _expired_once(fleet.gateways[0].client(), keys)
+
+
+def test_lifecycle_expires_each_object_once_while_its_leader_is_killed(fleet: Fleet) -> None:
+    clients = _clients(fleet)
+    keys = _expiring_buckets(clients, 3, LIFECYCLE_OBJECTS)
+    buckets = sorted({b for b, _ in keys})
     leader = fleet.leader("maintenance")
     # The admin endpoint moves the shared clock past the objects' expiry and runs a pass on the leader, which
     # is killed once part of the objects have their delete marker.
@@ -316,11 +349,7 @@ def test_lifecycle_expires_each_object_once_while_its_leader_is_killed(fleet: Fl
         time.sleep(0.05)
     assert fleet.leader("maintenance") is not leader
     time.sleep(1.5)  # more passes: none expires anything again
-    live = next(c for c, g in zip(clients, fleet.gateways, strict=True) if g.alive())
-    for bucket in buckets:
-        versions = _all_versions(live, bucket)
-        assert sorted(versions) == sorted(k for b, k in keys if b == bucket)
-        assert all(v == ["marker", "object"] for v in versions.values()), bucket  # one delete marker each
+    _expired_once(next(c for c, g in zip(clients, fleet.gateways, strict=True) if g.alive()), keys)
 
 
 def _ignore_errors(call: Callable[[], object]) -> None:
