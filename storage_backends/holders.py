@@ -82,9 +82,10 @@ def ours(holder: Holder) -> bool:
     return holder.machine == this_machine()
 
 
-def same_boot(holder: Holder) -> bool:
-    """The holder runs (or ran) on this host since its last boot (any PID namespace: flock still works)."""
-    return holder.machine[:2] == this_machine()[:2]
+def same_kernel(holder: Holder) -> bool:
+    """The holder runs (or ran) on this kernel since its boot: this host, or a container on it (another
+    hostname and PID namespace, the same boot id), whose flocks this kernel keeps too."""
+    return holder.boot == this_machine()[1]
 
 
 def dead_here(text: str | None) -> bool:

@@ -2,11 +2,12 @@
 
 Each process writes incoming bodies under ``tmp/<holder id>`` (``storage_backends.holders``) and
 holds an flock on its ``.lock`` while it lives. Whether another directory's owner is dead is told
-two ways. On this host and boot, by the flock: free means dead (kill -9 included), as flock is kept
-by the kernel. Another host's flock or PID tells nothing (NFS may not carry flocks, a PID is another
-kernel's), so its owner touches ``.heartbeat`` every ``HEARTBEAT_S`` and its directory is removed
-only once that is ``STALE_S`` old by the file system's clock: the mtime of a file we have just
-touched, never ``time.time()``, since hosts' clocks differ and NFS stamps the server's time.
+two ways. On this kernel (this host since its boot, or a container on it: the same boot id), by the
+flock: free means dead (kill -9 included), as the kernel keeps flocks. Another host's flock or PID
+tells nothing (NFS may not carry flocks, a PID is another kernel's), so its owner touches
+``.heartbeat`` every ``HEARTBEAT_S`` and its directory is removed only once that is ``STALE_S`` old
+by the file system's clock: the mtime of a file we have just touched, never ``time.time()``, since
+hosts' clocks differ and NFS stamps the server's time.
 Claims and sweeps take ``tmp/.claim-lock`` so that no process takes another's new directory for
 dead between its mkdir and its lock.
 """
@@ -20,7 +21,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage_backends.holders import new_holder, parse, same_boot
+from storage_backends.holders import new_holder, parse, same_kernel
 
 CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the processes' temp directories
 LOCK = ".lock"
@@ -82,7 +83,7 @@ def sweep(root: Path, stale_s: float = STALE_S) -> list[str]:
             continue  # the claim lock, or a file someone left: not a process's temp directory
         holder = parse(entry.name)
         # Unparseable: an older gateway's ``<pid>-<token>``, which only ever ran on one host.
-        dead = _unlocked(entry) if holder is None or same_boot(holder) else now - _last_beat(entry) > stale_s
+        dead = _unlocked(entry) if holder is None or same_kernel(holder) else now - _last_beat(entry) > stale_s
         if dead:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)

@@ -41,7 +41,8 @@ def test_a_dead_pid_is_dead_only_on_this_host_boot_and_pid_namespace() -> None:
     assert not dead_here(str(new_holder()))  # this process: alive
     for other in (replace(dead, host="other-host"), replace(dead, boot="0" * 32), replace(dead, pidns="1")):
         assert not dead_here(str(other)), other  # its pid means nothing here: only the lease's TTL counts
-    assert holders.same_boot(replace(dead, pidns="1")) and not holders.same_boot(replace(dead, boot="0" * 32))
+    container = replace(dead, host="container-7", pidns="1")  # on this kernel: its flocks are ours to test
+    assert holders.same_kernel(container) and not holders.same_kernel(replace(dead, boot="0" * 32))
 
 
 def test_leases_replace_a_dead_local_holder_at_once_and_wait_for_a_remote_one(tmp_path: Path) -> None:
