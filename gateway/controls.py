@@ -3,8 +3,9 @@ refusals S3 makes before anything is stored (Object Ownership, Block Public Acce
 
 Neutral ground for handlers (any may import it; it imports none). ``ResourceControls`` is the one
 per-door service: it loads a bucket's owner and documents through the backend, parses them into a
-``BucketAccess`` and keeps it for a second (as the local backend keeps bucket state; S3's bucket
-configuration is eventually consistent too); this process's own writes forget it at once. Its two
+``BucketAccess`` and keeps it (``storage_backends.state_cache``: for a second at most, as the local
+backend keeps bucket state); this process's own writes forget it at once, and so do other processes'
+and gateways' where the backend reports them (``Backend.on_change``). Its two
 lookups (e-mail -> canonical id, canonical id -> account id) are hooks the identity directory
 replaces. The authorize step reads ``await controls.bucket(name)``.
 """
@@ -12,7 +13,6 @@ replaces. The authorize step reads ``await controls.bucket(name)``.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from gateway.access.resources import KINDS, BucketAccess, bucket_access
 from gateway.wire.documents.controls import BUCKET_OWNER_ENFORCED, BUCKET_OWNER_PREFERRED
 from gateway.wire.errors import Code, S3Error
 from storage_backends.base import UNSIGNED_CALLER, Backend, NewObject
+from storage_backends.state_cache import StateCache
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -42,15 +43,17 @@ class ResourceControls:
     known_id: Callable[[str], bool] = field(default=lambda _cid: False)
     resolve_email: acl.EmailResolver = acl.no_emails
     account_of: AccountOf = field(default=lambda _cid: None)  # the door passes the directory's
-    _cache: dict[str, tuple[float, BucketAccess]] = field(default_factory=dict, repr=False)
-    _configs: dict[str, dict[str, tuple[float, str | None]]] = field(default_factory=dict, repr=False)
+    _access: StateCache[BucketAccess] = field(default_factory=lambda: StateCache(TTL_S, CACHE_SIZE), repr=False)
+    _configs: StateCache[str | None] = field(default_factory=lambda: StateCache(TTL_S, CACHE_SIZE), repr=False)
+
+    def __post_init__(self) -> None:
+        self.backend.on_change(self._changed)  # every gateway's configuration changes, where the backend tells
 
     async def bucket(self, name: str) -> BucketAccess:
         """The bucket's owner, policy, ACL, ownership, BPA and Object Lock (NoSuchBucket if it does not exist)."""
-        now = time.monotonic()
-        hit = self._cache.get(name)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return await self._access.get(name, None, lambda: self._load_access(name))
+
+    async def _load_access(self, name: str) -> BucketAccess:
         # The documents first: a failing upstream answers their GETs with its own error document (a
         # HEAD, as get_bucket sends, carries none). The record is the gateway's, shared by every caller:
         # on an upstream it is read with the gateway's credentials, an anonymous caller's request too.
@@ -62,35 +65,27 @@ class ResourceControls:
             info = await self.backend.get_bucket(name)
         finally:
             UNSIGNED_CALLER.reset(unsigned)
-        access = bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)), lock)
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.clear()
-        self._cache[name] = (now + TTL_S, access)
-        return access
+        return bucket_access(name, info.owner_id, dict(zip(KINDS, documents, strict=True)), lock)
 
     async def config(self, name: str, kind: str) -> str | None:
         """The bucket's ``kind`` document (None: not configured), kept for a second as the access record is:
         the CORS rules and the website configuration are read by every request that serves the bucket."""
-        now = time.monotonic()
-        kinds = self._configs.get(name)
-        hit = kinds.get(kind) if kinds is not None else None
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return await self._configs.get(name, kind, lambda: self._load_config(name, kind))
+
+    async def _load_config(self, name: str, kind: str) -> str | None:
         unsigned = UNSIGNED_CALLER.set(False)  # the gateway's own read, an anonymous caller's request too
         try:
-            document = await self.backend.get_bucket_config(name, kind)
+            return await self.backend.get_bucket_config(name, kind)
         finally:
             UNSIGNED_CALLER.reset(unsigned)
-        if kinds is None:
-            if len(self._configs) > CACHE_SIZE:
-                self._configs.clear()
-            kinds = self._configs.setdefault(name, {})
-        kinds[kind] = (now + TTL_S, document)
-        return document
 
     def forget(self, name: str) -> None:
-        self._cache.pop(name, None)
-        self._configs.pop(name, None)
+        """This process changed the bucket's configuration (a backend that tells ``on_change`` tells it too)."""
+        self._changed(name)
+
+    def _changed(self, name: str | None) -> None:
+        self._access.changed(name)
+        self._configs.changed(name)
 
     def requested(self, headers: Mapping[str, str], canned_field: str = "x-amz-acl") -> RequestedAcl | None:
         return acl.requested_acl(headers, resolve_email=self.resolve_email, known_id=self.known_id,

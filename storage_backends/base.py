@@ -328,6 +328,12 @@ class Backend(Protocol):
         """The usage accounting (``storage_backends.usage``); NotImplemented where there is none (upstream)."""
         ...
 
+    def on_change(self, callback: Callable[[str | None], None]) -> None:
+        """Have ``callback(bucket)`` called after a change to a bucket's configuration (None: any bucket's may
+        have changed): the gateway's caches of bucket state forget it. A backend calls it for the changes it
+        sees (the local backend: this process's, and every gateway's on PostgreSQL), or never (upstream)."""
+        ...
+
     @property
     def lifecycle_actions(self) -> Mapping[str, int]:
         """Lifecycle actions this process's passes applied, by action (``PassReport``'s names), since it

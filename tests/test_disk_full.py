@@ -181,7 +181,7 @@ def test_a_full_disk_without_reserve_is_the_same_503_and_leaves_nothing_behind(s
     assert answer.status_code == 503 and b"<Code>ServiceUnavailable</Code>" in answer.content, answer.text
     assert b"the data directory's disk" in answer.content
     assert sorted(p.name for p in (data / "blobs").rglob("*") if p.is_file()) == blobs
-    assert [p for p in (data / "tmp").rglob("*") if p.is_file() and "lock" not in p.name] == []
+    assert [p for p in (data / "tmp").rglob("*") if p.is_file() and not p.name.startswith(".")] == []  # .heartbeat..
     assert "posted" not in [o["Key"] for o in s3.list_objects_v2(Bucket="full")["Contents"]]
 
     s3.delete_object(Bucket="full", Key=next(iter(acknowledged)))

@@ -68,7 +68,7 @@ def test_sigkill_during_uploads_keeps_every_acknowledged_object(make_server, wor
         for obj in listed:
             assert obj["ETag"].strip('"') in attempted[obj["Key"]]
         # temp files of the killed process are gone after the restart
-        leftovers = [p for p in (srv.data_dir / "tmp").rglob("*") if p.is_file() and not p.name.endswith("lock")]
+        leftovers = [p for p in (srv.data_dir / "tmp").rglob("*") if p.is_file() and not p.name.startswith(".")]
         assert len([p for p in leftovers if str(srv.proc.pid) not in str(p)]) == 0  # type: ignore[union-attr]
     finally:
         srv.stop()

@@ -1,7 +1,8 @@
 """The dispatcher: delivers the outbox's events to their targets, at least once, in order per key.
 
-One process per data directory delivers: the one holding the outbox's lease (workers share the
-directory; a holder killed with -9 on this host is replaced at once). Each target has its own
+One process per data directory delivers: the one holding the outbox's lease (workers and
+gateways share the metadata; a holder killed with -9 on this host is replaced at once, another
+host's after the lease expires: ``storage_backends.holders``). Each target has its own
 loop: it reads the oldest pending events (by id, the commit order), delivers them, and deletes what
 the broker confirmed. Within a batch the events of one key go one after another and stop at the
 first failure (the rest of that key waits for the retry), while different keys go concurrently, so
@@ -19,14 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Mapping
 
 from gateway.events import messages
 from gateway.events.targets import BatchTarget, DeliveryError, EventInfo, Target, open_target
+from storage_backends.holders import new_holder
 from storage_backends.outbox import Outbox, OutboxEvent, Topic
 
 log = logging.getLogger("s3gate.events")
@@ -52,7 +51,7 @@ class Dispatcher:
         self.region = region
         self.max_age_ms = int(max_age_s * 1000)
         self.max_queue = max_queue
-        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._holder = str(new_holder())
         self._leading = asyncio.Event()
         self._source = ""  # the outbox's UUID, read before leading: event ids are SOURCE-ROWID
         self._declared = frozenset(targets)

@@ -36,7 +36,7 @@ log = logging.getLogger("s3gate")
 SERVICE = "logging.s3.amazonaws.com"
 MAX_BUFFERED = 100_000  # records held between deliveries; past it the newest are dropped (and counted)
 MAX_KNOWN = 10_000  # buckets known not to log
-OFF_TTL_S = 60.0  # how long "does not log" is believed: another worker may have turned logging on
+OFF_TTL_S = 60.0  # how long "does not log" is believed where no change is told (another SQLite worker's)
 
 
 class BucketLogs:
@@ -49,6 +49,13 @@ class BucketLogs:
         self._off: dict[str, float] = {}  # bucket -> until when it is believed not to log (monotonic)
         self._buffer: list[RequestRecord] = []
         self.dropped = 0
+        backend.on_change(self._changed)  # logging turned on through another gateway: believed at once
+
+    def _changed(self, bucket: str | None) -> None:
+        if bucket is None:
+            self._off.clear()
+        else:
+            self._off.pop(bucket, None)
 
     def __call__(self, record: RequestRecord) -> None:
         bucket = record.bucket

@@ -27,7 +27,6 @@ class ArchiveOps(MultipartOps):
         if document is not None:
             self._admit()
         await self._cat.write(lambda tx: bucket_rows.put_config(tx, bucket, LIFECYCLE_KIND, document))
-        self._forget_bucket(bucket)
 
     async def run_lifecycle(self, *, advance_days: float = 0) -> dict[str, object]:
         if advance_days:

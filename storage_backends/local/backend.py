@@ -35,7 +35,7 @@ class LocalBackend(ArchiveOps, LockOps):
     def outbox(self) -> LocalOutbox:
         """Event notifications' outbox: tables of the catalog (usable once started)."""
         if self._outbox is None:
-            self._outbox = LocalOutbox(self._cat, self._forget_bucket)
+            self._outbox = LocalOutbox(self._cat)
         return self._outbox
 
     async def stored_totals(self) -> list[StoredTotal]:

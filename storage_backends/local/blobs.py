@@ -17,11 +17,8 @@ removed and its write refused with the disk-full error.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import os
-import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -30,6 +27,7 @@ import aiofiles.os
 
 from storage_backends.base import DEFAULT_RESERVE, Body, FreeSpaceReserve, VolumeSpace
 from storage_backends.local.sealed import Seal, Sealer, seal_bytes
+from storage_backends.local.tmp_dirs import TempDir
 from storage_backends.space import DATA, SpaceGuard, is_disk_full
 
 log = logging.getLogger("s3gate.blobs")
@@ -40,7 +38,6 @@ WRITE_BATCH = 1024 * 1024
 IOV_MAX = 1024  # Linux's limit on the buffers of one writev
 SPACE_CHECK_EVERY = 1024 * 1024  # bytes written between two checks of the reserve
 DEFAULT_VOLUME = ""
-CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the workers' temp directories
 
 
 def new_blob_id() -> str:
@@ -59,31 +56,18 @@ class SpilledBody:
 
 
 class Volume:
-    """One directory of blob files, with this process's own temp directory inside it."""
+    """One directory of blob files, with this process's own temp directory inside it (``tmp_dirs``)."""
 
     def __init__(self, root: Path, space: SpaceGuard) -> None:
         self.space = space
         self.blob_dir = root / "blobs"
-        self.tmp_root = root / "tmp"
+        self.temp = TempDir(root / "tmp")
         self.tmp: Path | None = None
-        self._lock_fd: int | None = None
 
     def open(self) -> None:
         """Claim a temp directory; remove temp dirs of dead processes (the fan-out comes later)."""
         self.blob_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_root.mkdir(parents=True, exist_ok=True)
-        # Workers start together: one at a time sweeps and claims, so none takes another's
-        # directory for dead between its mkdir and its lock.
-        claim_fd = os.open(self.tmp_root / CLAIM_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(claim_fd, fcntl.LOCK_EX)
-            self._remove_dead_tmp_dirs()
-            self.tmp = self.tmp_root / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            self.tmp.mkdir()
-            self._lock_fd = os.open(self.tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        finally:
-            os.close(claim_fd)
+        self.tmp = self.temp.claim()
 
     def make_fanout(self) -> None:
         """The 256 directories blobs are spread over, synced into ``blobs/`` before a blob goes in one."""
@@ -92,28 +76,7 @@ class Volume:
         fsync_path(self.blob_dir)
 
     def close(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def _remove_dead_tmp_dirs(self) -> None:
-        for entry in self.tmp_root.iterdir():
-            if entry.name == CLAIM_LOCK:
-                continue
-            try:
-                fd = os.open(entry / ".lock", os.O_RDWR)
-            except (FileNotFoundError, NotADirectoryError):
-                shutil.rmtree(entry, ignore_errors=True)
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # a live process owns it
-            finally:
-                os.close(fd)
-            shutil.rmtree(entry, ignore_errors=True)
+        self.temp.release()
 
     def path(self, blob_id: str) -> Path:
         return self.blob_dir / blob_id[:2] / blob_id
@@ -161,6 +124,11 @@ class BlobStore:
         for volume in self.volumes.values():
             volume.close()
 
+    def heartbeat(self) -> None:
+        """Every ``tmp_dirs.HEARTBEAT_S``: show other hosts our temp directories live; sweep dead ones."""
+        for volume in self.volumes.values():
+            volume.temp.beat()
+
     def volume_for(self, storage_class: str) -> str:
         """The volume new bytes of this storage class go to."""
         return storage_class if storage_class in self.volumes else DEFAULT_VOLUME
@@ -183,9 +151,9 @@ class BlobStore:
         """Delete blob files that no metadata names (a crash between publish and commit, or
         between a transition's copy and its commit). ``known`` holds (blob id, volume) pairs."""
         known_pairs = set(known)
-        cutoff = time.time() - older_than_s
         removed = 0
         for name, volume in self.volumes.items():
+            cutoff = volume.temp.fs_now() - older_than_s  # not time.time(): gateways' clocks and the share's differ
             for sub in volume.blob_dir.iterdir():
                 for entry in os.scandir(sub):
                     if (entry.name, name) not in known_pairs and entry.stat().st_mtime < cutoff:

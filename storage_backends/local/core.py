@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import time
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.wire.errors import Code, S3Error
@@ -25,9 +22,12 @@ from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql.settings import CLOCK_OFFSET
 from storage_backends.catalog.store import Catalog
+from storage_backends.holders import new_holder, take_lease
 from storage_backends.keys.keyring import Keyring
 from storage_backends.keys.master import load_master_key
 from storage_backends.local.blobs import DEFAULT_VOLUME, BlobStore
+from storage_backends.local.tmp_dirs import HEARTBEAT_S
+from storage_backends.state_cache import StateCache
 from storage_backends.usage import RETRIEVAL, RETRIEVAL_CLASSES, UsageCounter
 
 log = logging.getLogger("s3gate.local")
@@ -40,21 +40,6 @@ BUCKET_CACHE_SIZE = 10_000
 MAINTENANCE_LEASE = "maintenance"
 LEASE_TTL_S = 5.0  # a dead holder's lease is taken over this long after its last renewal
 LEASE_RENEW_S = 1.5
-
-
-def dead_here(holder: str | None) -> bool:
-    """A holder id (``host:pid:token``) of a process on this host that no longer runs."""
-    host, _, rest = (holder or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
 
 
 class LocalCore:
@@ -71,11 +56,12 @@ class LocalCore:
         self.catalog: Catalog | None = None
         self.day_ms = max(1, int(lifecycle_day_seconds * 1000)) if lifecycle_day_seconds else DAY_MS
         self.restore_delay_ms = int(restore_delay_seconds * 1000)
-        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._holder = str(new_holder())
         self._maintaining = False  # this process holds the maintenance lease
         self._tasks: set[asyncio.Task[None]] = set()
         self._lifecycle_lock = asyncio.Lock()
-        self._buckets: dict[str, tuple[float, BucketInfo, Configuration | None]] = {}
+        self._buckets: StateCache[tuple[BucketInfo, Configuration | None]] = StateCache(BUCKET_TTL_S, BUCKET_CACHE_SIZE)
+        self._listeners: list[Callable[[str | None], None]] = [self._buckets.changed]
         self._identities: CatalogIdentities | None = None
         self._retrieved: dict[tuple[str, str], list[int]] = {}  # IA reads not yet counted: requests, bytes
         self.lifecycle_actions: dict[str, int] = {}  # what this process's passes did, by action (running totals)
@@ -99,9 +85,11 @@ class LocalCore:
         self._keyring = Keyring(load_master_key(self.root, master_key_file), region, account_id, kms_keys)
         self.blobs.open()
         self.catalog = open_metadata(self.metadata, on_freed=self.blobs.delete)
+        self.catalog.on_change(self._forget_bucket)  # every commit that changed a bucket (every gateway's on PG)
         self._identities = CatalogIdentities(self.catalog)
         self._spawn(self._keep_maintenance())  # the first renewal too: its commit's fsync need not delay the start
         self._spawn(self._lifecycle_loop())
+        self._spawn(self._heartbeat_loop())
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -125,13 +113,7 @@ class LocalCore:
         """One process per data directory does recovery, sweeping and lifecycle passes (workers
         share the directory): the one holding the maintenance lease. Taking it starts recovery."""
         try:
-            current = None if self._maintaining else await self._cat.lease_holder(MAINTENANCE_LEASE)
-            if current is None or current == self._holder:  # ours, or free: take or renew it
-                held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S)
-            elif dead_here(current):  # a restart after kill -9 recovers at once, not after the TTL
-                held = await self._cat.lease(MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, replacing=current)
-            else:  # another live process maintains: a read, no write
-                held = False
+            held = await take_lease(self._cat, MAINTENANCE_LEASE, self._holder, LEASE_TTL_S, held=self._maintaining)
         except S3Error as exc:  # a full disk (already warned about): the next renewal retries
             log.debug("could not renew the maintenance lease: %s", exc.message)
             held = False
@@ -146,6 +128,15 @@ class LocalCore:
         while True:
             await self._renew_maintenance()
             await asyncio.sleep(LEASE_RENEW_S)
+
+    async def _heartbeat_loop(self) -> None:
+        """Show the other hosts sharing the data directory that our temp directories live (``local.tmp_dirs``)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            try:
+                await asyncio.to_thread(self.blobs.heartbeat)
+            except OSError as exc:  # the next beat retries, well within the hour another host waits
+                log.warning("could not touch the temp directories' heartbeat: %s", exc)
 
     async def _recover(self) -> None:
         """Finish deletions a crash interrupted, then remove blob files no metadata names."""
@@ -202,30 +193,30 @@ class LocalCore:
         return Clock(self.day_ms, int(await self._cat.setting(CLOCK_OFFSET) or 0))
 
     async def _bucket_state(self, name: str) -> tuple[BucketInfo, Configuration | None]:
-        """A bucket and its lifecycle rules, cached for a second.
+        """A bucket and its lifecycle rules, cached (``storage_backends.state_cache``).
 
-        Every request needs them, so they are read once a second rather than once a request.
-        Changes made through this process are seen at once; those made through another worker
-        process within a second, as S3's bucket configuration is eventually consistent too.
-        Writes re-check the bucket inside their transaction whatever this says.
+        Every request needs them, so they are read at most once a second rather than once a request.
+        Changes are forgotten at once where they are told (``on_change``): this process's own, and every
+        gateway's on a catalog that tells them; others within the second, as S3's bucket configuration is
+        eventually consistent too. Writes re-check the bucket inside their transaction whatever this says.
         """
-        now = time.monotonic()
-        hit = self._buckets.get(name)
-        if hit is not None and hit[0] > now:
-            return hit[1], hit[2]
+        return await self._buckets.get(name, None, lambda: self._load_bucket_state(name))
+
+    async def _load_bucket_state(self, name: str) -> tuple[BucketInfo, Configuration | None]:
         info = await self._cat.bucket(name)
         if info is None:
-            self._buckets.pop(name, None)
             raise S3Error(Code.NoSuchBucket, BucketName=name)
         document = await self._cat.config(name, LIFECYCLE_KIND)
-        config = Configuration.from_json(document) if document else None
-        if len(self._buckets) > BUCKET_CACHE_SIZE:
-            self._buckets.clear()
-        self._buckets[name] = (now + BUCKET_TTL_S, info, config)
-        return info, config
+        return info, Configuration.from_json(document) if document else None
 
-    def _forget_bucket(self, name: str) -> None:
-        self._buckets.pop(name, None)
+    def on_change(self, callback: Callable[[str | None], None]) -> None:
+        """``callback(bucket)`` after each change to a bucket's state or configuration (None: any bucket's)."""
+        self._listeners.append(callback)
+
+    def _forget_bucket(self, name: str | None) -> None:
+        """A bucket's state changed: every cache of it forgets it (this backend's, the gateway's)."""
+        for listener in self._listeners:
+            listener(name)
 
     async def _bucket(self, name: str) -> BucketInfo:
         return (await self._bucket_state(name))[0]

@@ -23,7 +23,6 @@ class LockOps(ObjectOps):
     async def put_object_lock_configuration(self, bucket: str, config: LockConfiguration) -> None:
         self._admit()
         await self._cat.write(lambda tx: bucket_rows.set_object_lock(tx, bucket, config))
-        self._forget_bucket(bucket)
 
     async def _lock_of(self, bucket: str, key: str, version_id: str | None) -> ObjectLock:
         if (await self._bucket(bucket)).object_lock is None:

@@ -9,14 +9,13 @@ from gateway.wire.notification_rules import Configuration
 from storage_backends.catalog.dialects import MetadataLocation, open_metadata
 from storage_backends.catalog.sql import notifications as rows
 from storage_backends.catalog.store import Catalog
-from storage_backends.local.core import dead_here
+from storage_backends.holders import take_lease
 from storage_backends.outbox import LEASE, OutboxEvent, TargetCounts, Topic
 
 
 class LocalOutbox:
-    def __init__(self, catalog: Catalog, forget: Callable[[str], None]) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self._cat = catalog
-        self._forget = forget  # the bucket cache's entry, after a configuration change
         self._source: str | None = None
 
     @property
@@ -33,7 +32,6 @@ class LocalOutbox:
 
     async def configure(self, bucket: str, config: Configuration | None, tests: list[tuple[str, str]]) -> None:
         await self._cat.write(lambda tx: rows.configure(tx, bucket, config, tests))
-        self._forget(bucket)
 
     async def source(self) -> str:
         if self._source is None:
@@ -79,10 +77,7 @@ class LocalOutbox:
 
     async def lease(self, holder: str, ttl_s: float) -> bool:
         """Take or renew the dispatcher's lease; a holder on this host that died (kill -9) is replaced at once."""
-        current = await self._cat.lease_holder(LEASE)
-        if current is not None and current != holder and not dead_here(current):
-            return False
-        return await self._cat.lease(LEASE, holder, ttl_s, replacing=current if current != holder else None)
+        return await take_lease(self._cat, LEASE, holder, ttl_s)
 
     async def release(self, holder: str) -> None:
         await self._cat.release(LEASE, holder)
@@ -93,6 +88,6 @@ async def opened(location: MetadataLocation) -> AsyncIterator[LocalOutbox]:
     """A data dir's outbox on catalog connections of its own: all the dispatcher's process needs of the backend."""
     catalog = open_metadata(location)
     try:
-        yield LocalOutbox(catalog, lambda _bucket: None)
+        yield LocalOutbox(catalog)
     finally:
         await catalog.aclose()

@@ -56,7 +56,6 @@ class ObjectOps(LocalCore):
     async def create_bucket(self, name: str, *, region: str, owner_id: str,
                             configs: Mapping[str, str | None] | None = None, object_lock: bool = False) -> BucketInfo:
         self._admit()
-        self._forget_bucket(name)
         return await self._cat.write(lambda tx: bucket_rows.create(tx, name, region, owner_id, configs, object_lock))
 
     async def get_bucket(self, name: str) -> BucketInfo:
@@ -67,9 +66,7 @@ class ObjectOps(LocalCore):
             bucket_rows.delete(tx, name)
             upload_rows.abort_all(tx, name)  # uploads in progress die with their bucket
 
-        self._forget_bucket(name)
         await self._cat.write(commit)
-        self._forget_bucket(name)
 
     async def get_bucket_config(self, name: str, kind: str) -> str | None:
         await self._bucket(name)
@@ -79,7 +76,6 @@ class ObjectOps(LocalCore):
         if document is not None:  # removing a document always works
             self._admit()
         await self._cat.write(lambda tx: bucket_rows.put_config(tx, name, kind, document))
-        self._forget_bucket(name)
 
     async def get_bucket_versioning(self, bucket: str) -> str | None:
         return (await self._bucket(bucket)).versioning
@@ -87,7 +83,6 @@ class ObjectOps(LocalCore):
     async def put_bucket_versioning(self, bucket: str, status: str) -> None:
         self._admit()
         await self._cat.write(lambda tx: bucket_rows.set_versioning(tx, bucket, status))
-        self._forget_bucket(bucket)
 
     # -- listing --------------------------------------------------------------------------------
     async def list_objects(self, bucket: str, *, prefix: str = "", delimiter: str = "", after: str = "",

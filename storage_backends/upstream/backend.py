@@ -154,6 +154,9 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
     def lifecycle_actions(self) -> Mapping[str, int]:
         return {}  # the upstream applies its own rules
 
+    def on_change(self, callback: Callable[[str | None], None]) -> None:
+        """Never called: changes made on the upstream directly are not told (the gateway's caches' TTL holds)."""
+
     @property
     def outbox(self) -> None:
         """No notifications: the upstream's writes happen elsewhere, so no event could be written in the
