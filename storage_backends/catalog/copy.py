@@ -1,0 +1,356 @@
+"""``s3gate metadata copy``: a data dir's SQLite metadata into an empty PostgreSQL catalog, verified.
+
+Moving a deployment to several gateways moves only rows: the blobs stay where they are (the data dir
+becomes the shared one). One SQLite read transaction is the snapshot; one PostgreSQL transaction takes
+every row (COPY), advances the id sequences past the copied ids (ids order versions and events, so new
+ones must come after every old one) and compares each table's row count and SHA-256 before it commits:
+a failed copy leaves the target as empty as it found it. :func:`verify` compares again later (before
+the gateways write to the target). Both sides are digested in the source's primary-key order, in
+byte order (``COLLATE "C"``, whatever the database's collation), values normalized to the target's
+column types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+from storage_backends.catalog.sqlite import schema_version
+from storage_backends.catalog.sqlite_writer import connect
+
+# Leases name the processes that hold them: none of them survives the move.
+SKIPPED = frozenset({"leases"})
+# The target's own migrations seed settings (usage_since_ms, ...): the source's rows replace the ones
+# of the same name, the others stay, and only the copied names are compared.
+MERGED = frozenset({"settings"})
+KINDS = {"int2": "int", "int4": "int", "int8": "int", "float4": "float", "float8": "float", "bool": "bool",
+         "bytea": "bytes", "text": "text", "varchar": "text"}
+
+
+class CopyError(RuntimeError):
+    """A refusal or a failure, said in a sentence (the command prints it, never a traceback)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    udt: str  # the target's type name (int8, text, bytea, ...), which the source's values are converted to
+
+    @property
+    def kind(self) -> str:
+        return KINDS[self.udt]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]  # the source's columns, typed as the target stores them
+    order: tuple[Column, ...]  # the source's primary key (every column when it has none)
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    table: str
+    source_rows: int
+    target_rows: int
+    source_sha256: str
+    target_sha256: str
+
+    @property
+    def ok(self) -> bool:
+        return self.source_rows == self.target_rows and self.source_sha256 == self.target_sha256
+
+
+@dataclass
+class Outcome:
+    checks: list[TableCheck] = field(default_factory=list)
+    sequences: dict[str, int] = field(default_factory=dict)  # "table.column" -> the last id handed out
+    seeded: list[str] = field(default_factory=list)  # the target's own settings rows, kept
+    committed: bool = False  # False: a table differed, and the copy was rolled back
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+class Digest:
+    """Row count and SHA-256 of rows fed in order; every value framed with its type and length."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._sha = hashlib.sha256()
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows += 1
+        self._sha.update(b"".join(map(_frame, row)) + b"\n")
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+def _frame(value: Any) -> bytes:
+    if value is None:
+        return b"n;"
+    if isinstance(value, bool):
+        tag, raw = b"b", b"1" if value else b"0"
+    elif isinstance(value, int):
+        tag, raw = b"i", str(value).encode()
+    elif isinstance(value, float):
+        tag, raw = b"f", value.hex().encode()
+    elif isinstance(value, bytes | memoryview):
+        tag, raw = b"x", bytes(value)
+    else:
+        tag, raw = b"s", str(value).encode()
+    return tag + str(len(raw)).encode() + b":" + raw
+
+
+def _convert(kind: str, value: Any) -> Any:
+    """A SQLite value (dynamically typed) as the target column's Python type, as psycopg reads it back."""
+    if value is None:
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "bytes":
+        return value if isinstance(value, bytes) else str(value).encode()
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def copy(data_dir: str, url: str) -> Outcome:
+    """Migrate the target's schema, copy every row in one transaction, verify, commit (only if every table
+    matched); CopyError refuses."""
+    started = time.monotonic()
+    check_url(url)
+    src = open_source(data_dir)
+    outcome = Outcome()
+    try:
+        migrate_target(url)
+        with _connect(url) as dst, dst.transaction():
+            tables = _plan(src, dst)
+            dst.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
+                sql.SQL(", ").join(sql.Identifier(t.name) for t in tables)))
+            _refuse_non_empty(dst, tables)
+            for table in tables:
+                digest = _copy_table(src, dst, table)
+                outcome.checks.append(_check(table.name, digest, _digest_target(src, dst, table)))
+            outcome.sequences = _advance_sequences(src, dst, tables)
+            outcome.seeded = _seeded_settings(src, dst)
+            if not outcome.ok:
+                raise psycopg.Rollback()  # the transaction block rolls everything back and ends here
+            outcome.committed = True
+    finally:
+        src.close()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def verify(data_dir: str, url: str) -> list[TableCheck]:
+    """Compare the source with a target copied earlier, table by table (read-only on both sides)."""
+    check_url(url)
+    src = open_source(data_dir)
+    try:
+        with _connect(url) as dst, dst.transaction():
+            dst.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            checks = []
+            for table in _plan(src, dst):
+                digest = Digest()
+                for row in _source_rows(src, table):
+                    digest.add(row)
+                checks.append(_check(table.name, digest, _digest_target(src, dst, table)))
+            return checks
+    finally:
+        src.close()
+
+
+def check_url(url: str) -> None:
+    if urlsplit(url).scheme not in ("postgresql", "postgres"):
+        raise CopyError(f"--to must be a postgresql://USER@HOST:PORT/DB URL, not {redact(url)!r}")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def open_source(data_dir: str) -> sqlite3.Connection:
+    """``DATA_DIR/metadata.db`` at this code's schema version, inside a read transaction: the snapshot."""
+    path = Path(data_dir) / "metadata.db"
+    if not path.is_file():
+        raise CopyError(f"{path} does not exist: --from must be an s3gate data directory")
+    try:
+        src = connect(str(path), readonly=True)
+        version = src.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise CopyError(f"{path} is not a readable SQLite database: {exc}") from None
+    expected = schema_version()
+    if version != expected:
+        src.close()
+        hint = ("start this version of s3gate on it once (it upgrades the schema), stop it, then copy"
+                if version < expected else "copy it with the s3gate version that made it")
+        raise CopyError(f"{path} is at schema version {version}, this s3gate's is {expected}: {hint}")
+    src.execute("BEGIN")
+    src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the read snapshot starts here
+    return src
+
+
+def migrate_target(url: str) -> None:
+    """Create or upgrade the target's schema with the PostgreSQL dialect's own migrations."""
+    from storage_backends.catalog.postgres import migrate
+
+    try:
+        migrate(url)
+    except psycopg.Error as exc:
+        raise CopyError(f"cannot prepare {redact(url)}: {exc}".strip()) from None
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(url)
+    except psycopg.Error as exc:
+        raise CopyError(f"cannot connect to {redact(url)}: {exc}".strip()) from None
+
+
+def _plan(src: sqlite3.Connection, dst: psycopg.Connection[Any]) -> list[Table]:
+    """The source's tables, each column typed by the target's; CopyError where the schemas disagree."""
+    target: dict[str, dict[str, tuple[str, bool]]] = {}
+    for table, column, udt, optional in dst.execute(
+            "SELECT table_name, column_name, udt_name, is_nullable = 'YES' OR column_default IS NOT NULL "
+            "FROM information_schema.columns WHERE table_schema = current_schema()"):
+        target.setdefault(table, {})[column] = (udt, optional)
+    names = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
+    tables = []
+    for name in names:
+        if name in SKIPPED:
+            continue
+        info = src.execute(f'PRAGMA table_info("{name}")').fetchall()  # (cid, name, type, notnull, default, pk)
+        theirs = target.get(name)
+        if theirs is None:
+            raise CopyError(f"the target has no table {name!r}: its schema is not this s3gate's")
+        missing = [r[1] for r in info if r[1] not in theirs]
+        required = [c for c, (_, optional) in theirs.items() if not optional and c not in {r[1] for r in info}]
+        if missing or required:
+            raise CopyError(f"table {name!r} has other columns in the target ({', '.join(missing + required)})")
+        unknown = [f"{r[1]} {theirs[r[1]][0]}" for r in info if theirs[r[1]][0] not in KINDS]
+        if unknown:
+            raise CopyError(f"table {name!r}: column types the copy does not know: {', '.join(unknown)}")
+        columns = {r[1]: Column(r[1], theirs[r[1]][0]) for r in info}
+        key = [columns[r[1]] for r in sorted(info, key=lambda r: r[5]) if r[5]] or list(columns.values())
+        tables.append(Table(name, tuple(columns.values()), tuple(key)))
+    return tables
+
+
+def _refuse_non_empty(dst: psycopg.Connection[Any], tables: list[Table]) -> None:
+    held = []
+    for table in tables:
+        if table.name in MERGED:
+            continue
+        rows = dst.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table.name))).fetchone()
+        if rows and rows[0]:
+            held.append(f"{table.name}: {rows[0]} rows")
+    if held:
+        raise CopyError(f"the target already holds metadata ({'; '.join(held)}): copy into an empty database")
+
+
+def _source_rows(src: sqlite3.Connection, table: Table) -> Iterator[tuple[Any, ...]]:
+    """The table's rows in canonical order (SQLite's BINARY collation is byte order; NULLs sort first)."""
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    order = ", ".join(f'"{c.name}" COLLATE BINARY NULLS FIRST' for c in table.order)
+    kinds = [c.kind for c in table.columns]
+    for row in src.execute(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'):
+        try:
+            yield tuple(_convert(kind, value) for kind, value in zip(kinds, row, strict=True))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CopyError(f"table {table.name!r}: a value does not fit the target's column type: {exc}") from None
+
+
+def _merged_keys(src: sqlite3.Connection, table: Table) -> list[Any]:
+    """The names (first key column) of a merged table's source rows."""
+    key = table.order[0]
+    return [_convert(key.kind, r[0]) for r in src.execute(f'SELECT "{key.name}" FROM "{table.name}"')]
+
+
+def _copy_table(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Table) -> Digest:
+    digest = Digest()
+    if table.name in MERGED:
+        dst.execute(sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
+            sql.Identifier(table.name), sql.Identifier(table.order[0].name)), (_merged_keys(src, table),))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns))
+    try:
+        with dst.cursor() as cur, cur.copy(statement) as pipe:
+            pipe.set_types([c.udt for c in table.columns])
+            for row in _source_rows(src, table):
+                pipe.write_row(row)
+                digest.add(row)
+    except psycopg.Error as exc:
+        raise CopyError(f"copying table {table.name!r} failed: {exc}".strip()) from None
+    return digest
+
+
+def _digest_target(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Table) -> Digest:
+    """The target's rows in the same order (``COLLATE "C"``: byte order, whatever the database's)."""
+    order = sql.SQL(", ").join(
+        sql.SQL("{} COLLATE \"C\" NULLS FIRST" if c.kind == "text" else "{} NULLS FIRST").format(
+            sql.Identifier(c.name)) for c in table.order)
+    query = sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns), sql.Identifier(table.name))
+    params: tuple[Any, ...] = ()
+    if table.name in MERGED:  # only the rows the source has a name for
+        query += sql.SQL(" WHERE {} = ANY(%s)").format(sql.Identifier(table.order[0].name))
+        params = (_merged_keys(src, table),)
+    digest = Digest()
+    with dst.cursor(name=f"digest_{table.name}") as cur:
+        cur.itersize = 5000
+        cur.execute(query + sql.SQL(" ORDER BY ") + order, params)
+        for row in cur:
+            digest.add(tuple(row))
+    return digest
+
+
+def _check(name: str, source: Digest, target: Digest) -> TableCheck:
+    return TableCheck(name, source.rows, target.rows, source.hexdigest(), target.hexdigest())
+
+
+def _advance_sequences(src: sqlite3.Connection, dst: psycopg.Connection[Any], tables: list[Table]
+                       ) -> dict[str, int]:
+    """Each serial/identity column's sequence set past the highest id copied, and past SQLite's
+    AUTOINCREMENT high-water mark (an id once used, even by a deleted row, is never handed out again)."""
+    used = dict(src.execute("SELECT name, seq FROM sqlite_sequence").fetchall()) if src.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() else {}
+    copied = {t.name: {c.name for c in t.columns} for t in tables}
+    advanced = {}
+    for table, column, sequence in dst.execute(
+            "SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name) "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL").fetchall():
+        if column not in copied.get(table, ()):
+            continue
+        row = dst.execute(sql.SQL("SELECT MAX({}) FROM {}").format(sql.Identifier(column), sql.Identifier(table)))
+        high = max(int((row.fetchone() or (0,))[0] or 0), int(used.get(table, 0)))
+        if high:
+            dst.execute("SELECT setval(%s, %s)", (sequence, high))
+            advanced[f"{table}.{column}"] = high
+    return advanced
+
+
+def _seeded_settings(src: sqlite3.Connection, dst: psycopg.Connection[Any]) -> list[str]:
+    ours = {r[0] for r in src.execute("SELECT name FROM settings")}
+    return sorted(r[0] for r in dst.execute("SELECT name FROM settings") if r[0] not in ours)
