@@ -12,12 +12,11 @@ multi-worker uvicorn (which re-imports the app in each process) sees the same va
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
 from urllib.parse import urlsplit
 
+from gateway import setting_values as values
 from gateway.accounts import (
     DEFAULT_ACCOUNT_ID,
     Account,
@@ -27,6 +26,7 @@ from gateway.accounts import (
     default_account,
     load_users_file,
 )
+from gateway.setting_values import BACKENDS, BUCKET_DEFAULTS, Parse, Render
 from storage_backends.base import DEFAULT_RESERVE, FreeSpaceReserve
 
 __all__ = ["DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY", "OPTIONS", "ConfigError", "Option", "Settings",
@@ -41,6 +41,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 9000
     data_dir: str = "./s3gate-data"
+    metadata_url: str | None = None  # postgresql://...: the local backend's metadata there, not <data-dir>/metadata.db
+    metadata_pool: int = 8  # connections to it per worker process
     region: str = "us-east-1"
     access_key: str = DEFAULT_ACCESS_KEY
     secret_key: str = DEFAULT_SECRET_KEY
@@ -90,172 +92,6 @@ class Settings:
         return (default_account(self.account_id, self.access_key, self.secret_key), *self.users)
 
 
-# --- parsing one raw value (a flag or an S3GATE_* variable) ----------------------------------------
-
-Parse = Callable[[str], object]
-Render = Callable[[Any], "str | None"]
-BACKENDS = ("local", "upstream")
-BUCKET_DEFAULTS = ("aws", "legacy")
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-def _text(raw: str) -> str:
-    return raw
-
-
-def _whole_number(name: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-
-
-def _port(raw: str) -> int:
-    number = _whole_number("port", raw)
-    if not 0 <= number <= 65535:
-        raise ConfigError(f"port must be 0-65535, got {number}")
-    return number
-
-
-def _at_least_one(name: str) -> Parse:
-    def parse(raw: str) -> int:
-        number = _whole_number(name, raw)
-        if number < 1:
-            raise ConfigError(f"{name} must be at least 1, got {number}")
-        return number
-
-    return parse
-
-
-def _domains(raw: str) -> tuple[str, ...]:
-    return tuple(d.strip().lower().strip(".") for d in raw.split(",") if d.strip())
-
-
-def _domain(raw: str) -> str:
-    if len(found := _domains(raw)) != 1:
-        raise ConfigError(f"website-domain must be one domain, got {raw!r}")
-    return found[0]
-
-
-def _seconds(name: str, *, allow_zero: bool = False) -> Parse:
-    def parse(raw: str) -> float:
-        try:
-            seconds = float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-        if seconds < 0 or (seconds == 0 and not allow_zero):
-            raise ConfigError(f"{name} must be positive, got {raw!r}")
-        return seconds
-
-    return parse
-
-
-def _boolean(name: str) -> Parse:
-    def parse(raw: str) -> bool:
-        if raw.lower() not in _TRUE + _FALSE:
-            raise ConfigError(f"{name} must be true or false, got {raw!r}")
-        return raw.lower() in _TRUE
-
-    return parse
-
-
-def _class_dirs(raw: str) -> tuple[tuple[str, str], ...]:
-    """``GLACIER=/mnt/cold,DEEP_ARCHIVE=/mnt/cold`` -> ((class, dir), ...)."""
-    from gateway.wire.lifecycle_rules import TRANSITION_CLASSES
-
-    pairs = []
-    for item in raw.split(","):
-        storage_class, sep, directory = item.partition("=")
-        storage_class = storage_class.strip().upper()
-        if not sep or not directory.strip():
-            raise ConfigError(f"storage-class-dir entries look like CLASS=DIRECTORY, got {item!r}")
-        if storage_class not in TRANSITION_CLASSES:
-            raise ConfigError(f"storage-class-dir: {storage_class!r} is not a storage class objects can move to "
-                              f"({', '.join(TRANSITION_CLASSES)})")
-        pairs.append((storage_class, directory.strip()))
-    return tuple(pairs)
-
-
-_TARGET_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_NEXT_TARGET = re.compile(r",(?=[A-Za-z0-9_-]{1,80}=)")  # a comma that starts the next NAME=
-
-
-def _notify_targets(raw: str) -> tuple[tuple[str, str], ...]:
-    """``NAME=URL,NAME=URL`` (a comma inside a URL stays there unless ``NAME=`` follows it)."""
-    pairs: list[tuple[str, str]] = []
-    for item in _NEXT_TARGET.split(raw):
-        name, sep, url = item.strip().partition("=")
-        if not sep or not url.strip():
-            raise ConfigError(f"notify-target entries look like NAME=URL, got {item!r}")
-        if not _TARGET_NAME.fullmatch(name):
-            raise ConfigError(f"notify-target name {name!r}: 1-80 letters, digits, '-' or '_' (it is the last part "
-                              "of the ARN a bucket's notification configuration names)")
-        if any(name == n for n, _ in pairs):
-            raise ConfigError(f"notify-target {name!r} is declared twice")
-        pairs.append((name, url.strip()))
-    return tuple(pairs)
-
-
-def _render_targets(value: tuple[tuple[str, str], ...]) -> str | None:
-    return ",".join(f"{n}={u}" for n, u in value) or None
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)", re.IGNORECASE)
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _duration(name: str) -> Parse:
-    def parse(raw: str) -> float:
-        match = _DURATION.fullmatch(raw.strip())
-        if match is None or float(match[1]) <= 0:
-            raise ConfigError(f"{name} must be a positive duration: seconds, or a number with s, m, h or d "
-                              f"(24h), got {raw!r}")
-        return float(match[1]) * _DURATION_UNITS[match[2].lower()]
-
-    return parse
-
-
-def _render_class_dirs(value: tuple[tuple[str, str], ...]) -> str | None:
-    return ",".join(f"{c}={d}" for c, d in value) or None
-
-
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?", re.IGNORECASE)
-_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
-          "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
-
-
-def _kms_keys(raw: str) -> tuple[str, ...]:
-    from gateway.wire import sse
-
-    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
-    for key in keys:
-        if sse.parse_kms_arn(sse.kms_arn(key, "region", "000000000000")) is None:
-            raise ConfigError(f"kms-key {key!r}: not a KMS key id, alias/NAME, or arn:aws:kms:REGION:ACCOUNT:key/ID "
-                              "(or :alias/NAME)")
-    return keys
-
-
-def _min_free_space(raw: str) -> FreeSpaceReserve:
-    """``1%`` (of each file system's size), ``500MB``, ``2GiB``, ``1048576`` (bytes) or ``0`` (no reserve)."""
-    text = raw.strip()
-    if text.endswith("%"):
-        try:
-            percent = float(text[:-1])
-        except ValueError:
-            percent = -1.0
-        if not 0 <= percent < 100:
-            raise ConfigError(f"min-free-space: a percentage is 0% to 99%, got {raw!r}")
-        return FreeSpaceReserve(percent=percent)
-    match = _SIZE.fullmatch(text)
-    if match is None:
-        raise ConfigError(f"min-free-space must be a percentage (1%) or a size (500MB, 2GiB, bytes), got {raw!r}")
-    return FreeSpaceReserve(size=int(float(match[1]) * _UNITS[(match[2] or "").lower()]))
-
-
-def _render_min_free_space(value: FreeSpaceReserve) -> str:
-    return f"{value.percent:g}%" if not value.size else str(value.size)
-
-
 # --- the table --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +105,7 @@ class Option:
     env: str
     flag: str | None  # None: set by the environment only
     help: str = ""
-    parse: Parse = _text  # raw string -> value; raises ConfigError
+    parse: Parse = values.text  # raw string -> value; raises ConfigError
     render: Render = str  # value -> its S3GATE_* string (None: leave the variable unset)
     switch: bool = False  # a flag that takes no value and means "true"
     repeat: bool = False  # a flag given once per value (its variable lists them, comma-separated)
@@ -283,60 +119,65 @@ _DEFAULTS = {f.name: f.default for f in fields(Settings)}
 
 OPTIONS: tuple[Option, ...] = (
     Option("host", "S3GATE_HOST", "host", "address to listen on (default 127.0.0.1)"),
-    Option("port", "S3GATE_PORT", "port", "port to listen on (default 9000)", _port),
+    Option("port", "S3GATE_PORT", "port", "port to listen on (default 9000)", values.port),
     Option("data_dir", "S3GATE_DATA_DIR", "data-dir", "where objects and metadata are kept (default ./s3gate-data)"),
+    Option("metadata_url", "S3GATE_METADATA_URL", "metadata-url",
+           "postgresql://USER[:PASSWORD]@HOST:PORT/DB: keep the metadata in PostgreSQL, shared by several gateways "
+           "(default: SQLite, <data-dir>/metadata.db)"),
+    Option("metadata_pool", "S3GATE_METADATA_POOL", "metadata-pool",
+           "PostgreSQL connections per worker process (default 8)", values.at_least_one("metadata-pool")),
     Option("region", "S3GATE_REGION", "region", "the region this endpoint serves (default us-east-1)"),
     Option("users_file", "S3GATE_USERS", "users",
            'JSON file {"users": [{"access_key", "secret_key", "display_name", "canonical_id", "account_id"}], '
            '"accounts": [{"id", "root", "users", "groups", ...}]} (README: Users file)'),
-    Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", _at_least_one("workers")),
+    Option("workers", "S3GATE_WORKERS", "workers", "worker processes (default 1)", values.at_least_one("workers")),
     Option("max_connections", "S3GATE_MAX_CONNECTIONS", "max-connections",
            "open connections per worker; a connection past them is answered 503 SlowDown (default 4096)",
-           _at_least_one("max-connections")),
+           values.at_least_one("max-connections")),
     Option("header_timeout", "S3GATE_HEADER_TIMEOUT", "header-timeout",
            "seconds a client has to send a request's line and headers, from its first byte or from connecting "
-           "(default 20)", _seconds("header-timeout")),
+           "(default 20)", values.seconds("header-timeout")),
     Option("certfile", "S3GATE_CERTFILE", "certfile", "TLS certificate (PEM); serve HTTPS"),
     Option("keyfile", "S3GATE_KEYFILE", "keyfile", "TLS private key (PEM)"),
     Option("domains", "S3GATE_DOMAIN", "domain",
-           "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)", _domains,
+           "base domain(s) for virtual-hosted-style requests, comma-separated (default localhost)", values.domains,
            ",".join),
     Option("lifecycle_day_seconds", "S3GATE_LIFECYCLE_DAY_SECONDS", "lifecycle-day-seconds",
            "length of a lifecycle 'day' in seconds, to test rules quickly (default 86400)",
-           _seconds("lifecycle-day-seconds")),
+           values.seconds("lifecycle-day-seconds")),
     Option("restore_delay_seconds", "S3GATE_RESTORE_DELAY_SECONDS", "restore-delay-seconds",
            "how long RestoreObject takes for GLACIER/DEEP_ARCHIVE (default 5)",
-           _seconds("restore-delay-seconds", allow_zero=True)),
+           values.seconds("restore-delay-seconds", allow_zero=True)),
     Option("storage_class_dirs", "S3GATE_STORAGE_CLASS_DIR", "storage-class-dir",
-           "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", _class_dirs,
-           _render_class_dirs),
+           "keep a storage class's bytes in another directory: CLASS=DIR[,CLASS=DIR...]", values.class_dirs,
+           values.render_class_dirs),
     Option("min_free_space", "S3GATE_MIN_FREE_SPACE", "min-free-space",
            "free space each disk of the local backend keeps for deletes and metadata: writes are refused (503) "
            "below it; a percentage of the disk or a size: 500MB, 2GiB, 0 for none (default: 1%%)",
-           _min_free_space, _render_min_free_space),
+           values.min_free_space, values.render_min_free_space),
     Option("bucket_defaults", "S3GATE_BUCKET_DEFAULTS", "bucket-defaults",
            "what new buckets start with: aws (ACLs disabled, Block Public Access on, SSE-S3 default encryption, "
            "SSE-C blocked; default) or legacy (ObjectWriter, no Block Public Access, no default encryption: S3 "
            "before 2023)"),
     Option("allow_sse_c_over_http", "S3GATE_ALLOW_SSE_C_OVER_HTTP", "allow-sse-c-over-http",
            "accept SSE-C keys on plain HTTP requests, which S3 refuses (local development only)",
-           _boolean("allow-sse-c-over-http"), switch=True),
+           values.boolean("allow-sse-c-over-http"), switch=True),
     Option("master_key_file", "S3GATE_MASTER_KEY_FILE", "master-key-file",
            "the 32-byte master key SSE-S3 and SSE-KMS keys derive from (default: <data-dir>/master.key, made on "
            "first start); it must exist (README: Keyring)"),
     Option("kms_keys", "S3GATE_KMS_KEYS", "kms-key",
            "a KMS key id, alias/NAME or key ARN that SSE-KMS may use, beside aws/s3 (repeat the flag; the "
-           "variable is comma-separated)", _kms_keys, lambda keys: ",".join(keys) or None, repeat=True),
+           "variable is comma-separated)", values.kms_keys, lambda keys: ",".join(keys) or None, repeat=True),
     Option("notify_targets", "S3GATE_NOTIFY_TARGETS", "notify-target",
            "an event notification destination, NAME=URL (repeatable; the variable: NAME=URL,NAME=URL); buckets "
-           "name it by ARN, e.g. arn:aws:sqs:REGION:ACCOUNT:NAME (README: Event notifications)", _notify_targets,
-           _render_targets, repeat=True),
+           "name it by ARN, e.g. arn:aws:sqs:REGION:ACCOUNT:NAME (README: Event notifications)", values.notify_targets,
+           values.render_targets, repeat=True),
     Option("notify_max_age", "S3GATE_NOTIFY_MAX_AGE", "notify-max-age",
            "how long an event may wait for its target before it moves to the dead letters: seconds, or 30m, "
-           "24h, 7d (24h by default)", _duration("notify-max-age")),
+           "24h, 7d (24h by default)", values.duration("notify-max-age")),
     Option("notify_max_queue", "S3GATE_NOTIFY_MAX_QUEUE", "notify-max-queue",
            "pending events kept per target; past it the oldest move to the dead letters (default 100000)",
-           _at_least_one("notify-max-queue")),
+           values.at_least_one("notify-max-queue")),
     Option("access_key", "S3GATE_ACCESS_KEY", None),
     Option("account_id", "S3GATE_ACCOUNT_ID", "account-id",
            "the default account's 12-digit id: the root credentials' account (default 000000000000)",
@@ -357,24 +198,24 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream_ca_bundle", "S3GATE_UPSTREAM_CA_BUNDLE", "upstream-ca-bundle",
            "PEM file of CAs to trust for an HTTPS upstream (default: the system's)"),
     Option("upstream_insecure", "S3GATE_UPSTREAM_INSECURE", "upstream-insecure",
-           "do not verify the upstream's TLS certificate (testing only)", _boolean("upstream insecure"),
+           "do not verify the upstream's TLS certificate (testing only)", values.boolean("upstream insecure"),
            switch=True),
     Option("upstream_timeout", "S3GATE_UPSTREAM_TIMEOUT", "upstream-timeout",
            "seconds to wait for the upstream to connect or send anything (default 60)",
-           _seconds("upstream-timeout")),
+           values.seconds("upstream-timeout")),
     Option("website_port", "S3GATE_WEBSITE_PORT", "website-port",
-           "serve buckets' static websites on this port (off unless set; README: Static website hosting)", _port),
+           "serve buckets' static websites on this port (off unless set; README: Static website hosting)", values.port),
     Option("website_domain", "S3GATE_WEBSITE_DOMAIN", "website-domain", "the website endpoint's domain: "
-           "BUCKET.<domain> serves BUCKET (default s3-website.localhost)", _domain),
+           "BUCKET.<domain> serves BUCKET (default s3-website.localhost)", values.domain),
     Option("flush_interval", "S3GATE_FLUSH_INTERVAL", "flush-interval",
            "seconds between deliveries of bucket access logs and writes of usage counts, per worker (default 5)",
-           _seconds("flush-interval")),
+           values.seconds("flush-interval")),
     Option("metrics_token", "S3GATE_METRICS_TOKEN", "metrics-token",
            "a bearer token that may read /_s3gate/metrics (Prometheus' authorization credentials)"),
     Option("metrics_public", "S3GATE_METRICS_PUBLIC", "metrics-public", "anyone may read /_s3gate/metrics",
-           _boolean("metrics-public"), switch=True),
+           values.boolean("metrics-public"), switch=True),
     Option("metrics_per_bucket", "S3GATE_METRICS_PER_BUCKET", "metrics-per-bucket",
-           "stored objects and bytes per bucket too, not only per storage class", _boolean("metrics-per-bucket"),
+           "stored objects and bytes per bucket too, not only per storage class", values.boolean("metrics-per-bucket"),
            switch=True),
     Option("access_log", "S3GATE_ACCESS_LOG", "access-log",
            "write one JSON line per request to this file (- : standard output); off by default"),
@@ -502,10 +343,22 @@ def _check_access_log(settings: Settings) -> None:
             raise ConfigError(f"--access-log {settings.access_log}: {exc.strerror}") from None
 
 
+def _check_metadata_url(settings: Settings) -> None:
+    """A metadata URL that is not PostgreSQL's, or names a database we cannot reach, stops start-up."""
+    if settings.metadata_url is None:
+        return
+    from storage_backends.loader import check_metadata_url
+
+    try:
+        check_metadata_url(settings.metadata_url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 CHECKS: tuple[Callable[[Settings], None], ...] = (_check_tls, _check_users, _check_backend, _check_upstream,
                                                   _check_bucket_defaults, _check_min_free_space, _check_keyring,
                                                   _check_notify_targets, _check_website_port,
-                                                  _check_access_log)
+                                                  _check_access_log, _check_metadata_url)
 
 
 # --- entry points ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from storage_backends.base import Backend, FreeSpaceReserve
     from storage_backends.catalog.copy import Outcome as Outcome  # (the metadata commands' results)
     from storage_backends.catalog.copy import TableCheck as TableCheck
+    from storage_backends.catalog.dialects import MetadataLocation
     from storage_backends.outbox import Outbox
     from storage_backends.s3client.client import UpstreamConfig
 
@@ -36,6 +37,10 @@ class BackendSettings(Protocol):
     def restore_delay_seconds(self) -> float: ...
     @property
     def min_free_space(self) -> FreeSpaceReserve: ...
+    @property
+    def metadata_url(self) -> str | None: ...
+    @property
+    def metadata_pool(self) -> int: ...
     @property
     def region(self) -> str: ...
     @property
@@ -85,6 +90,13 @@ def check_master_key_file(path: str) -> None:
     read_key_file(Path(path))
 
 
+def check_metadata_url(url: str) -> None:
+    """Raises ValueError (one line, password hidden) unless ``url`` names a PostgreSQL database we can reach."""
+    from storage_backends.catalog.pg_connection import check_url
+
+    check_url(url)
+
+
 def import_backend(name: str) -> None:
     """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
     does so before forking, so the workers share them rather than each importing them again."""
@@ -98,21 +110,30 @@ def load_backend(settings: BackendSettings, owner_id: str) -> Backend:
     if settings.backend == "upstream":
         from storage_backends.upstream.backend import UpstreamBackend
 
-        return UpstreamBackend(upstream_config(settings), owner_id=owner_id, data_dir=settings.data_dir)
+        return UpstreamBackend(upstream_config(settings), owner_id=owner_id, data_dir=settings.data_dir,
+                               metadata=metadata_location(settings))
     from storage_backends.local.backend import LocalBackend
 
     return LocalBackend(settings.data_dir, class_dirs={c: Path(d) for c, d in settings.storage_class_dirs},
                         lifecycle_day_seconds=settings.lifecycle_day_seconds,
                         restore_delay_seconds=settings.restore_delay_seconds,
                         min_free_space=settings.min_free_space, master_key_file=settings.master_key_file,
-                        kms_keys=settings.kms_keys, region=settings.region, account_id=settings.account_id)
+                        kms_keys=settings.kms_keys, region=settings.region, account_id=settings.account_id,
+                        metadata=metadata_location(settings))
 
 
-def open_outbox(data_dir: str) -> AbstractAsyncContextManager[Outbox]:
-    """The local data dir's notification outbox alone, for the dispatcher's own process (``gateway.events.process``)."""
+def metadata_location(settings: BackendSettings) -> MetadataLocation:
+    """Where the metadata is: ``--metadata-url`` (PostgreSQL) or the data dir's SQLite file."""
+    from storage_backends.catalog.dialects import MetadataLocation
+
+    return MetadataLocation(settings.data_dir, settings.metadata_url, settings.metadata_pool)
+
+
+def open_outbox(settings: BackendSettings) -> AbstractAsyncContextManager[Outbox]:
+    """The local backend's notification outbox alone, for the dispatcher's own process (``gateway.events.process``)."""
     from storage_backends.local.notifications import opened
 
-    return opened(data_dir)
+    return opened(metadata_location(settings))
 
 
 def copy_metadata(data_dir: str, url: str) -> Outcome:

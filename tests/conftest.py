@@ -2,7 +2,8 @@
 
 Every test that talks to a gateway runs once per backend (``backend`` is a session-scoped
 parameter): ``local``; ``upstream-s3gate``, forwarding to a second s3gate (local backend, its
-own data dir, port and credentials); ``upstream-moto``, forwarding to moto's server mode.
+own data dir, port and credentials); ``upstream-moto``, forwarding to moto's server mode;
+``local-postgres``, the local backend with its metadata in PostgreSQL (a schema per data dir).
 ``@pytest.mark.backends(...)`` limits a test to the backends it applies to and
 ``@pytest.mark.differs(...)`` marks a documented difference (strict xfail); README lists both.
 ``pytest --backends local`` runs a subset. The servers and clients themselves live in
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.clients import unique_bucket_name
+from tests.harness.postgres import TestDatabase
 from tests.harness.servers import BACKENDS, Server, Stack
 
 
@@ -75,6 +77,14 @@ def make_server(stack: Stack, tmp_path: Path) -> Iterator[Callable[..., Server]]
     yield make
     for srv in made:
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TestDatabase]:
+    """A PostgreSQL database for the session's catalog tests (each takes a schema of its own: ``fresh_url``)."""
+    database = TestDatabase()
+    yield database
+    database.drop()
 
 
 @pytest.fixture(autouse=True)

@@ -71,7 +71,7 @@ async def _serve(settings: Settings, wake_fd: int) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with open_outbox(settings.data_dir) as outbox:
+    async with open_outbox(settings) as outbox:
         dispatcher = build(outbox, settings)
         dispatcher.start()
         publisher = Publisher()  # its deliveries, in the metrics the workers serve

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
+from storage_backends.catalog.pg_connection import CONNECT_TIMEOUT_S, SCHEMES, first_line, redact
 from storage_backends.catalog.sqlite import schema_version
 from storage_backends.catalog.sqlite_writer import connect
 
@@ -176,17 +177,8 @@ def verify(data_dir: str, url: str) -> list[TableCheck]:
 
 
 def check_url(url: str) -> None:
-    if urlsplit(url).scheme not in ("postgresql", "postgres"):
+    if urlsplit(url).scheme not in SCHEMES:
         raise CopyError(f"--to must be a postgresql://USER@HOST:PORT/DB URL, not {redact(url)!r}")
-
-
-def redact(url: str) -> str:
-    """The URL without its password, to print."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def open_source(data_dir: str) -> sqlite3.Connection:
@@ -212,19 +204,23 @@ def open_source(data_dir: str) -> sqlite3.Connection:
 
 def migrate_target(url: str) -> None:
     """Create or upgrade the target's schema with the PostgreSQL dialect's own migrations."""
-    from storage_backends.catalog.postgres import migrate
+    from storage_backends.catalog.pg_migrate import migrate
 
     try:
-        migrate(url)
+        with _connect(url, autocommit=True) as conn:
+            version = migrate(conn)
     except psycopg.Error as exc:
-        raise CopyError(f"cannot prepare {redact(url)}: {exc}".strip()) from None
+        raise CopyError(f"cannot prepare {redact(url)}: {first_line(exc)}") from None
+    if version != schema_version():
+        raise CopyError(f"{redact(url)} is at schema version {version}, this s3gate's is {schema_version()}: "
+                        "copy with the s3gate version that made it")
 
 
-def _connect(url: str) -> psycopg.Connection[Any]:
+def _connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     try:
-        return psycopg.connect(url)
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
-        raise CopyError(f"cannot connect to {redact(url)}: {exc}".strip()) from None
+        raise CopyError(f"cannot connect to {redact(url)}: {first_line(exc)}") from None
 
 
 def _plan(src: sqlite3.Connection, dst: psycopg.Connection[Any]) -> list[Table]:
@@ -301,7 +297,7 @@ def _copy_table(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Ta
                 pipe.write_row(row)
                 digest.add(row)
     except psycopg.Error as exc:
-        raise CopyError(f"copying table {table.name!r} failed: {exc}".strip()) from None
+        raise CopyError(f"copying table {table.name!r} failed: {first_line(exc)}") from None
     return digest
 
 

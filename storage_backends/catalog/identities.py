@@ -3,9 +3,7 @@ backend opens in its data dir just for identities (the upstream has nowhere to k
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.dialects import MetadataLocation, open_metadata
 from storage_backends.catalog.sql import iam
 from storage_backends.catalog.store import Catalog
 from storage_backends.identity import (
@@ -26,11 +24,9 @@ class CatalogIdentities:
         self.catalog = catalog
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> CatalogIdentities:
-        """A catalog of its own in ``data_dir`` (created if need be), for a backend that has none."""
-        root = Path(data_dir)
-        root.mkdir(parents=True, exist_ok=True)
-        return cls(open_catalog("sqlite", str(root / "metadata.db")))
+    def open(cls, location: MetadataLocation) -> CatalogIdentities:
+        """A catalog of its own at ``location`` (created if need be), for a backend that has none."""
+        return cls(open_metadata(location))
 
     async def generation(self) -> int:
         return await self.catalog.iam_generation()

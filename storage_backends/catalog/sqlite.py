@@ -1,4 +1,4 @@
-"""The SQLite dialect of the catalog: migrations, reads, snapshots; writes go through the writer.
+"""The SQLite dialect of the catalog: migrations, its connections; writes go through the writer.
 
 Writes run on the event loop thread, grouped into shared transactions made durable by shared
 WAL fsyncs (:mod:`storage_backends.catalog.sqlite_writer`). Reads are indexed lookups run inline
@@ -17,42 +17,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from storage_backends.base import BucketInfo, ObjectInfo
-from storage_backends.catalog.records import (
-    BlobRecord,
-    DueRow,
-    Extent,
-    Fold,
-    ListedVersion,
-    ObjectRecord,
-    PartRecord,
-    UploadRecord,
-)
-from storage_backends.catalog.sql import (
-    blobs,
-    buckets,
-    iam,
-    leases,
-    lifecycle,
-    notifications,
-    objects,
-    settings,
-    uploads,
-    usage,
-)
+from storage_backends.catalog.sql import blobs
+from storage_backends.catalog.sql_catalog import SqlCatalog, SqlSnapshot, no_files
 from storage_backends.catalog.sqlite_writer import BUSY_TIMEOUT_S, Writer, connect, write_lock
-from storage_backends.catalog.store import FreedBlobs, Tx
-from storage_backends.identity import IdentityState
-from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
+from storage_backends.catalog.store import Executor, FreedBlobs, Tx
 from storage_backends.space import DATA, is_disk_full, refuse
-from storage_backends.usage import StoredUsage, UsageReport
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.catalog")
-
-SCAN_BATCH = 1000
 
 
 def migrate(path: str) -> None:
@@ -157,70 +131,31 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
-class SqliteSnapshot:
-    """A read connection of its own, so a long scan neither sees nor blocks the requests' reads."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    async def lifecycle_configs(self) -> list[tuple[str, str]]:
-        return buckets.configs_of_kind(self._conn, "lifecycle")
-
-    async def versioning(self, bucket: str) -> tuple[bool, str | None]:
-        info = buckets.get(self._conn, bucket)
-        return (info is not None, info.versioning if info is not None else None)
-
-    async def _stream(self, query: lifecycle.Query) -> AsyncIterator[list[DueRow]]:
-        cursor = self._conn.execute(*query)
-        try:
-            while rows := cursor.fetchmany(SCAN_BATCH):
-                yield [DueRow(*r) for r in rows]
-        finally:
-            cursor.close()
-
-    def due_current(self, bucket: str, prefix: str, cutoff: int, classes: tuple[str, ...]
-                    ) -> AsyncIterator[list[DueRow]]:
-        return self._stream(lifecycle.due_current(bucket, prefix, cutoff, classes))
-
-    def due_noncurrent(self, bucket: str, prefix: str, cutoff: int, keep: int, classes: tuple[str, ...]
-                       ) -> AsyncIterator[list[DueRow]]:
-        return self._stream(lifecycle.due_noncurrent(bucket, prefix, cutoff, keep, classes))
-
-    def lonely_markers(self, bucket: str, prefix: str) -> AsyncIterator[list[DueRow]]:
-        return self._stream(lifecycle.lonely_markers(bucket, prefix))
-
-    def due_uploads(self, bucket: str, prefix: str, cutoff: int) -> AsyncIterator[list[DueRow]]:
-        return self._stream(lifecycle.due_uploads(bucket, prefix, cutoff))
-
-
 def _disk_full(exc: BaseException) -> bool:
     """SQLITE_FULL ("database or disk is full"), or ENOSPC from the WAL's fsync."""
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or is_disk_full(exc)
 
 
-async def no_files(blob_ids: list[str]) -> None:
-    """The default ``on_freed``: nothing on disk to delete (tests, benchmarks)."""
-
-
-def _nobody() -> None:
-    """The default ``on_emitted``: no dispatcher listens in this process."""
-
-
-class SqliteCatalog:
+class SqliteCatalog(SqlCatalog):
     """The catalog in one SQLite file (WAL), shared by the worker processes of a data directory."""
 
     def __init__(self, path: str, *, on_freed: FreedBlobs = no_files) -> None:
+        super().__init__(on_freed)
         migrate(path)
         self.path = path
-        self._read = connect(path, readonly=True)  # event loop thread only; results always fully consumed
+        self._conn = connect(path, readonly=True)  # event loop thread only; results always fully consumed
         self._writer = Writer(path)
-        self._on_freed = on_freed
-        self.on_emitted: Callable[[], None] = _nobody
 
     async def aclose(self) -> None:
         self._writer.close()
-        self._read.close()
+        self._conn.close()
         self._writer.close_index()
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        return fn(self._conn, *args)
+
+    def _clock_ms(self, ex: Executor) -> int:
+        return time.time_ns() // 1_000_000
 
     # -- writing ------------------------------------------------------------------------------------
     async def write(self, fn: Callable[[Tx], T]) -> T:
@@ -236,91 +171,16 @@ class SqliteCatalog:
             if _disk_full(exc):
                 refuse(DATA, f"the metadata ({self.path}) could not be written: {exc}")
             raise
-        if tx.emitted:
-            self.on_emitted()
-        if tx.freed:
-            await self._collect(tx.freed)
+        await self._committed(tx)
         return result
 
-    async def _collect(self, blob_ids: list[str]) -> None:
-        await self._on_freed(blob_ids)
+    async def _forget_garbage(self, blob_ids: list[str]) -> None:
         try:
             await self._writer.run(lambda tx: blobs.forget_garbage(tx, blob_ids), Tx(self._writer.conn))
         except (sqlite3.OperationalError, OSError) as exc:  # the files are gone: start-up forgets their rows
             if not _disk_full(exc):
                 raise
             log.warning("freed blob rows stay pending until the next start-up: %s", exc)
-
-    async def outbox_pending(self, target: str, limit: int) -> list[OutboxEvent]:
-        return notifications.pending(self._read, target, limit)
-
-    async def outbox_targets(self) -> list[str]:
-        return notifications.targets_pending(self._read)
-
-    async def topics(self) -> list[Topic]:
-        return notifications.topics(self._read)
-
-    async def outbox_counts(self) -> list[TargetCounts]:
-        return notifications.counts(self._read)
-
-    async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]:
-        return notifications.dead_letters(self._read, limit)
-
-    async def usage_stored(self) -> list[StoredUsage]:
-        return usage.stored(self._read)
-
-    async def usage(self) -> UsageReport:
-        return usage.report(self._read)
-
-    async def lease(self, name: str, holder: str, ttl_s: float, *, replacing: str | None = None) -> bool:
-        ttl_ms = max(1, int(ttl_s * 1000))
-        return await self.write(lambda tx: leases.take(tx, name, holder, time.time_ns() // 1_000_000, ttl_ms,
-                                                       replacing))
-
-    async def lease_holder(self, name: str) -> str | None:
-        return leases.holder(self._read, name, time.time_ns() // 1_000_000)
-
-    async def release(self, name: str, holder: str) -> None:
-        await self.write(lambda tx: leases.release(tx, name, holder))
-
-    # -- reads --------------------------------------------------------------------------------------
-    async def bucket(self, name: str) -> BucketInfo | None:
-        return buckets.get(self._read, name)
-
-    async def buckets(self, owner_id: str | None, prefix: str, after: str, limit: int) -> list[BucketInfo]:
-        return buckets.page(self._read, owner_id, prefix, after, limit)
-
-    async def config(self, bucket: str, kind: str) -> str | None:
-        return buckets.config(self._read, bucket, kind)
-
-    async def object_row(self, bucket: str, key: str, version_id: str | None) -> ObjectRecord | None:
-        return objects.get(self._read, bucket, key, version_id)
-
-    async def list_latest(self, bucket: str, cursor: tuple[str, bool], upper: str | None, limit: int,
-                          fold: Fold | None = None) -> list[ObjectInfo]:
-        return objects.list_latest(self._read, bucket, cursor, upper, limit, fold)
-
-    async def list_versions(self, bucket: str, cursor: tuple[str, int, bool], upper: str | None, limit: int,
-                            fold: Fold | None = None) -> list[ListedVersion]:
-        return objects.list_versions(self._read, bucket, cursor, upper, limit, fold)
-
-    async def version_position(self, bucket: str, key: str, version_id: str) -> int | None:
-        return objects.version_position(self._read, bucket, key, version_id)
-
-    async def count_versions(self, bucket: str) -> int:
-        return objects.count(self._read, bucket)
-
-    async def inline(self, object_id: int) -> bytes:
-        return objects.inline(self._read, object_id)
-
-    async def extents(self, object_id: int) -> list[Extent]:
-        return objects.extents(self._read, object_id)
-
-    async def blob(self, blob_id: str) -> BlobRecord | None:
-        return blobs.get(self._read, blob_id)
-
-    async def blobs_to_move(self, object_ids: list[int], target: str) -> list[tuple[str, str]]:
-        return blobs.to_move(self._read, object_ids, target)
 
     async def file_blobs(self) -> set[tuple[str, str]]:
         """Every (blob id, volume) kept as a file: a full scan, so in a thread on its own connection."""
@@ -333,32 +193,10 @@ class SqliteCatalog:
 
         return await asyncio.to_thread(scan)
 
-    async def upload(self, bucket: str, key: str, upload_id: str) -> UploadRecord:
-        return uploads.get(self._read, bucket, key, upload_id)
-
-    async def upload_initiated(self, upload_id: str) -> int | None:
-        return uploads.initiated(self._read, upload_id)
-
-    async def parts(self, upload_id: str, marker: int, limit: int) -> list[PartRecord]:
-        return uploads.parts(self._read, upload_id, marker, limit)
-
-    async def uploads(self, bucket: str, cursor: tuple[str, int, str, bool], upper: str | None, limit: int,
-                      fold: Fold | None = None) -> list[UploadRecord]:
-        return uploads.page(self._read, bucket, cursor, upper, limit, fold)
-
-    async def setting(self, name: str) -> str | None:
-        return settings.get(self._read, name)
-
-    async def iam_generation(self) -> int:
-        return iam.generation(self._read)
-
-    async def iam_state(self) -> IdentityState:
-        return iam.state(self._read)
-
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[SqliteSnapshot]:
+    async def snapshot(self) -> AsyncIterator[SqlSnapshot]:
         conn = connect(self.path, readonly=True)
         try:
-            yield SqliteSnapshot(conn)
+            yield SqlSnapshot(conn)
         finally:
             conn.close()

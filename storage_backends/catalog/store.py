@@ -39,8 +39,6 @@ FreedBlobs = Callable[[list[str]], Awaitable[None]]  # deletes blob files once t
 class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
-    @property
-    def lastrowid(self) -> int | None: ...
 
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -59,7 +57,7 @@ class Executor(Protocol):
 class Tx:
     """One write's view of its transaction: SQL through ``execute``, plus what to do after the commit."""
 
-    __slots__ = ("execute", "executemany", "freed", "origin", "emitted")
+    __slots__ = ("execute", "executemany", "freed", "origin", "emitted", "changed")
 
     def __init__(self, conn: Executor) -> None:
         self.execute = conn.execute  # bound once: the hot PUT path pays no wrapper call
@@ -69,6 +67,7 @@ class Tx:
         # writer's batch, outside the request's context.
         self.origin: Origin | None = ORIGIN.get()
         self.emitted = False  # an outbox row was written: the dispatcher is woken after the commit
+        self.changed: set[str] = set()  # buckets whose row or configuration changed (Catalog.on_change)
 
 
 class Snapshot(Protocol):
@@ -133,6 +132,12 @@ class Catalog(Protocol):
     async def topics(self) -> list[Topic]: ...
     async def dead_letters(self, limit: int) -> list[tuple[OutboxEvent, str, int]]: ...
     on_emitted: Callable[[], None]  # called after each durable commit that wrote outbox rows
+
+    def on_change(self, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback(bucket)`` after each commit that changed a bucket's row or configuration, this
+        process's and (PostgreSQL) other gateways' alike; ``callback(None)``: forget every bucket (changes
+        may have been missed, e.g. while the listening connection reconnected)."""
+        ...
     # -- usage accounting (writes: the version writes themselves, and ``catalog.sql.usage.count_many``)
     async def usage_stored(self) -> list[StoredUsage]: ...
     async def usage(self) -> UsageReport: ...

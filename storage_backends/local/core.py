@@ -20,7 +20,7 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.lifecycle_rules import DAY_MS, Clock, Configuration, expiration_of
 from storage_backends.base import DEFAULT_RESERVE, BucketInfo, FreeSpaceReserve, ObjectInfo, Restore, VolumeSpace
 from storage_backends.catalog import records
-from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.dialects import MetadataLocation, open_metadata
 from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.catalog.sql import blobs as blob_rows
 from storage_backends.catalog.sql.settings import CLOCK_OFFSET
@@ -62,8 +62,9 @@ class LocalCore:
                  class_dirs: dict[str, Path] | None = None, lifecycle_day_seconds: float = 86400.0,
                  restore_delay_seconds: float = 5.0, min_free_space: FreeSpaceReserve = DEFAULT_RESERVE,
                  master_key_file: str | None = None, kms_keys: tuple[str, ...] = (), region: str = "us-east-1",
-                 account_id: str = "000000000000") -> None:
+                 account_id: str = "000000000000", metadata: MetadataLocation | None = None) -> None:
         self.root = Path(data_dir)
+        self.metadata = metadata or MetadataLocation(self.root)  # where the catalog is (SQLite: in the data dir)
         self._keyring_setup = (master_key_file, kms_keys, region, account_id)
         self._keyring: Keyring | None = None
         self.blobs = BlobStore(self.root, inline_max, class_dirs, min_free_space)
@@ -97,7 +98,7 @@ class LocalCore:
         master_key_file, kms_keys, region, account_id = self._keyring_setup
         self._keyring = Keyring(load_master_key(self.root, master_key_file), region, account_id, kms_keys)
         self.blobs.open()
-        self.catalog = open_catalog("sqlite", str(self.root / "metadata.db"), on_freed=self.blobs.delete)
+        self.catalog = open_metadata(self.metadata, on_freed=self.blobs.delete)
         self._identities = CatalogIdentities(self.catalog)
         self._spawn(self._keep_maintenance())  # the first renewal too: its commit's fsync need not delay the start
         self._spawn(self._lifecycle_loop())

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 from gateway.wire.notification_rules import Configuration
-from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.dialects import MetadataLocation, open_metadata
 from storage_backends.catalog.sql import notifications as rows
 from storage_backends.catalog.store import Catalog
 from storage_backends.local.core import dead_here
@@ -90,11 +89,9 @@ class LocalOutbox:
 
 
 @contextlib.asynccontextmanager
-async def opened(data_dir: str) -> AsyncIterator[LocalOutbox]:
+async def opened(location: MetadataLocation) -> AsyncIterator[LocalOutbox]:
     """A data dir's outbox on catalog connections of its own: all the dispatcher's process needs of the backend."""
-    root = Path(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    catalog = open_catalog("sqlite", str(root / "metadata.db"))
+    catalog = open_metadata(location)
     try:
         yield LocalOutbox(catalog, lambda _bucket: None)
     finally:

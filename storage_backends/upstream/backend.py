@@ -48,6 +48,7 @@ from storage_backends.base import (
     VolumeSpace,
     WriteConditions,
 )
+from storage_backends.catalog.dialects import MetadataLocation
 from storage_backends.catalog.identities import CatalogIdentities
 from storage_backends.s3client import errors
 from storage_backends.s3client.client import (
@@ -110,10 +111,12 @@ class UpstreamObjectStream:
 
 
 class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
-    def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data") -> None:
+    def __init__(self, config: UpstreamConfig, owner_id: str, data_dir: str = "./s3gate-data",
+                 metadata: MetadataLocation | None = None) -> None:
         self.config = config
         self.owner_id = owner_id
-        self.data_dir = data_dir  # only the identity store lives there
+        self.data_dir = data_dir
+        self.metadata = metadata or MetadataLocation(data_dir)  # only the identity store lives there
         self._identities: CatalogIdentities | None = None
         self._client: UpstreamClient | None = None
         self._uploads: OrderedDict[tuple[str, str, str], UploadInfo] = OrderedDict()
@@ -121,7 +124,7 @@ class UpstreamBackend(UpstreamSubresources, UpstreamAcls, UpstreamLocks):
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         self._client = UpstreamClient(self.config, credential_source(self.config))
-        self._identities = CatalogIdentities.open(self.data_dir)
+        self._identities = CatalogIdentities.open(self.metadata)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -18,9 +18,11 @@ import httpx
 import pytest
 
 from tests.harness.clients import UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
+from tests.harness.postgres import TestDatabase, schema_for
 
 REPO = Path(__file__).resolve().parent.parent.parent
-BACKENDS = ("local", "upstream-s3gate", "upstream-moto")
+BACKENDS = ("local", "local-postgres", "upstream-s3gate", "upstream-moto")
+LOCAL = ("local", "local-postgres")  # the local backend, its metadata in SQLite or in PostgreSQL
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -170,8 +172,16 @@ class Stack:
         self.backend = backend
         self.tmp = tmp
         self.started: list[Upstream] = []
-        self.shared: Upstream | None = self.new_upstream() if backend != "local" else None
+        self.shared: Upstream | None = self.new_upstream() if backend not in LOCAL else None
+        # local-postgres: a database for the session, a schema in it per gateway data dir
+        self.database = TestDatabase() if backend == "local-postgres" else None
         self.dead: str | None = None
+
+    def metadata_args(self, data_dir: Path) -> list[str]:
+        """``--metadata-url`` of ``data_dir``'s own schema (local-postgres; none on the other backends)."""
+        if self.database is None:
+            return []
+        return ["--metadata-url", self.database.url(schema_for(str(data_dir.resolve())))]
 
     def new_upstream(self) -> Upstream:
         where = self.tmp.mktemp(self.backend)
@@ -187,7 +197,7 @@ class Stack:
                 **kwargs: object) -> Server:
         """A gateway (not started) on this backend; ``fresh_upstream`` gives it an empty upstream of its own."""
         upstream = self.new_upstream() if fresh_upstream and self.shared is not None else self.shared
-        extra = [] if upstream is None else upstream_args(upstream.endpoint)
+        extra = self.metadata_args(data_dir) if upstream is None else upstream_args(upstream.endpoint)
         return Server(data_dir, args=[*extra, *(args or [])], **kwargs)  # type: ignore[arg-type]
 
     def upstream_client(self):  # type: ignore[no-untyped-def]
@@ -213,6 +223,8 @@ class Stack:
     def stop(self) -> None:
         for upstream in reversed(self.started):
             upstream.stop()
+        if self.database is not None:
+            self.database.drop()
 
 
 def upstream_env() -> dict[str, str]:

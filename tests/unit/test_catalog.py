@@ -1,6 +1,7 @@
 """The catalog's contract, exercised directly (no HTTP): every dialect must pass these.
 
-Adding a dialect is one more entry in ``DIALECTS`` plus a way to open a fresh catalog.
+Each runs on every entry of ``dialects.DIALECTS``: SQLite in the test's directory, PostgreSQL on a schema
+of the test's own (tests.harness.postgres).
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from gateway.wire.errors import Code, S3Error
 from gateway.wire.lock_rules import COMPLIANCE, GOVERNANCE, DefaultRetention, LockConfiguration, ObjectLock, Retention
 from gateway.wire.notification_rules import ORIGIN, Configuration, Origin, Rule
 from storage_backends.base import Checksum, CompletedPart, NewObject, WriteConditions
-from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.dialects import DIALECTS, open_catalog
 from storage_backends.catalog.records import Fold, NewVersion, Placement
 from storage_backends.catalog.sql import blobs, buckets, leases, lifecycle, notifications, objects, settings, uploads
 from storage_backends.catalog.store import Catalog, Tx
 from storage_backends.local.uploads import complete
 
-DIALECTS = ["sqlite"]
 NEW = NewObject(owner_id="owner")
 
 
@@ -54,11 +54,20 @@ def freed() -> Freed:
 
 
 @pytest.fixture
-def make(dialect: str, tmp_path: Path, freed: Freed) -> Callable[[], Catalog]:
+def make(dialect: str, tmp_path: Path, freed: Freed, request: pytest.FixtureRequest) -> Callable[[], Catalog]:
     """Opens the test's catalog (again: a second handle on the same store, as another worker would)."""
+    location = catalog_location(dialect, tmp_path, request)
+
     def opener() -> Catalog:
-        return open_catalog(dialect, str(tmp_path / "metadata.db"), on_freed=freed)
+        return open_catalog(dialect, location, on_freed=freed)
     return opener
+
+
+def catalog_location(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh store of ``dialect`` for one test: a file, or a PostgreSQL schema of its own."""
+    if dialect == "postgresql":
+        return str(request.getfixturevalue("postgres").fresh_url())
+    return str(tmp_path / "metadata.db")
 
 
 def run(coro: Any) -> Any:

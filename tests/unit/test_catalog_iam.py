@@ -22,6 +22,7 @@ from storage_backends.identity import (
     ManagedPolicy,
     PolicyVersion,
 )
+from tests.unit.test_catalog import catalog_location
 
 ACCT = "111122223333"
 DOC = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
@@ -29,7 +30,8 @@ DOC = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3
 
 @pytest.fixture(params=DIALECTS)
 def make(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], CatalogIdentities]:
-    return lambda: CatalogIdentities(open_catalog(str(request.param), str(tmp_path / "metadata.db")))
+    location = catalog_location(str(request.param), tmp_path, request)
+    return lambda: CatalogIdentities(open_catalog(str(request.param), location))
 
 
 def run(make: Callable[[], CatalogIdentities], body: Callable[[CatalogIdentities], Any]) -> Any:

@@ -1,8 +1,10 @@
 """The catalog's SQL, one module per table family; functions take an Executor/Tx and return records.
 
-Written for the SQLite dialect (``?`` placeholders, ``:name`` ones in ``listing``, ``RETURNING``,
-``lastrowid``); a PostgreSQL dialect would rewrite placeholders, replace the few SQLite-only spots
-and define the two SQL functions the delimiter walk calls (see ``listing``).
+One text for both dialects: SQLite's placeholders (``?``, and ``:name`` in ``listing``), which the
+PostgreSQL dialect rewrites (``pg_connection.pg_sql``); SQL both speak (``RETURNING id``, ``ON CONFLICT``,
+``CASE`` rather than ``iif`` or sums of booleans); the two SQL functions the delimiter walk calls are
+each dialect's (see ``listing``). Functions that change a bucket's row or configuration record it in
+``tx.changed``.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ def create(tx: Tx, name: str, region: str, owner_id: str, configs: Mapping[str, 
     created = settings.now_ms(tx)
     lock = LockConfiguration() if object_lock else None
     versioning = "Enabled" if object_lock else None
+    tx.changed.add(name)
     tx.execute("INSERT INTO buckets (name, region, owner_id, created_ms, versioning, object_lock) "
                "VALUES (?, ?, ?, ?, ?, ?)",
                (name, region, owner_id, created, versioning, lock_configuration_json(lock) if lock else None))
@@ -73,10 +74,12 @@ def delete(tx: Tx, name: str) -> None:
         raise S3Error(Code.BucketNotEmpty, BucketName=name)
     tx.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
     tx.execute("DELETE FROM buckets WHERE name = ?", (name,))
+    tx.changed.add(name)
 
 
 def put_config(tx: Tx, bucket: str, kind: str, document: str | None) -> None:
     require(tx, bucket)
+    tx.changed.add(bucket)
     if document is None:
         tx.execute("DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?", (bucket, kind))
     else:
@@ -90,6 +93,7 @@ def set_versioning(tx: Tx, bucket: str, status: str) -> None:
         raise S3Error(Code.InvalidBucketState, "An Object Lock configuration is present on this bucket, so the "
                       "versioning state cannot be changed.")
     tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, bucket))
+    tx.changed.add(bucket)
 
 
 def set_object_lock(tx: Tx, bucket: str, config: LockConfiguration) -> None:
@@ -98,3 +102,4 @@ def set_object_lock(tx: Tx, bucket: str, config: LockConfiguration) -> None:
         raise S3Error(Code.InvalidBucketState, "Versioning must be 'Enabled' on the bucket to apply a Object Lock "
                       "configuration")
     tx.execute("UPDATE buckets SET object_lock = ? WHERE name = ?", (lock_configuration_json(config), bucket))
+    tx.changed.add(bucket)

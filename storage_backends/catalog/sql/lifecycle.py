@@ -45,7 +45,7 @@ def due_noncurrent(bucket: str, prefix: str, cutoff: int, keep: int, classes: tu
     return (f"SELECT id, key, size, tags FROM (SELECT id, key, size, tags, noncurrent_since, storage_class, "
             f"ROW_NUMBER() OVER (PARTITION BY key ORDER BY id DESC) AS position FROM objects "
             f"WHERE bucket = ? AND is_latest = 0 AND key IN (SELECT key FROM objects WHERE bucket = ? "
-            f"AND is_latest = 0 AND noncurrent_since <= ?{extra})) "
+            f"AND is_latest = 0 AND noncurrent_since <= ?{extra})) AS ranked "
             f"WHERE position > ? AND noncurrent_since <= ? AND storage_class IN ({m})",
             (bucket, bucket, cutoff, *args, keep, cutoff, *classes))
 
@@ -69,8 +69,9 @@ def still_removable_noncurrent(tx: Tx, ids: list[int]) -> list[int]:
     """Of these versions, those still noncurrent and not protected by Object Lock (no lifecycle rule
     bypasses a retention or a legal hold: the version stays, and is due again at the next pass)."""
     return [r[0] for r in tx.execute(
-        f"SELECT id FROM objects WHERE id IN ({marks(ids)}) AND is_latest = 0 AND legal_hold IS NOT 1 "
-        "AND (lock_until IS NULL OR lock_until <= ?)", (*ids, settings.now_ms(tx)))]
+        f"SELECT id FROM objects WHERE id IN ({marks(ids)}) AND is_latest = 0 "
+        "AND (legal_hold IS NULL OR legal_hold <> 1) AND (lock_until IS NULL OR lock_until <= ?)",
+        (*ids, settings.now_ms(tx)))]
 
 
 def still_lonely_markers(tx: Tx, ids: list[int]) -> list[int]:

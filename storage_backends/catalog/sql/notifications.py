@@ -73,10 +73,11 @@ def _insert(tx: Tx, destinations: list[tuple[str, str]], name: str, bucket: str,
     for target, config_id in destinations:
         cur = tx.execute("INSERT INTO notify_outbox (seq, target, config_id, event_name, event_ms, bucket, "
                          "bucket_owner, key, version_id, size, etag, origin, extra) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                          (seq, target, config_id, name, now, bucket, owner, key, version_id, size, etag, origin, extra))
+        row_id = cur.fetchall()[0][0]
         if seq is None:
-            seq = cur.lastrowid
+            seq = row_id
     tx.emitted = True
 
 
@@ -150,7 +151,8 @@ def counts(ex: Executor) -> list[TargetCounts]:
         "SELECT target, COUNT(*), MIN(event_ms), (SELECT last_error FROM notify_outbox o2 WHERE o2.target = o.target "
         "AND o2.last_error IS NOT NULL ORDER BY id LIMIT 1) FROM notify_outbox o GROUP BY target").fetchall()}
     dead_rows = {r[0]: r[1:] for r in ex.execute(
-        "SELECT target, COUNT(*), SUM(reason = 'max-age'), SUM(reason = 'max-queue') FROM notify_dead "
+        "SELECT target, COUNT(*), SUM(CASE WHEN reason = 'max-age' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN reason = 'max-queue' THEN 1 ELSE 0 END) FROM notify_dead "
         "GROUP BY target").fetchall()}
     names = sorted(set(pending_rows) | set(dead_rows))
     return [TargetCounts(n, *(pending_rows.get(n) or (0, None, None)), *(dead_rows.get(n) or (0, 0, 0)))

@@ -190,12 +190,12 @@ def put_version(tx: Tx, bucket: str, key: str, new: NewObject, version: NewVersi
         "INSERT INTO objects (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, "
         "storage_class, owner_id, content, metadata, tags, checksum, blob_id, parts_count, upload_id, inline, acl, "
         "lock_mode, lock_until, legal_hold, encryption) "
-        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (bucket, key, version_id, version.size, version.etag, modified, new.storage_class, new.owner_id,
          map_json(new.content), map_json(new.metadata), map_json(new.tags),
          checksum_json(version.checksum), at.blob_id, at.parts_count, version.upload_id, at.inline,
          grants_json(new.acl), *lock_columns(lock), version.encryption))
-    object_id = cur.lastrowid
+    object_id = cur.fetchall()[0][0]
     usage.added(tx, bucket, new.storage_class, version.size)
     for e in version.extents:
         tx.execute("INSERT INTO object_parts (object_id, part_number, blob_id, start_offset, size, etag, checksum) "

@@ -1,0 +1,57 @@
+"""PostgreSQL for tests: a database of the session's own on the machine's server, a schema per data dir.
+
+The server is 127.0.0.1:5432, trust authentication, user postgres (``S3GATE_TEST_POSTGRES`` names
+another maintenance database URL). It missing fails the run: tests that need it never skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+ADMIN_URL = os.environ.get("S3GATE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def admin_url(database: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def schema_url(database: str, schema: str) -> str:
+    """A URL whose connections keep to ``schema`` (created by the catalog's migrations if missing)."""
+    return admin_url(database) + "?options=" + quote(f"-csearch_path={schema}")
+
+
+def schema_for(key: str) -> str:
+    """A schema name for ``key`` (a data dir's path): the same path, the same schema."""
+    return "s3gate_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class TestDatabase:
+    """A database created for the session (``CREATE DATABASE`` options in ``create``), dropped by ``drop``."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, create: str = "") -> None:
+        self.name = f"s3gate_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        try:
+            with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {} " + create).format(sql.Identifier(self.name)))
+        except psycopg.OperationalError as exc:
+            raise RuntimeError(f"PostgreSQL is needed at {ADMIN_URL} (the local-postgres tests never skip): {exc}"
+                               ) from exc
+
+    def url(self, schema: str | None = None) -> str:
+        return schema_url(self.name, schema) if schema else admin_url(self.name)
+
+    def fresh_url(self) -> str:
+        """A URL on a schema no one else uses."""
+        return self.url("t_" + uuid.uuid4().hex[:12])
+
+    def drop(self) -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
