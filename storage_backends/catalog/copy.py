@@ -254,15 +254,17 @@ def _plan(src: sqlite3.Connection, dst: psycopg.Connection[Any]) -> list[Table]:
 
 
 def _refuse_non_empty(dst: psycopg.Connection[Any], tables: list[Table]) -> None:
-    held = []
+    held = {}
     for table in tables:
-        if table.name in MERGED:
-            continue
-        rows = dst.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table.name))).fetchone()
-        if rows and rows[0]:
-            held.append(f"{table.name}: {rows[0]} rows")
+        if table.name not in MERGED:
+            rows = dst.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table.name))).fetchone()
+            if rows and rows[0]:
+                held[table.name] = rows[0]
     if held:
-        raise CopyError(f"the target already holds metadata ({'; '.join(held)}): copy into an empty database")
+        shown = [name for name in ("buckets", "objects") if name in held] or list(held)[:1]
+        more = len(held) - len(shown)
+        what = ", ".join(f"{name}: {held[name]} rows" for name in shown) + (f", {more} more tables" if more else "")
+        raise CopyError(f"the target already holds metadata ({what}): copy into an empty database")
 
 
 def _source_rows(src: sqlite3.Connection, table: Table) -> Iterator[tuple[Any, ...]]:
