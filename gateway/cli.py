@@ -98,6 +98,11 @@ def banner(settings: Settings) -> str:
         f"  access key: {settings.access_key}",
         f"  secret key: {settings.secret_key}",
     ]
+    if settings.metadata_url:
+        from storage_backends.loader import redacted_url
+
+        lines.append(f"  metadata:   {redacted_url(settings.metadata_url)} ({settings.metadata_pool} connections "
+                     "per worker)")
     if settings.users:
         iam_users = sum(len(a.users) for a in settings.users)
         lines.append(f"  users file: {settings.users_file} ({len(settings.users)} accounts, {iam_users} IAM users)")

@@ -97,6 +97,13 @@ def check_metadata_url(url: str) -> None:
     check_url(url)
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with its password hidden, for logs and the banner."""
+    from storage_backends.catalog.pg_connection import redact
+
+    return redact(url)
+
+
 def import_backend(name: str) -> None:
     """Import the modules of the backend ``load_backend`` builds for ``--backend name``: ``--workers``
     does so before forking, so the workers share them rather than each importing them again."""

@@ -11,10 +11,11 @@ import pytest
 
 from tests.harness.clients import make_client, unique_bucket_name
 from tests.harness.iam import allow, document, failure, new_user
+from tests.harness.servers import LOCAL
 
 PARTNER, PARTNER_CANONICAL = "222233334444", "b" * 64
 DENIED = ("AccessDenied", 403)
-pytestmark = pytest.mark.backends("local", reason="every gateway account shares the one upstream account, which owns "
+pytestmark = pytest.mark.backends(*LOCAL, reason="every gateway account shares the one upstream account, which owns "
                                   "every bucket: the upstream cannot tell the gateway's accounts apart")
 
 

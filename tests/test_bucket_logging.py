@@ -16,10 +16,10 @@ from tests.harness.clients import unique_bucket_name
 from tests.harness.iam import allow, failure, new_user
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server, Stack
 from tests.harness.website import get, public_read, website
 
-pytestmark = pytest.mark.backends("local", reason="an upstream keeps the configuration and delivers its own logs")
+pytestmark = pytest.mark.backends(*LOCAL, reason="an upstream keeps the configuration and delivers its own logs")
 
 FLUSH = 0.2
 ACCOUNT = "000000000000"
@@ -28,9 +28,9 @@ FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
 
 
 @pytest.fixture(scope="module")
-def log_server(tmp_path_factory: pytest.TempPathFactory, backend: str):  # type: ignore[no-untyped-def]
-    srv = Server(tmp_path_factory.mktemp("logging") / "data", args=["--flush-interval", str(FLUSH)],
-                 website=True).start()
+def log_server(tmp_path_factory: pytest.TempPathFactory, stack: Stack):  # type: ignore[no-untyped-def]
+    srv = stack.gateway(tmp_path_factory.mktemp("logging") / "data", args=["--flush-interval", str(FLUSH)],
+                        website=True).start()
     yield srv
     srv.stop()
 
@@ -220,8 +220,8 @@ def test_a_bucket_logging_to_itself_does_not_log_its_log_objects(s3: Any) -> Non
     assert len(found) <= 3  # the test's own requests (a PUT, then the LISTs and GETs reading the logs)
 
 
-def test_buffered_records_are_delivered_at_shutdown(tmp_path: Any, backend: str) -> None:
-    srv = Server(tmp_path / "data", args=["--flush-interval", "3600"]).start()
+def test_buffered_records_are_delivered_at_shutdown(tmp_path: Any, stack: Stack) -> None:
+    srv = stack.gateway(tmp_path / "data", args=["--flush-interval", "3600"]).start()
     try:
         s3 = srv.client()
         source, target = buckets(s3)

@@ -20,10 +20,10 @@ import pytest
 
 from tests.harness.clients import make_client
 from tests.harness.files import png
-from tests.harness.servers import REPO, Server, free_port
+from tests.harness.servers import LOCAL, REPO, Server, free_port
 from tests.harness.website import public_read, website
 
-pytestmark = pytest.mark.backends("local", reason="the CDN is nginx's HTTP caching; the backends' own answers to "
+pytestmark = pytest.mark.backends(*LOCAL, reason="the CDN is nginx's HTTP caching; the backends' own answers to "
                                   "it are test_serving's")
 NGINX = "/usr/sbin/nginx"
 TEMPLATE = REPO / "docker" / "nginx-cdn.conf.template"

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from tests.harness.assertions import assert_same_bytes, error_code, status
 from tests.harness.files import blob_files
 from tests.harness.payloads import checksum
+from tests.harness.servers import LOCAL
 
 
 def test_copy_keeps_metadata_by_default(s3, bucket):
@@ -85,7 +86,7 @@ def test_copy_errors(s3, bucket):
     assert error_code(exc) in ("InvalidArgument",)
 
 
-@pytest.mark.backends("local", reason="counts blob files in the local data dir")
+@pytest.mark.backends(*LOCAL, reason="counts blob files in the local data dir")
 def test_copy_shares_blobs_and_frees_on_last_delete(s3, bucket, server):
     before = blob_files(server.data_dir)
     data = os.urandom(200_000)
@@ -120,7 +121,7 @@ def test_copy_with_checksum_algorithms_added_in_2026(s3, bucket, algorithm):
     _copy_with_algorithm(s3, bucket, algorithm)
 
 
-@pytest.mark.backends("local", reason="counts blob files in the local data dir")
+@pytest.mark.backends(*LOCAL, reason="counts blob files in the local data dir")
 def test_overwrite_frees_space(s3, bucket, server):
     before = blob_files(server.data_dir)
     for _ in range(3):
@@ -138,7 +139,7 @@ def _cpu_s(pid: int, thread: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.mark.backends("local", reason="the local backend re-reads the source itself; an upstream copies in place")
+@pytest.mark.backends(*LOCAL, reason="the local backend re-reads the source itself; an upstream copies in place")
 def test_big_copies_digest_beside_the_event_loop(s3, bucket, server):
     """A copy that must compute another checksum, and UploadPartCopy, re-read the source into a new
     blob: its MD5 (and a SHA-256) run in digest threads, not on the event loop, which was held for

@@ -20,9 +20,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.harness.clients import ACCESS_KEY, SECRET_KEY
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 
-pytestmark = pytest.mark.backends("local", reason="the local backend's own disks (an upstream keeps the objects)")
+pytestmark = pytest.mark.backends(*LOCAL, reason="the local backend's own disks (an upstream keeps the objects)")
 
 MB = 1_000_000
 

@@ -12,9 +12,10 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tests.harness.clients import make_client
+from tests.harness.servers import LOCAL
 
 
-@pytest.mark.backends("local", reason="durability of the local data dir under SIGKILL (upstreams keep their own)")
+@pytest.mark.backends(*LOCAL, reason="durability of the local data dir under SIGKILL (upstreams keep their own)")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_during_uploads_keeps_every_acknowledged_object(make_server, workers):
     # With 2 workers, their commits take turns and batch up behind each other's: each still

@@ -21,10 +21,11 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code
 from tests.harness.clients import unique_bucket_name, upload
+from tests.harness.postgres import found_in_database, metadata_url
 from tests.harness.rawhttp import signed
-from tests.harness.servers import REPO, Server, child_env
+from tests.harness.servers import LOCAL, REPO, Server, child_env
 
-pytestmark = pytest.mark.backends("local", reason="how the local backend stores encrypted bytes")
+pytestmark = pytest.mark.backends(*LOCAL, reason="how the local backend stores encrypted bytes")
 
 MARKER = b"S3GATE-PLAINTEXT-MARKER-7f3a9c"  # never in the data dir but where a test stores it unencrypted
 CONTROL = b"S3GATE-UNENCRYPTED-CONTROL-2b8e"
@@ -78,9 +79,13 @@ def eb(es3) -> str:  # type: ignore[no-untyped-def]
     return name
 
 
-def found_in(directory: Path, needle: bytes) -> list[str]:
-    """Files under ``directory`` (blob files, the catalog and its WAL) whose bytes contain ``needle``."""
-    return [str(p) for p in directory.rglob("*") if p.is_file() and needle in p.read_bytes()]
+def found_in(where: Server | Path, needle: bytes) -> list[str]:
+    """Files under a directory or a server's data dir (blob files, the catalog and its WAL) whose bytes contain
+    ``needle``, and for a server on local-postgres the text and bytea columns of its database that do."""
+    directory = where if isinstance(where, Path) else where.data_dir
+    url = None if isinstance(where, Path) else metadata_url(where.args)
+    files = [str(p) for p in directory.rglob("*") if p.is_file() and needle in p.read_bytes()]
+    return files + (found_in_database(url, needle) if url else [])
 
 
 def read(es3, bucket: str, key: str, **extra: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -116,9 +121,9 @@ def test_no_plaintext_on_disk_for_any_mode_size_or_copy(es3, eb, enc_server):  #
     for key, (data, sse) in written.items():
         extra = {k: v for k, v in sse.items() if k.startswith("SSECustomer")}
         assert read(es3, eb, key, **extra) == data, key
-    assert found_in(enc_server.data_dir, CONTROL)  # the grep works: the unencrypted object is there
-    assert found_in(enc_server.data_dir, MARKER) == []
-    assert found_in(enc_server.data_dir, MARKER[:16]) == []
+    assert found_in(enc_server, CONTROL)  # the grep works: the unencrypted object is there
+    assert found_in(enc_server, MARKER) == []
+    assert found_in(enc_server, MARKER[:16]) == []
 
 
 def _sse_c_upload(es3, bucket: str, key: str, parts: list[bytes]):  # type: ignore[no-untyped-def]

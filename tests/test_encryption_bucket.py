@@ -10,6 +10,7 @@ from tests.harness.assertions import error_code, error_code_of
 from tests.harness.clients import unique_bucket_name
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
+from tests.harness.servers import LOCAL
 
 SSE_S3 = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}
 BLOCKED = {"BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}}
@@ -48,14 +49,14 @@ def test_bucket_encryption_reads_back_and_keeps_its_block(s3, bucket):
     ({"BlockedEncryptionTypes": {"EncryptionType": ["SSE-KMS"]}}, "MalformedXML"),
     ({"BlockedEncryptionTypes": {"EncryptionType": ["NONE", "SSE-C"]}}, "MalformedXML"),
 ])
-@pytest.mark.backends("local", "upstream-s3gate", reason="moto accepts these rules")
+@pytest.mark.backends(*LOCAL, "upstream-s3gate", reason="moto accepts these rules")
 def test_bad_encryption_rules_are_refused(s3, bucket, rule, code):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
     assert error_code(exc) == code
 
 
-@pytest.mark.backends("local", "upstream-s3gate", reason="moto accepts these rules")
+@pytest.mark.backends(*LOCAL, "upstream-s3gate", reason="moto accepts these rules")
 def test_two_rules_are_malformed(server, bucket):
     rule = "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>" \
            "</ApplyServerSideEncryptionByDefault></Rule>"
@@ -82,7 +83,7 @@ def test_writes_that_name_no_encryption_get_the_default(s3, bucket):
     assert upload["ServerSideEncryption"] == "aws:kms"
 
 
-@pytest.mark.backends("local", reason="an upstream keeps its own bucket defaults (the upstream s3gate's are aws)")
+@pytest.mark.backends(*LOCAL, reason="an upstream keeps its own bucket defaults (the upstream s3gate's are aws)")
 def test_legacy_buckets_have_no_default_encryption(make_server):
     srv = make_server(args=["--bucket-defaults", "legacy", "--allow-sse-c-over-http"]).start()
     s3 = srv.client()

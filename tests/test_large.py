@@ -10,7 +10,7 @@ import pytest
 
 from tests.harness.files import file_md5, write_random_file
 from tests.harness.rawhttp import send, sign_v4
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 
 SIZE = 200 * 1024 * 1024
 # Every object here is SSE-S3 (the aws bucket defaults): the AEAD library (~8 MB) and the sealed
@@ -26,7 +26,7 @@ def big_file(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
 
 @pytest.mark.slow
-@pytest.mark.backends("local", "upstream-s3gate", reason="moto keeps objects in memory and is slow with hundreds "
+@pytest.mark.backends(*LOCAL, "upstream-s3gate", reason="moto keeps objects in memory and is slow with hundreds "
                       "of MiB; the forwarder's memory is measured against upstream-s3gate")
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_200mib_round_trip_with_bounded_rss(tmp_path, big_file, tls, tls_files, make_server):
@@ -82,7 +82,7 @@ def _write_calls(pid: int) -> int:
                 if line.startswith("syscw:"))
 
 
-@pytest.mark.backends("local", reason="counts the calls of the process that writes the blob file")
+@pytest.mark.backends(*LOCAL, reason="counts the calls of the process that writes the blob file")
 def test_large_put_costs_few_writes_and_wake_ups_per_mib(server, bucket):
     """A 32 MiB PUT: its file written in batches of 1 MiB or more, and the event loop woken by the
     digest and write threads at most about once per MiB (each wake-up is a write to the loop's

@@ -15,18 +15,20 @@ from tests.harness.assertions import assert_same_bytes, error_code, error_code_o
 from tests.harness.clients import make_client, unique_bucket_name
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
+
+pytestmark = pytest.mark.backends(*LOCAL, reason="lifecycle enforcement is the local backend's")
 
 BIG = 200 * 1024  # transitions skip objects under 128 KiB by default
 
 
 @pytest.fixture(scope="module")
-def lc_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def lc_server(stack, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Days are long enough here that only the admin endpoint moves time (no background surprises)."""
     cold = tmp_path_factory.mktemp("cold")
-    srv = Server(tmp_path_factory.mktemp("lc") / "data",
-                 args=["--lifecycle-day-seconds", "100000", "--restore-delay-seconds", "0.5",
-                       "--storage-class-dir", f"DEEP_ARCHIVE={cold}"]).start()
+    srv = stack.gateway(tmp_path_factory.mktemp("lc") / "data",
+                        args=["--lifecycle-day-seconds", "100000", "--restore-delay-seconds", "0.5",
+                              "--storage-class-dir", f"DEEP_ARCHIVE={cold}"]).start()
     srv.cold = cold  # type: ignore[attr-defined]
     yield srv
     srv.stop()
@@ -316,10 +318,10 @@ def test_archived_objects_cannot_be_copied_until_restored(lc, lcb):
     assert error_code(exc) == "InvalidObjectState"
 
 
-def test_admin_endpoint_requires_root(tmp_path):
+def test_admin_endpoint_requires_root(stack, tmp_path):
     users = tmp_path / "users.json"
     users.write_text('{"users": [{"access_key": "app", "secret_key": "app-secret"}]}')
-    srv = Server(tmp_path / "data", args=["--users", str(users)]).start()
+    srv = stack.gateway(tmp_path / "data", args=["--users", str(users)]).start()
     try:
         import httpx
 
@@ -336,8 +338,8 @@ def test_admin_endpoint_requires_root(tmp_path):
         srv.stop()
 
 
-def test_accelerated_days_run_without_the_admin_endpoint(tmp_path):
-    srv = Server(tmp_path / "data", args=["--lifecycle-day-seconds", "1"]).start()
+def test_accelerated_days_run_without_the_admin_endpoint(stack, tmp_path):
+    srv = stack.gateway(tmp_path / "data", args=["--lifecycle-day-seconds", "1"]).start()
     try:
         s3 = make_client(srv.endpoint)
         s3.create_bucket(Bucket="fast")

@@ -22,16 +22,17 @@ from tests.harness.brokers import closed_port, require
 from tests.harness.clients import unique_bucket_name
 from tests.harness.metrics import METRICS, grew, parse, scrape, value, wait_for_value
 from tests.harness.rawhttp import send, sign_v4, signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server, Stack
 
 TOKEN = "scrape-" + uuid.uuid4().hex
 ONCE = "the metrics door and the request tally do not depend on the backend"
+LOCAL_METRICS = "the local backend's metrics (stored bytes, lifecycle, deliveries), on SQLite and PostgreSQL"
 
 
 @pytest.fixture(scope="module")
-def metered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("metered") / "data",
-                 args=["--metrics-token", TOKEN, "--metrics-per-bucket"]).start()
+def metered(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = stack.gateway(tmp_path_factory.mktemp("metered") / "data",
+                        args=["--metrics-token", TOKEN, "--metrics-per-bucket"]).start()
     yield srv
     srv.stop()
 
@@ -41,6 +42,7 @@ def code_of(response: httpx.Response) -> tuple[int, str]:
     return response.status_code, text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in text else ""
 
 
+@pytest.mark.backends(*LOCAL, reason=LOCAL_METRICS)
 def test_who_may_read_the_metrics(metered: Server) -> None:
     url = metered.endpoint + METRICS
     assert code_of(httpx.get(url)) == (403, "AccessDenied")
@@ -118,6 +120,7 @@ def test_denials_by_operation(server: Server, s3: Any, bucket: str) -> None:
     assert grew(before, after, "s3gate_errors_total", code="AccessDenied") == 2
 
 
+@pytest.mark.backends(*LOCAL, reason=LOCAL_METRICS)
 def test_in_flight_and_open_connections(metered: Server) -> None:
     bucket = unique_bucket_name()
     metered.client().create_bucket(Bucket=bucket)
@@ -148,6 +151,7 @@ def test_in_flight_and_open_connections(metered: Server) -> None:
     assert value(after, "s3gate_open_connections") <= value(during, "s3gate_open_connections") - 6
 
 
+@pytest.mark.backends(*LOCAL, reason=LOCAL_METRICS)
 def test_stored_objects_and_bytes_per_bucket_and_class(metered: Server) -> None:
     """Read from the backend's running totals at scrape time (the usage accounting keeps them)."""
     s3 = metered.client()
@@ -163,6 +167,7 @@ def test_stored_objects_and_bytes_per_bucket_and_class(metered: Server) -> None:
     assert value(samples, "s3gate_stored_bytes", bucket=bucket, storage_class="STANDARD_IA") == 4000
 
 
+@pytest.mark.backends(*LOCAL, reason=LOCAL_METRICS)
 def test_lifecycle_actions(metered: Server) -> None:
     s3 = metered.client()
     bucket = unique_bucket_name()
@@ -178,13 +183,14 @@ def test_lifecycle_actions(metered: Server) -> None:
     assert grew(before, after, "s3gate_lifecycle_actions_total", action="expired") == 3
 
 
-def test_notification_deliveries_failures_and_queue(tmp_path: Path) -> None:
+@pytest.mark.backends(*LOCAL, reason=LOCAL_METRICS)
+def test_notification_deliveries_failures_and_queue(stack: Stack, tmp_path: Path) -> None:
     """Delivered by the dispatcher's own process: its counts reach the workers' scrapes."""
     require("redis")
     queue = f"s3gate-metrics-{uuid.uuid4().hex[:8]}"
-    srv = Server(tmp_path / "data", args=["--metrics-public", "--notify-target",
-                                          f"ok=redis://127.0.0.1:6379/0?list={queue}", "--notify-target",
-                                          f"down=redis://127.0.0.1:{closed_port()}/0?list={queue}"]).start()
+    srv = stack.gateway(tmp_path / "data", args=["--metrics-public", "--notify-target",
+                                                 f"ok=redis://127.0.0.1:6379/0?list={queue}", "--notify-target",
+                                                 f"down=redis://127.0.0.1:{closed_port()}/0?list={queue}"]).start()
     try:
         s3 = srv.client()
         bucket = unique_bucket_name("ev")

@@ -16,6 +16,7 @@ from tests.harness.files import blob_files
 from tests.harness.folders import PREFIX, each, photo_keys, rolled_up
 from tests.harness.payloads import DIGESTS, MiB, b64, checksum
 from tests.harness.rawhttp import signed
+from tests.harness.servers import LOCAL
 
 
 def mpu_etag(parts: list[bytes]) -> str:
@@ -125,7 +126,7 @@ def test_no_such_upload(s3, bucket):
     assert error_code(exc) == "NoSuchUpload"
 
 
-@pytest.mark.backends("local", reason="counts blob files in the local data dir")
+@pytest.mark.backends(*LOCAL, reason="counts blob files in the local data dir")
 def test_abort_frees_parts(s3, bucket, server):
     before = blob_files(server.data_dir)
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="abort")["UploadId"]
@@ -137,7 +138,7 @@ def test_abort_frees_parts(s3, bucket, server):
         s3.list_parts(Bucket=bucket, Key="abort", UploadId=upload_id)
 
 
-@pytest.mark.backends("local", reason="counts blob files in the local data dir")
+@pytest.mark.backends(*LOCAL, reason="counts blob files in the local data dir")
 def test_unlisted_parts_are_freed_on_complete(s3, bucket, server):
     before = blob_files(server.data_dir)
     upload_id, done = upload(s3, bucket, "partial", [os.urandom(5 * MiB), os.urandom(MiB)])

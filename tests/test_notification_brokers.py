@@ -18,20 +18,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from tests.harness.clients import unique_bucket_name
 from tests.harness.consumers import consumer
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server, Stack
+
+pytestmark = pytest.mark.backends(*LOCAL, reason="the local backend's outbox and dispatcher")
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 KINDS = {"amqp": "amqp", "nats": "nats-jetstream", "mqtt": "mqtt", "pg": "postgresql"}  # target name -> consumer
 
 
-def gateway(data_dir: Path, targets: dict[str, str]) -> Server:
+def gateway(stack: Stack, data_dir: Path, targets: dict[str, str]) -> Server:
     args = [arg for name, url in targets.items() for arg in ("--notify-target", f"{name}={url}")]
-    return Server(data_dir, args=args).start()
+    return stack.gateway(data_dir, args=args).start()
 
 
 def rule(kind: str, target: str, prefix: str) -> dict[str, Any]:
@@ -40,11 +43,11 @@ def rule(kind: str, target: str, prefix: str) -> dict[str, Any]:
             "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}}}
 
 
-def test_an_upload_reaches_each_broker_through_the_gateway(tmp_path: Path) -> None:
+def test_an_upload_reaches_each_broker_through_the_gateway(stack: Stack, tmp_path: Path) -> None:
     async def scenario() -> None:
         async with contextlib.AsyncExitStack() as stack:
             consumers = {name: await stack.enter_async_context(consumer(kind)) for name, kind in KINDS.items()}
-            srv = gateway(tmp_path / "data", {name: c.url(*c.broker) for name, c in consumers.items()})
+            srv = gateway(stack, tmp_path / "data", {name: c.url(*c.broker) for name, c in consumers.items()})
             stack.callback(srv.stop)
             s3 = srv.client()
             bucket = unique_bucket_name("brokers")
@@ -68,7 +71,7 @@ def test_an_upload_reaches_each_broker_through_the_gateway(tmp_path: Path) -> No
     asyncio.run(scenario())
 
 
-def test_two_data_dirs_deliver_to_one_table_without_losing_events(tmp_path: Path) -> None:
+def test_two_data_dirs_deliver_to_one_table_without_losing_events(stack: Stack, tmp_path: Path) -> None:
     """Event ids are unique across data directories (and kept across restarts): the PostgreSQL target's
     primary key, NATS's Nats-Msg-Id, drop only true redeliveries."""
     async def scenario() -> None:
@@ -76,7 +79,7 @@ def test_two_data_dirs_deliver_to_one_table_without_losing_events(tmp_path: Path
             url = c.url(*c.broker)
             ids: dict[str, list[str]] = {}
             for side in ("a", "b", "a"):  # a is restarted on its data dir after b ran
-                srv = gateway(tmp_path / side, {"pg": url})
+                srv = gateway(stack, tmp_path / side, {"pg": url})
                 try:
                     s3 = srv.client()
                     bucket = f"two-dirs-{side}"
@@ -103,11 +106,11 @@ def dispatcher_pids(srv: Server) -> list[int]:
     return [int(pid) for pid in re.findall(r"Event dispatcher started \(process (\d+)\)", srv.log())]
 
 
-def test_a_killed_dispatcher_process_is_replaced_and_delivers(tmp_path: Path) -> None:
+def test_a_killed_dispatcher_process_is_replaced_and_delivers(stack: Stack, tmp_path: Path) -> None:
     client = redis.Redis()
     client.ping()  # no Redis: a loud failure
     name = f"s3gate-test-{uuid.uuid4().hex[:8]}"
-    srv = gateway(tmp_path / "data", {"jobs": f"redis://127.0.0.1:6379/0?list={name}"})
+    srv = gateway(stack, tmp_path / "data", {"jobs": f"redis://127.0.0.1:6379/0?list={name}"})
     try:
         s3 = srv.client()
         s3.create_bucket(Bucket="restarted")

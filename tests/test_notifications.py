@@ -27,7 +27,9 @@ from botocore.exceptions import ClientError
 
 from tests.harness.clients import unique_bucket_name
 from tests.harness.rawhttp import signed
-from tests.harness.servers import MotoServer, Server, free_port
+from tests.harness.servers import LOCAL, MotoServer, Server, Stack, free_port
+
+pytestmark = pytest.mark.backends(*LOCAL, reason="the local backend's outbox and dispatcher")
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -118,9 +120,9 @@ def sqs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     moto.stop()
 
 
-def gateway(tmp: Path, targets: dict[str, str], *extra: str) -> Server:
+def gateway(stack: Stack, tmp: Path, targets: dict[str, str], *extra: str) -> Server:
     args = [arg for name, url in targets.items() for arg in ("--notify-target", f"{name}={url}")]
-    return Server(tmp, args=[*args, *extra]).start()
+    return stack.gateway(tmp, args=[*args, *extra]).start()
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +132,9 @@ def names() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver, sqs: tuple[Any, str],
+def server(stack: Stack, tmp_path_factory: pytest.TempPathFactory, receiver: Receiver, sqs: tuple[Any, str],
            names: dict[str, str], redis_client: redis.Redis) -> Iterator[Server]:
-    srv = gateway(tmp_path_factory.mktemp("notify") / "data", {
+    srv = gateway(stack, tmp_path_factory.mktemp("notify") / "data", {
         "hook": f"http://127.0.0.1:{receiver.port}/events?secret={SECRET}",
         "jobs": f"redis://127.0.0.1:6379/0?list={names['list']}",
         "stream": f"redis://127.0.0.1:6379/0?stream={names['stream']}",
@@ -441,9 +443,10 @@ def test_lifecycle_and_restore_events(s3: Any, receiver: Receiver, server: Serve
     assert completed["glacierEventData"]["restoreEventData"]["lifecycleRestoreStorageClass"] == "GLACIER"
 
 
-def test_sigkill_mid_burst_loses_no_acknowledged_upload(tmp_path: Path, redis_client: redis.Redis) -> None:
+def test_sigkill_mid_burst_loses_no_acknowledged_upload(stack: Stack, tmp_path: Path, redis_client: redis.Redis
+                                                         ) -> None:
     queue = f"s3gate-kill-{uuid.uuid4().hex[:8]}"
-    srv = gateway(tmp_path / "data", {"jobs": f"redis://127.0.0.1:6379/0?list={queue}"})
+    srv = gateway(stack, tmp_path / "data", {"jobs": f"redis://127.0.0.1:6379/0?list={queue}"})
     try:
         s3 = srv.client()
         bucket = new_bucket(s3)

@@ -12,7 +12,7 @@ import pytest
 from tests.harness.clients import unique_bucket_name
 from tests.harness.iam import allow, deny, new_user
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 from tests.test_object_lock import failure, later, lock_of
 
 LOCKED = ("AccessDenied", 403, "Access Denied because object protected by object lock.")
@@ -186,9 +186,9 @@ def test_governance_retention_changes_only_with_a_bypass(s3, locked):
 
 # -- the clock and the lifecycle (local: the admin endpoint moves the server's clock) --------------------
 @pytest.fixture(scope="module")
-def clock_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def clock_server(stack, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A lifecycle day here is 100,000 seconds, and only the admin endpoint moves time."""
-    srv = Server(tmp_path_factory.mktemp("olc") / "data", args=["--lifecycle-day-seconds", "100000"]).start()
+    srv = stack.gateway(tmp_path_factory.mktemp("olc") / "data", args=["--lifecycle-day-seconds", "100000"]).start()
     yield srv
     srv.stop()
 
@@ -204,6 +204,7 @@ def server_now(server: Server) -> datetime:
     return datetime.fromtimestamp(int(advance(server, 0)["now_ms"]) / 1000, UTC)  # type: ignore[call-overload]
 
 
+@pytest.mark.backends(*LOCAL, reason="the admin endpoint moves the local backend's clock")
 def test_retention_ends_when_the_clock_passes_it(clock_server):
     s3 = clock_server.client()
     name = unique_bucket_name("olc")
@@ -226,6 +227,7 @@ def test_retention_ends_when_the_clock_passes_it(clock_server):
     assert versions(s3, name, "d") == []
 
 
+@pytest.mark.backends(*LOCAL, reason="the admin endpoint moves the local backend's clock")
 def test_a_locked_noncurrent_version_outlives_its_lifecycle_expiration(clock_server):
     s3 = clock_server.client()
     name = unique_bucket_name("oll")

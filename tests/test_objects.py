@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.harness.assertions import error_code, status
 from tests.harness.clients import unique_bucket_name
+from tests.harness.servers import LOCAL
 
 
 def test_put_get_roundtrip_with_etag_and_metadata(s3, bucket):
@@ -119,7 +120,7 @@ def test_unusual_keys_round_trip_and_list(s3, bucket, key):
     assert listed_v1 == [key]
 
 
-@pytest.mark.backends("local", reason="inspects the local data dir")
+@pytest.mark.backends(*LOCAL, reason="inspects the local data dir")
 def test_keys_never_escape_the_data_dir(s3, bucket, server):
     s3.put_object(Bucket=bucket, Key="../../../../escape.txt", Body=b"x")
     root = server.data_dir.parent

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from tests.harness.assertions import error_code, status
 from tests.harness.clients import make_client, unique_bucket_name
 from tests.harness.iam import grant_account
+from tests.harness.servers import LOCAL
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -105,7 +106,7 @@ def test_block_public_acls_and_policy(s3):
     assert s3.get_bucket_policy_status(Bucket=name)["PolicyStatus"]["IsPublic"] is True
 
 
-@pytest.mark.backends("local", reason="every upstream object belongs to the one upstream account: the gateway "
+@pytest.mark.backends(*LOCAL, reason="every upstream object belongs to the one upstream account: the gateway "
                                       "reports its root user as the owner of all of them")
 def test_who_owns_what_others_write(make_server, tmp_path):
     users = tmp_path / "users.json"

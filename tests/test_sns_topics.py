@@ -18,7 +18,9 @@ import redis
 from botocore.exceptions import ClientError
 
 from tests.harness.iam import SETTLE_S, allow, client, document, failure
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server, Stack
+
+pytestmark = pytest.mark.backends(*LOCAL, reason="runtime topics are the local backend's catalog rows")
 
 ARN = "arn:aws:sns:us-east-1:000000000000:"
 
@@ -33,9 +35,9 @@ def queue() -> Iterator[tuple[redis.Redis, str]]:
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("sns") / "data",
-                    args=["--notify-target", "declared=redis://127.0.0.1:6379/0?list=s3gate-test-unused"]).start()
+def srv(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = stack.gateway(tmp_path_factory.mktemp("sns") / "data",
+                           args=["--notify-target", "declared=redis://127.0.0.1:6379/0?list=s3gate-test-unused"]).start()
     yield server
     server.stop()
 
@@ -130,11 +132,11 @@ def test_only_account_roots_manage_topics(srv: Server) -> None:
     assert failure(client("sns", srv.endpoint, "nobody", "wrong").list_topics) == ("InvalidClientTokenId", 403)
 
 
-def test_topics_deliver_without_any_declared_target(tmp_path_factory: pytest.TempPathFactory,
+def test_topics_deliver_without_any_declared_target(stack: Stack, tmp_path_factory: pytest.TempPathFactory,
                                                     queue: tuple[redis.Redis, str]) -> None:
     r, _ = queue
     name = f"s3gate-test-topic-{uuid.uuid4().hex[:8]}"
-    plain = Server(tmp_path_factory.mktemp("sns-plain") / "data").start()
+    plain = stack.gateway(tmp_path_factory.mktemp("sns-plain") / "data").start()
     try:
         arn = sns(plain).create_topic(Name="only", Attributes={
             "push-endpoint": f"redis://127.0.0.1:6379/0?list={name}"})["TopicArn"]

@@ -20,9 +20,9 @@ from tests.harness.clients import unique_bucket_name
 from tests.harness.iam import SETTLE_S, allow, document
 from tests.harness.iam import client as iam_client
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server
+from tests.harness.servers import LOCAL, Server
 
-pytestmark = pytest.mark.backends("local", reason="usage is the local backend's accounting (an upstream bills its own)")
+pytestmark = pytest.mark.backends(*LOCAL, reason="usage is the local backend's accounting (an upstream bills its own)")
 
 MIB, KIB, GIB = 1024 ** 2, 1024, 2 ** 30
 FLUSH = 0.2  # --flush-interval: request counts reach the catalog this often

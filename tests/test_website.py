@@ -12,6 +12,7 @@ import pytest
 from tests.harness.awscli import aws_cli
 from tests.harness.clients import unique_bucket_name
 from tests.harness.rawhttp import sign_v4, signed
+from tests.harness.servers import LOCAL
 from tests.harness.website import get, public_read, website
 
 DOMAIN = "s3-website.localhost"
@@ -203,7 +204,7 @@ def test_the_readme_recipe_with_the_aws_cli(server, tmp_path):
                                                                                    "text/html")
 
 
-@pytest.mark.backends("local", reason="the supervisor's listeners are the same whatever the backend")
+@pytest.mark.backends(*LOCAL, reason="the supervisor's listeners are the same whatever the backend")
 def test_workers_share_the_website_port(make_server):
     srv = make_server(website=True, args=["--workers", "2"]).start()
     s3 = srv.client()

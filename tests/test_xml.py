@@ -8,6 +8,7 @@ from lxml import etree
 from tests.harness.assertions import error_code_of
 from tests.harness.payloads import content_md5
 from tests.harness.rawhttp import signed
+from tests.harness.servers import LOCAL
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -78,7 +79,7 @@ def test_method_not_allowed(server, bucket):
     assert b"<Method>PATCH</Method><ResourceType>OBJECT</ResourceType>" in response.content
 
 
-@pytest.mark.backends("local", reason="deletes a blob file from the local data dir")
+@pytest.mark.backends(*LOCAL, reason="deletes a blob file from the local data dir")
 def test_internal_error_hides_the_traceback(server, s3, bucket):
     """A blob lost behind the server's back: 500 InternalError as XML, the traceback only in the log."""
     s3.put_object(Bucket=bucket, Key="lost", Body=b"x" * 200_000)

@@ -31,7 +31,7 @@ from storage_backends.catalog.pg_listen import Listener
 from storage_backends.catalog.pg_migrate import channel, migrate
 from storage_backends.catalog.sql import blobs
 from storage_backends.catalog.sql_catalog import SqlCatalog, SqlSnapshot, no_files
-from storage_backends.catalog.store import Executor, FreedBlobs, Tx
+from storage_backends.catalog.store import SHARDS, Executor, FreedBlobs, Tx
 
 T = TypeVar("T")
 log = logging.getLogger("s3gate.catalog")
@@ -63,6 +63,15 @@ class PostgresCatalog(SqlCatalog):
         # One thread per connection: a call never waits for a connection inside its thread.
         self._threads = ThreadPoolExecutor(pool, thread_name_prefix="s3gate-pg")
         self._listener: Listener | None = None
+        self._shards: dict[int, int] = {}  # connection -> its usage shard (Tx.shard)
+        self._first_shard = random.randrange(SHARDS)
+
+    def _shard(self, conn: psycopg.Connection[Any]) -> int:
+        """Each connection its own usage rows: this process's concurrent writes never share one."""
+        shard = self._shards.get(id(conn))
+        if shard is None:
+            shard = self._shards[id(conn)] = (self._first_shard + len(self._shards)) % SHARDS
+        return shard
 
     async def aclose(self) -> None:
         if self._listener is not None:
@@ -110,7 +119,7 @@ class PostgresCatalog(SqlCatalog):
         uniques = 0
         for attempt in range(ATTEMPTS):
             with self._pool.connection() as conn:
-                tx = Tx(PgExecutor(conn))
+                tx = Tx(PgExecutor(conn), self._shard(conn))
                 try:
                     with conn.transaction():  # REPEATABLE READ (pg_connection.configure)
                         result = fn(tx)

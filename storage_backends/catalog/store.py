@@ -10,6 +10,7 @@ told to the dispatcher once the commit is durable.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from storage_backends.outbox import OutboxEvent, TargetCounts, Topic
 
 T = TypeVar("T")
+SHARDS = 64  # usage counter rows per bucket, storage class and kind (catalog.sql.usage)
 FreedBlobs = Callable[[list[str]], Awaitable[None]]  # deletes blob files once their rows are gone
 
 
@@ -57,9 +59,9 @@ class Executor(Protocol):
 class Tx:
     """One write's view of its transaction: SQL through ``execute``, plus what to do after the commit."""
 
-    __slots__ = ("execute", "executemany", "freed", "origin", "emitted", "changed")
+    __slots__ = ("execute", "executemany", "freed", "origin", "emitted", "changed", "shard")
 
-    def __init__(self, conn: Executor) -> None:
+    def __init__(self, conn: Executor, shard: int | None = None) -> None:
         self.execute = conn.execute  # bound once: the hot PUT path pays no wrapper call
         self.executemany = conn.executemany
         self.freed: list[str] = []  # blob files whose last reference went (deleted after the commit)
@@ -68,6 +70,9 @@ class Tx:
         self.origin: Origin | None = ORIGIN.get()
         self.emitted = False  # an outbox row was written: the dispatcher is woken after the commit
         self.changed: set[str] = set()  # buckets whose row or configuration changed (Catalog.on_change)
+        # The usage counter rows this write adds to: concurrent writers must not share one (a hot row
+        # serializes them, PostgreSQL retries them); the writing process's, or its connection's.
+        self.shard = os.getpid() % SHARDS if shard is None else shard
 
 
 class Snapshot(Protocol):

@@ -55,3 +55,24 @@ class TestDatabase:
     def drop(self) -> None:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+
+
+def metadata_url(args: list[str]) -> str | None:
+    """The ``--metadata-url`` among a gateway's arguments (None: its metadata is the data dir's SQLite file)."""
+    return args[args.index("--metadata-url") + 1] if "--metadata-url" in args else None
+
+
+def found_in_database(url: str, needle: bytes) -> list[str]:
+    """``table.column`` of every text or bytea column of the URL's schema holding ``needle`` in some row."""
+    found = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        columns = conn.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                               "WHERE table_schema = current_schema() AND data_type IN ('text', 'bytea')").fetchall()
+        for table, column, data_type in columns:
+            test = "strpos({c}, %s) > 0" if data_type == "text" else "position(%s IN {c}) > 0"
+            query = sql.SQL("SELECT 1 FROM {t} WHERE " + test + " LIMIT 1").format(
+                t=sql.Identifier(table), c=sql.Identifier(column))
+            value: str | bytes = needle.decode() if data_type == "text" else needle
+            if conn.execute(query, (value,)).fetchone():
+                found.append(f"{table}.{column}")
+    return found

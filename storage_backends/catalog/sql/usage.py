@@ -2,13 +2,13 @@
 
 Every function that adds, removes or re-classes a version calls :func:`added`, :func:`removed` or
 :func:`transitioned` inside its own transaction, so the totals are exactly the versions the catalog
-holds (delete markers hold no bytes and are not counted). Rows are keyed by the writer's shard (its
-process): a reader sums the shards, and writers in different processes never update the same row.
+holds (delete markers hold no bytes and are not counted). Rows are keyed by the writer's shard
+(``Tx.shard``: its process, or its PostgreSQL connection): a reader sums the shards, and concurrent
+writers do not update the same row.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 from gateway.wire.lifecycle_rules import DAY_MS
@@ -18,8 +18,6 @@ from storage_backends.usage import EARLY_MAX_DAYS, SMALL_OBJECT, EarlyRemoval, S
 
 NO_MINIMUM = frozenset({"STANDARD", "REDUCED_REDUNDANCY"})  # classes whose removals are never "early"
 SINCE = "usage_since_ms"  # ages and accruals run on the catalog's clock: DAY_MS is a day of it
-SHARDS = 16
-_SHARD = os.getpid() % SHARDS
 
 
 # -- writes -----------------------------------------------------------------------------------------
@@ -72,9 +70,9 @@ class Changes:
 
     def write(self, tx: Tx) -> None:
         for (bucket, storage_class), totals in self.stored.items():
-            tx.execute(_CHANGE, (bucket, storage_class, _SHARD, *totals, self.now))
+            tx.execute(_CHANGE, (bucket, storage_class, tx.shard, *totals, self.now))
         for (bucket, storage_class, days), (n, size, aged) in self.early.items():
-            tx.execute(_EARLY, (bucket, storage_class, days, _SHARD, int(n), int(size), aged))
+            tx.execute(_EARLY, (bucket, storage_class, days, tx.shard, int(n), int(size), aged))
 
 
 _EARLY = ("INSERT INTO usage_early (bucket, storage_class, age_days, shard, count, bytes, age_byte_ms) "
@@ -119,7 +117,7 @@ def count(tx: Tx, bucket: str, storage_class: str, kind: str, n: int, size: int)
     tx.execute("INSERT INTO usage_counters (bucket, storage_class, kind, shard, count, bytes) "
                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, storage_class, kind, shard) DO UPDATE SET "
                "count = usage_counters.count + excluded.count, bytes = usage_counters.bytes + excluded.bytes",
-               (bucket, storage_class, kind, _SHARD, n, size))
+               (bucket, storage_class, kind, tx.shard, n, size))
 
 
 def count_many(tx: Tx, counters: Iterable[UsageCounter]) -> None:

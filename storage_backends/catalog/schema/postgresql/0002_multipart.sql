@@ -28,4 +28,4 @@ CREATE TABLE upload_parts (
 );
 
 -- Which upload produced a version: a retried CompleteMultipartUpload answers from it.
-ALTER TABLE objects ADD COLUMN upload_id TEXT;
+ALTER TABLE objects ADD COLUMN upload_id TEXT COLLATE "C";

@@ -3,5 +3,5 @@
 -- stored as plaintext. Its blobs are sealed (storage_backends/local/sealed.py): each blob's wrapped data
 -- key is in the blob's own header, inline rows included, so copies and transitions carry it along.
 -- "verifier" is a salted HMAC of an SSE-C key, never the key.
-ALTER TABLE objects ADD COLUMN encryption TEXT;
-ALTER TABLE uploads ADD COLUMN encryption TEXT;
+ALTER TABLE objects ADD COLUMN encryption TEXT COLLATE "C";
+ALTER TABLE uploads ADD COLUMN encryption TEXT COLLATE "C";

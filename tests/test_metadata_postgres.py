@@ -1,0 +1,133 @@
+"""The PostgreSQL metadata store: start-up checks, migrations racing, byte-order keys on a linguistic collation.
+
+Needs the machine's PostgreSQL (tests.harness.postgres): missing, these fail, never skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from storage_backends.base import NewObject
+from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.pg_migrate import migrate, scripts
+from storage_backends.catalog.records import Fold, NewVersion, Placement
+from storage_backends.catalog.sql import buckets, objects, uploads
+from storage_backends.catalog.store import Catalog, Tx
+from tests.harness.postgres import ADMIN_URL, TestDatabase
+from tests.harness.servers import REPO, child_env
+
+KEYS = ["B", "_", "a", "a/b", "a_c", "Z/x", "é", "ab"]
+BYTE_ORDER = sorted(KEYS, key=lambda k: k.encode())
+
+
+def serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway", "serve", "--port", "0", *args], cwd=REPO,
+                          env=child_env(), capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("url,shown", [
+    ("mysql://admin:hunter2secret@127.0.0.1/meta", "postgresql://USER"),
+    ("postgresql://admin:hunter2secret@127.0.0.1:1/meta", "cannot use the metadata database"),
+    (ADMIN_URL.rsplit("/", 1)[0].replace("://", "://postgres:hunter2secret@", 1).replace("@postgres@", "@")
+     + "/s3gate_no_such_database", "s3gate_no_such_database"),
+], ids=["not-postgresql", "unreachable", "missing-database"])
+def test_a_metadata_url_that_cannot_be_used_stops_start_up_without_its_password(tmp_path, url, shown):  # type: ignore[no-untyped-def]
+    done = serve("--data-dir", str(tmp_path / "data"), "--metadata-url", url)
+    assert done.returncode == 2, done.stderr
+    message = [line for line in done.stderr.splitlines() if line.startswith("s3gate: error:")]
+    assert len(message) == 1 and shown in message[0], done.stderr
+    assert "hunter2secret" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_the_variable_names_the_database_too(tmp_path):  # type: ignore[no-untyped-def]
+    env = child_env({"S3GATE_METADATA_URL": "sqlite:///x.db", "S3GATE_METADATA_POOL": "0"})
+    done = subprocess.run([sys.executable, "-m", "gateway", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "metadata" in done.stderr
+
+
+def test_six_migrators_starting_together_apply_each_migration_once(postgres: TestDatabase) -> None:
+    url = postgres.fresh_url()
+    start, versions, failures = threading.Barrier(6), [], []
+
+    def migrator() -> None:
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                start.wait()
+                versions.append(migrate(conn))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=migrator) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latest = scripts()[-1][0]
+    assert failures == [] and versions == [latest] * 6
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT id, version FROM s3gate_schema").fetchall() == [(1, latest)]
+        assert conn.execute("SELECT count(*) FROM settings WHERE name = 'usage_since_ms'").fetchone() == (1,)
+
+
+@pytest.fixture(scope="module")
+def icu_database() -> Iterator[TestDatabase]:
+    """A database whose default collation is linguistic (en-US), where ``B _ a`` sorts as ``_ a B``."""
+    database = TestDatabase("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    yield database
+    database.drop()
+
+
+def _fill(catalog: Catalog) -> Any:
+    async def fill() -> None:
+        await catalog.write(lambda tx: buckets.create(tx, "b", "us-east-1", "owner"))
+        for key in KEYS:
+            def put(tx: Tx, key: str = key) -> None:
+                version = NewVersion(1, "e", None, Placement(None, None, b"x"))
+                objects.put_version(tx, "b", key, NewObject(owner_id="owner"), version, None)
+            await catalog.write(put)
+            await catalog.write(lambda tx, key=key: uploads.create(  # type: ignore[misc]
+                tx, "b", key, NewObject(owner_id="owner"), None, None))
+    return fill()
+
+
+def test_keys_list_in_byte_order_on_a_linguistic_collation(icu_database: TestDatabase) -> None:
+    url = icu_database.fresh_url()
+
+    async def body() -> None:
+        catalog = open_catalog("postgresql", url)
+        try:
+            await _fill(catalog)
+            latest = await catalog.list_latest("b", ("", True), None, 100)
+            assert [o.key for o in latest] == BYTE_ORDER
+            versions = await catalog.list_versions("b", ("", 0, True), None, 100)
+            assert [v.key for v in versions] == BYTE_ORDER
+            folded = await catalog.list_latest("b", ("", True), None, 100, Fold(0, "/"))
+            assert [o.key for o in folded] == ["B", "Z/x", "_", "a", "a/b", "a_c", "ab", "é"]
+            listed = await catalog.uploads("b", ("", 0, "", True), None, 100)
+            assert [u.key for u in listed] == BYTE_ORDER
+            page = await catalog.buckets(None, "", "", 10)
+            assert [b.name for b in page] == ["b"]
+        finally:
+            await catalog.aclose()
+
+    asyncio.run(body())
+    # Without COLLATE "C" on the key column the database's own order is what a listing would get:
+    with psycopg.connect(url, autocommit=True) as conn:
+        linguistic = [r[0] for r in conn.execute(
+            "SELECT key FROM objects WHERE key IN ('B', '_', 'a') ORDER BY key COLLATE \"default\"").fetchall()]
+        assert linguistic == ["_", "a", "B"]
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C' "
+            "AND collation_name IS DISTINCT FROM 's3gate_nocase'").fetchall()
+        assert columns == []  # every text column compares in byte order (or is an IAM name)
