@@ -6,8 +6,8 @@ every row (COPY), advances the id sequences past the copied ids (ids order versi
 ones must come after every old one) and compares each table's row count and SHA-256 before it commits:
 a failed copy leaves the target as empty as it found it. :func:`verify` compares again later (before
 the gateways write to the target). Both sides are digested in the source's primary-key order, in
-byte order (``COLLATE "C"``, whatever the database's collation), values normalized to the target's
-column types.
+byte order (``COLLATE "C"``, whatever the database's collation), each row as the typed Python values
+both drivers return for it (``Digest``).
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ SKIPPED = frozenset({"leases"})
 # The target's own migrations seed settings (usage_since_ms, ...): the source's rows replace the ones
 # of the same name, the others stay, and only the copied names are compared.
 MERGED = frozenset({"settings"})
-KINDS = {"int2": "int", "int4": "int", "int8": "int", "float4": "float", "float8": "float", "bool": "bool",
-         "bytea": "bytes", "text": "text", "varchar": "text"}
+# The target's column types the copy knows: those whose values psycopg reads back as the Python type
+# SQLite gives the same column (int, float, bytes, str). Text sorts by COLLATE "C" (byte order).
+TYPES = frozenset({"int2", "int4", "int8", "float4", "float8", "bytea", "text", "varchar"})
+TEXT = frozenset({"text", "varchar"})
 
 
 class CopyError(RuntimeError):
@@ -44,17 +46,17 @@ class CopyError(RuntimeError):
 @dataclass(frozen=True)
 class Column:
     name: str
-    udt: str  # the target's type name (int8, text, bytea, ...), which the source's values are converted to
+    udt: str  # the target's type name (int8, text, bytea, ...): the COPY's type for the column
 
     @property
-    def kind(self) -> str:
-        return KINDS[self.udt]
+    def text(self) -> bool:
+        return self.udt in TEXT
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
-    columns: tuple[Column, ...]  # the source's columns, typed as the target stores them
+    columns: tuple[Column, ...]  # the source's columns, with the target's types
     order: tuple[Column, ...]  # the source's primary key (every column when it has none)
 
 
@@ -85,7 +87,9 @@ class Outcome:
 
 
 class Digest:
-    """Row count and SHA-256 of rows fed in order; every value framed with its type and length."""
+    """Row count and SHA-256 of rows fed in order. A row is hashed as its ``repr``: Python's literal syntax
+    tells the types apart (``1``, ``1.0``, ``'1'``, ``b'1'``, ``True``, ``None``), quotes and escapes text and
+    bytes unambiguously, writes floats exactly; and it is one C call per row."""
 
     def __init__(self) -> None:
         self.rows = 0
@@ -93,41 +97,10 @@ class Digest:
 
     def add(self, row: tuple[Any, ...]) -> None:
         self.rows += 1
-        self._sha.update(b"".join(map(_frame, row)) + b"\n")
+        self._sha.update(repr(row).encode() + b"\n")
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
-
-
-def _frame(value: Any) -> bytes:
-    if value is None:
-        return b"n;"
-    if isinstance(value, bool):
-        tag, raw = b"b", b"1" if value else b"0"
-    elif isinstance(value, int):
-        tag, raw = b"i", str(value).encode()
-    elif isinstance(value, float):
-        tag, raw = b"f", value.hex().encode()
-    elif isinstance(value, bytes | memoryview):
-        tag, raw = b"x", bytes(value)
-    else:
-        tag, raw = b"s", str(value).encode()
-    return tag + str(len(raw)).encode() + b":" + raw
-
-
-def _convert(kind: str, value: Any) -> Any:
-    """A SQLite value (dynamically typed) as the target column's Python type, as psycopg reads it back."""
-    if value is None:
-        return None
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
-    if kind == "bool":
-        return bool(value)
-    if kind == "bytes":
-        return value if isinstance(value, bytes) else str(value).encode()
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def copy(data_dir: str, url: str) -> Outcome:
@@ -244,7 +217,7 @@ def _plan(src: sqlite3.Connection, dst: psycopg.Connection[Any]) -> list[Table]:
         required = [c for c, (_, optional) in theirs.items() if not optional and c not in {r[1] for r in info}]
         if missing or required:
             raise CopyError(f"table {name!r} has other columns in the target ({', '.join(missing + required)})")
-        unknown = [f"{r[1]} {theirs[r[1]][0]}" for r in info if theirs[r[1]][0] not in KINDS]
+        unknown = [f"{r[1]} {theirs[r[1]][0]}" for r in info if theirs[r[1]][0] not in TYPES]
         if unknown:
             raise CopyError(f"table {name!r}: column types the copy does not know: {', '.join(unknown)}")
         columns = {r[1]: Column(r[1], theirs[r[1]][0]) for r in info}
@@ -268,21 +241,20 @@ def _refuse_non_empty(dst: psycopg.Connection[Any], tables: list[Table]) -> None
 
 
 def _source_rows(src: sqlite3.Connection, table: Table) -> Iterator[tuple[Any, ...]]:
-    """The table's rows in canonical order (SQLite's BINARY collation is byte order; NULLs sort first)."""
+    """The table's rows in canonical order (SQLite's BINARY collation is byte order; NULLs sort first).
+
+    The values pass as SQLite returns them: the columns' affinities give each the Python type psycopg
+    reads back from the target's column (int, float, str, bytes). A value of another type would be
+    refused by the typed COPY, or would differ in the digests: never converted quietly."""
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}" COLLATE BINARY NULLS FIRST' for c in table.order)
-    kinds = [c.kind for c in table.columns]
-    for row in src.execute(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'):
-        try:
-            yield tuple(_convert(kind, value) for kind, value in zip(kinds, row, strict=True))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CopyError(f"table {table.name!r}: a value does not fit the target's column type: {exc}") from None
+    return iter(src.execute(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'))
 
 
 def _merged_keys(src: sqlite3.Connection, table: Table) -> list[Any]:
     """The names (first key column) of a merged table's source rows."""
     key = table.order[0]
-    return [_convert(key.kind, r[0]) for r in src.execute(f'SELECT "{key.name}" FROM "{table.name}"')]
+    return [r[0] for r in src.execute(f'SELECT "{key.name}" FROM "{table.name}"')]
 
 
 def _copy_table(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Table) -> Digest:
@@ -306,7 +278,7 @@ def _copy_table(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Ta
 def _digest_target(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: Table) -> Digest:
     """The target's rows in the same order (``COLLATE "C"``: byte order, whatever the database's)."""
     order = sql.SQL(", ").join(
-        sql.SQL("{} COLLATE \"C\" NULLS FIRST" if c.kind == "text" else "{} NULLS FIRST").format(
+        sql.SQL("{} COLLATE \"C\" NULLS FIRST" if c.text else "{} NULLS FIRST").format(
             sql.Identifier(c.name)) for c in table.order)
     query = sql.SQL("SELECT {} FROM {}").format(
         sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns), sql.Identifier(table.name))
