@@ -22,6 +22,7 @@ import pytest
 
 from gateway.cli import main
 from gateway.observe.usage_cli import fetch
+from storage_backends.catalog.pg_migrate import migrate
 from tests.harness.clients import ACCESS_KEY, SECRET_KEY
 from tests.harness.iam import client, document
 from tests.harness.postgres import TestDatabase
@@ -253,3 +254,23 @@ def test_verify_reports_a_row_changed_after_the_copy(source: Any, database: Test
     assert rows["iam_attachments"][1] == 0 and rows["iam_attachments"][2].startswith("MISMATCH")
     assert rows["buckets"][2] == "ok"
     assert "differs from the source in iam_attachments, objects" in checked.stderr
+
+
+def test_a_copy_that_does_not_match_commits_nothing(source: Any, database: TestDatabase,
+                                                    metadata: Callable[..., Done]) -> None:
+    """A target that changes rows as they arrive (a trigger here; a bug or a driver's conversion in real life)
+    is caught by the digests before the commit: the copy is rolled back and says where."""
+    data, _, _ = source
+    url = database.url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate(conn)
+        conn.execute("CREATE FUNCTION garble() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN NEW.etag := 'garbled'; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER garble BEFORE INSERT ON objects FOR EACH ROW EXECUTE FUNCTION garble()")
+    done = metadata(data, url)
+    assert done.returncode == 1
+    assert table_rows(done.stdout)["objects"][2].startswith("MISMATCH")
+    assert "differs from the source in objects; nothing was committed" in done.stderr
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM objects").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM buckets").fetchone() == (0,)
