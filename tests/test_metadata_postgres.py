@@ -9,11 +9,13 @@ import asyncio
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 
 from storage_backends.base import NewObject
 from storage_backends.catalog.dialects import open_catalog
@@ -21,8 +23,9 @@ from storage_backends.catalog.pg_migrate import migrate, scripts
 from storage_backends.catalog.records import Fold, NewVersion, Placement
 from storage_backends.catalog.sql import buckets, objects, uploads
 from storage_backends.catalog.store import Catalog, Tx
-from tests.harness.postgres import ADMIN_URL, TestDatabase
-from tests.harness.servers import REPO, child_env
+from tests.harness.assertions import error_code
+from tests.harness.postgres import ADMIN_URL, Proxy, TestDatabase
+from tests.harness.servers import REPO, Server, child_env
 
 KEYS = ["B", "_", "a", "a/b", "a_c", "Z/x", "é", "ab"]
 BYTE_ORDER = sorted(KEYS, key=lambda k: k.encode())
@@ -131,3 +134,38 @@ def test_keys_list_in_byte_order_on_a_linguistic_collation(icu_database: TestDat
             "AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C' "
             "AND collation_name IS DISTINCT FROM 's3gate_nocase'").fetchall()
         assert columns == []  # every text column compares in byte order (or is an IAM name)
+
+
+def test_the_database_unreachable_is_503_and_serving_resumes_when_it_is_back(postgres: TestDatabase,
+                                                                             tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proxy = Proxy()
+    srv = Server(tmp_path / "data", args=["--metadata-url", proxy.url(postgres.name, "unreachable")]).start()
+    try:
+        s3 = srv.client()  # (one attempt: no retries)
+        s3.create_bucket(Bucket="photos")
+        s3.put_object(Bucket="photos", Key="cat.png", Body=b"meow")
+        proxy.cut()
+        time.sleep(1.1)  # past the gateway's bucket cache
+        for call in (lambda: s3.get_object(Bucket="photos", Key="cat.png"),
+                     lambda: s3.put_object(Bucket="photos", Key="dog.png", Body=b"woof"),
+                     lambda: s3.list_objects_v2(Bucket="photos")):
+            with pytest.raises(ClientError) as refused:
+                call()
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+            assert error_code(refused) == "ServiceUnavailable"
+        proxy.restore()
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                assert s3.get_object(Bucket="photos", Key="cat.png")["Body"].read() == b"meow"
+                break
+            except ClientError:
+                assert time.monotonic() < deadline, "serving did not resume"
+                time.sleep(0.2)
+        s3.put_object(Bucket="photos", Key="dog.png", Body=b"woof")
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="photos")["Contents"]] == ["cat.png", "dog.png"]
+        log = srv.log()  # background jobs log what failed meanwhile: always the 503, never psycopg's own error
+        assert log.count("Traceback") == log.count("S3Error: ServiceUnavailable")
+    finally:
+        srv.stop()
+        proxy.cut()

@@ -45,10 +45,10 @@ def rule(kind: str, target: str, prefix: str) -> dict[str, Any]:
 
 def test_an_upload_reaches_each_broker_through_the_gateway(stack: Stack, tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with contextlib.AsyncExitStack() as stack:
-            consumers = {name: await stack.enter_async_context(consumer(kind)) for name, kind in KINDS.items()}
+        async with contextlib.AsyncExitStack() as exits:
+            consumers = {name: await exits.enter_async_context(consumer(kind)) for name, kind in KINDS.items()}
             srv = gateway(stack, tmp_path / "data", {name: c.url(*c.broker) for name, c in consumers.items()})
-            stack.callback(srv.stop)
+            exits.callback(srv.stop)
             s3 = srv.client()
             bucket = unique_bucket_name("brokers")
             s3.create_bucket(Bucket=bucket)

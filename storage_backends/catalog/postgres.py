@@ -26,7 +26,14 @@ from psycopg import IsolationLevel, errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from gateway.wire.errors import Code, S3Error
-from storage_backends.catalog.pg_connection import PgExecutor, ScanExecutor, configure, first_line, redact
+from storage_backends.catalog.pg_connection import (
+    CONNECT_TIMEOUT_S,
+    PgExecutor,
+    ScanExecutor,
+    configure,
+    first_line,
+    redact,
+)
 from storage_backends.catalog.pg_listen import Listener
 from storage_backends.catalog.pg_migrate import channel, migrate
 from storage_backends.catalog.sql import blobs
@@ -38,7 +45,11 @@ log = logging.getLogger("s3gate.catalog")
 
 ATTEMPTS = 50  # runs of a write that keeps meeting concurrent ones, before SlowDown
 UNIQUE_ATTEMPTS = 4  # of them, how many may end in a unique violation
-POOL_WAIT_S = 10.0
+POOL_WAIT_S = 5.0  # only a database down or reconnecting makes a call wait for a connection
+# psycopg_pool's reconnection backs off (1, 2, 4 ... s) until this; then the next call tries afresh, so
+# serving resumes within seconds of the database coming back rather than minutes.
+RECONNECT_S = 3.0
+DOWN_S = 1.0  # after the database failed a call, calls fail at once for this long (no thread waits on it)
 RETRIED = (errors.SerializationFailure, errors.DeadlockDetected)
 UNREACHABLE = (psycopg.OperationalError, PoolTimeout)
 CLOCK = "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)"
@@ -55,14 +66,16 @@ class PostgresCatalog(SqlCatalog):
     def __init__(self, url: str, *, pool: int = 8, on_freed: FreedBlobs = no_files) -> None:
         super().__init__(on_freed)
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
             migrate(conn)
             self.channel = channel(conn)
         self._pool = ConnectionPool(url, min_size=1, max_size=pool, configure=configure, timeout=POOL_WAIT_S,
+                                    reconnect_timeout=RECONNECT_S, kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
                                     name="s3gate-metadata", open=True)
         # One thread per connection: a call never waits for a connection inside its thread.
         self._threads = ThreadPoolExecutor(pool, thread_name_prefix="s3gate-pg")
         self._listener: Listener | None = None
+        self._down_until = 0.0  # monotonic: until then the database is taken to be unreachable
         self._shards: dict[int, int] = {}  # connection -> its usage shard (Tx.shard)
         self._first_shard = random.randrange(SHARDS)
 
@@ -88,10 +101,15 @@ class PostgresCatalog(SqlCatalog):
             self._listener = Listener(self.url, self.channel, self._changed)
 
     async def _in_thread(self, call: Callable[[], T]) -> T:
+        """``call()`` in a thread of the pool's; the database unreachable is 503 (at once, for a second after
+        a call found it so: requests do not queue behind threads waiting for connections)."""
+        if time.monotonic() < self._down_until:
+            raise S3Error(Code.ServiceUnavailable)
         context = contextvars.copy_context()  # the request's origin, for the events a write records
         try:
             return await asyncio.get_running_loop().run_in_executor(self._threads, context.run, call)
         except UNREACHABLE as exc:
+            self._down_until = time.monotonic() + DOWN_S
             raise unavailable(self.url, exc) from None
 
     # -- reads: autocommit, one statement each (or a few, in a read-only snapshot) -----------------

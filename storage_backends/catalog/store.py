@@ -59,7 +59,7 @@ class Executor(Protocol):
 class Tx:
     """One write's view of its transaction: SQL through ``execute``, plus what to do after the commit."""
 
-    __slots__ = ("execute", "executemany", "freed", "origin", "emitted", "changed", "shard")
+    __slots__ = ("execute", "executemany", "freed", "origin", "emitted", "changed", "shard", "clock_offset")
 
     def __init__(self, conn: Executor, shard: int | None = None) -> None:
         self.execute = conn.execute  # bound once: the hot PUT path pays no wrapper call
@@ -73,6 +73,7 @@ class Tx:
         # The usage counter rows this write adds to: concurrent writers must not share one (a hot row
         # serializes them, PostgreSQL retries them); the writing process's, or its connection's.
         self.shard = os.getpid() % SHARDS if shard is None else shard
+        self.clock_offset: int | None = None  # the lifecycle clock's offset, once read (catalog.sql.settings)
 
 
 class Snapshot(Protocol):

@@ -6,10 +6,14 @@ another maintenance database URL). It missing fails the run: tests that need it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import socket
+import struct
+import threading
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -76,3 +80,58 @@ def found_in_database(url: str, needle: bytes) -> list[str]:
             if conn.execute(query, (value,)).fetchone():
                 found.append(f"{table}.{column}")
     return found
+
+
+class Proxy:
+    """A TCP forwarder to the PostgreSQL server that can be cut (every connection reset) and restored,
+    on the same port: the database unreachable while a gateway runs."""
+
+    __test__ = False
+
+    def __init__(self, port: int = 0) -> None:
+        target = urlsplit(ADMIN_URL)
+        self.target = (target.hostname or "127.0.0.1", target.port or 5432)
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self.port = int(self._listener.getsockname()[1])
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, database: str, schema: str) -> str:
+        return schema_url(database, schema).replace(f"{self.target[0]}:{self.target[1]}", f"127.0.0.1:{self.port}")
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self._open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Stop listening and reset every forwarded connection."""
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # (wakes the accepting thread: close alone would not)
+        self._listener.close()
+        for s in self._open:
+            with contextlib.suppress(OSError):
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+        self._open.clear()
+
+    def restore(self) -> None:
+        self.__init__(self.port)  # type: ignore[misc]
