@@ -47,6 +47,12 @@ def test_the_scale_profile_shares_one_database_and_one_volume() -> None:
     assert all(g["depends_on"] == {"postgres": {"condition": "service_healthy"}} for g in gateways)
     assert "./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in services["haproxy"]["volumes"]
     assert services["s3gate"].get("profiles") is None  # `docker compose up` still starts the one gateway
+    # README's sizing: each worker up to pool + 2 connections, each gateway's dispatcher pool + 1, and room left
+    pool = {int(g["environment"]["S3GATE_METADATA_POOL"]) for g in gateways}.pop()
+    workers = {int(g["environment"].get("S3GATE_WORKERS", 1)) for g in gateways}.pop()
+    command = services["postgres"]["command"]
+    max_connections = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    assert len(gateways) * (workers * (pool + 2) + pool + 1) <= max_connections // 2
 
 
 def test_haproxy_checks_each_gateway_every_second() -> None:
