@@ -78,7 +78,6 @@ class Outcome:
     checks: list[TableCheck] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)  # "table.column" -> the last id handed out
     seeded: list[str] = field(default_factory=list)  # the target's own settings rows, kept
-    committed: bool = False  # False: a table differed, and the copy was rolled back
     seconds: float = 0.0
 
     @property
@@ -104,8 +103,8 @@ class Digest:
 
 
 def copy(data_dir: str, url: str) -> Outcome:
-    """Migrate the target's schema, copy every row in one transaction, verify, commit (only if every table
-    matched); CopyError refuses."""
+    """Migrate the target's schema, copy every row in one transaction, verify, and commit only if every
+    table matched (``Outcome.ok``; else nothing is committed); CopyError refuses or reports a failure."""
     started = time.monotonic()
     check_url(url)
     src = open_source(data_dir)
@@ -124,7 +123,8 @@ def copy(data_dir: str, url: str) -> Outcome:
             outcome.seeded = _seeded_settings(src, dst)
             if not outcome.ok:
                 raise psycopg.Rollback()  # the transaction block rolls everything back and ends here
-            outcome.committed = True
+    except (psycopg.Error, sqlite3.Error) as exc:
+        raise CopyError(f"copying into {redact(url)} failed: {first_line(exc)}") from None
     finally:
         src.close()
     outcome.seconds = time.monotonic() - started
@@ -145,6 +145,8 @@ def verify(data_dir: str, url: str) -> list[TableCheck]:
                     digest.add(row)
                 checks.append(_check(table.name, digest, _digest_target(src, dst, table)))
             return checks
+    except (psycopg.Error, sqlite3.Error) as exc:
+        raise CopyError(f"comparing with {redact(url)} failed: {first_line(exc)}") from None
     finally:
         src.close()
 
