@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.install import BENCH_DIR, ensure_all
 
 PEERS = ("s3gate", "moto", "s3rver", "nginx")
+METADATA = ("sqlite", "postgres")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -33,6 +34,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "to measure a change before and after in one run")
     parser.add_argument("--workers", default="1",
                         help="s3gate --workers; a comma list (1,2) benchmarks each as s3gate-wN")
+    parser.add_argument("--metadata", default="sqlite",
+                        help="s3gate's metadata: sqlite, postgres (a fresh database on the machine's PostgreSQL for "
+                        "each start), or both (sqlite,postgres: each s3gate also runs as <name>-pg, side by side)")
     parser.add_argument("--workloads", default=",".join(w for w in WORKLOADS if w != "profile"),
                         help=f"comma-separated subset of {','.join(WORKLOADS)}")
     parser.add_argument("--profile", action="store_true", help="also py-spy s3gate under 4 KiB GET/HEAD/PUT")
@@ -64,15 +68,18 @@ def main(argv: list[str] | None = None) -> int:
     from bench import peers, report, suite, workloads
 
     workers = tuple(int(w) for w in args.workers.split(","))
-    chosen = args.peers.split(",")
-    unknown = set(chosen) - set(PEERS) | set(args.workloads.split(",")) - set(suite.WORKLOADS)
+    chosen, metadata = args.peers.split(","), args.metadata.split(",")
+    unknown = (set(chosen) - set(PEERS) | set(args.workloads.split(",")) - set(suite.WORKLOADS)
+               | set(metadata) - set(METADATA))
     if unknown:
-        print(f"bench: unknown peer or workload: {', '.join(sorted(unknown))}", file=sys.stderr)
+        print(f"bench: unknown peer, workload or metadata store: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     plan_peers: list[peers.Peer] = []
     for name in chosen:
         if name == "s3gate":
-            plan_peers += [peers.s3gate(w, "s3gate" if len(workers) == 1 else f"s3gate-w{w}") for w in workers]
+            plan_peers += [peers.s3gate(w, ("s3gate" if len(workers) == 1 else f"s3gate-w{w}")
+                                        + ("-pg" if store == "postgres" else ""), metadata=store)
+                           for w in workers for store in metadata]
         else:
             plan_peers.append({"moto": peers.moto, "s3rver": peers.s3rver, "nginx": peers.nginx}[name]())
     if args.baseline is not None:

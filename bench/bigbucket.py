@@ -16,9 +16,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
-from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.dialects import MetadataLocation, open_metadata
 from storage_backends.catalog.sql import objects, uploads
 from storage_backends.catalog.store import Tx
 
@@ -37,27 +36,27 @@ def folder_key(per_folder: int) -> Name:
     return lambda i: f"users/{i // per_folder:04d}/{i % per_folder:04d}.jpg"
 
 
-def fill(db_path: Path, bucket: str, count: int, name: Name = key_name) -> None:
+def fill(where: MetadataLocation, bucket: str, count: int, name: Name = key_name) -> None:
     def rows(owner: str, now: int, start: int, end: int) -> Callable[[Tx], None]:
         return partial(objects.bulk_insert, rows=[(bucket, name(i), "null", 1, 0, EMPTY_MD5, now, "STANDARD", owner,
                                                    EMPTY_CRC64NVME, None) for i in range(start, end)])
-    asyncio.run(_fill(db_path, bucket, count, rows))
+    asyncio.run(_fill(where, bucket, count, rows))
 
 
-def fill_uploads(db_path: Path, bucket: str, count: int, name: Name) -> None:
+def fill_uploads(where: MetadataLocation, bucket: str, count: int, name: Name) -> None:
     def rows(owner: str, now: int, start: int, end: int) -> Callable[[Tx], None]:
         return partial(uploads.bulk_insert, rows=[(f"bench{i:010d}", bucket, name(i), now, owner)
                                                   for i in range(start, end)])
-    asyncio.run(_fill(db_path, bucket, count, rows))
+    asyncio.run(_fill(where, bucket, count, rows))
 
 
-async def _fill(db_path: Path, bucket: str, count: int, rows: Callable[[str, int, int, int], Callable[[Tx], None]]
-                ) -> None:
-    catalog = open_catalog("sqlite", str(db_path))
+async def _fill(where: MetadataLocation, bucket: str, count: int,
+                rows: Callable[[str, int, int, int], Callable[[Tx], None]]) -> None:
+    catalog = open_metadata(where)
     try:
         info = await catalog.bucket(bucket)
         if info is None:
-            raise RuntimeError(f"bucket {bucket} is not in {db_path}")
+            raise RuntimeError(f"bucket {bucket} is not in the metadata of {where.data_dir}")
         now = time.time_ns() // 1_000_000
         for start in range(0, count, BATCH):
             await catalog.write(rows(info.owner_id, now, start, min(count, start + BATCH)))

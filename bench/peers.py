@@ -23,9 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bench.install import REPO_DIR, S3RVER_JS, nginx_binary, venv_tool
 from bench.s3 import Endpoint, Presigner, connection
+
+if TYPE_CHECKING:
+    from storage_backends.catalog.dialects import MetadataLocation
+    from tests.harness.postgres import TestDatabase
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
@@ -44,6 +49,7 @@ class Peer:
     s3: bool = True  # False: plain HTTP (nginx), no buckets, listing or multipart
     env: dict[str, str] = field(default_factory=dict)
     ca_file: str | None = None  # serves HTTPS with this (self-signed) certificate
+    metadata: str = "sqlite"  # s3gate: "postgres" keeps its metadata in a fresh PostgreSQL database per start
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,9 @@ def self_signed(directory: Path) -> Certificate:
     return Certificate(cert, key)
 
 
-def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> Peer:
-    """This tree's s3gate, or (``checkout``) another checkout's, run from that checkout's own venv."""
+def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None, metadata: str = "sqlite") -> Peer:
+    """This tree's s3gate, or (``checkout``) another checkout's, run from that checkout's own venv;
+    ``metadata="postgres"``: with ``--metadata-url`` (each start gets a database of its own, see Running)."""
     exe = str(checkout / ".venv" / "bin" / "s3gate") if checkout is not None else venv_tool("s3gate")
     base = [exe] if exe else [sys.executable, "-m", "gateway"]
     compile_bytecode(str(checkout / ".venv" / "bin" / "python") if checkout is not None else sys.executable,
@@ -75,7 +82,7 @@ def s3gate(workers: int, name: str = "s3gate", checkout: Path | None = None) -> 
                 "--workers", str(workers), "--bucket-defaults", "legacy"]
 
     return Peer(name, command, "s3gate", "s3gate-secret-key",
-                env={"S3GATE_ACCESS_KEY": "s3gate", "S3GATE_SECRET_KEY": "s3gate-secret-key"})
+                env={"S3GATE_ACCESS_KEY": "s3gate", "S3GATE_SECRET_KEY": "s3gate-secret-key"}, metadata=metadata)
 
 
 def over_https(peer: Peer, cert: Certificate) -> Peer:
@@ -203,7 +210,8 @@ def _probe(endpoint: Endpoint, path: str) -> bool:
 
 
 class Running:
-    """A started server: its endpoint, process group and data directory."""
+    """A started server: its endpoint, process group and data directory (and, for an s3gate with
+    PostgreSQL metadata, a database of its own on the machine's server, dropped when it stops)."""
 
     def __init__(self, peer: Peer, workroot: str) -> None:
         self.peer = peer
@@ -215,6 +223,12 @@ class Running:
         argv = peer.command(port, self.data)
         probe = self.presigner.path("GET") if peer.s3 else NGINX_PROBE
         env = {**os.environ, "TMPDIR": str(self.data), **peer.env}
+        self.database: TestDatabase | None = None
+        if peer.metadata == "postgres":
+            from tests.harness.postgres import TestDatabase
+
+            self.database = TestDatabase()
+            env["S3GATE_METADATA_URL"] = self.database.url()
         self.log = open(self.data / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         started = time.perf_counter()
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -230,6 +244,13 @@ class Running:
         except BaseException:
             self.stop()
             raise
+
+    @property
+    def metadata(self) -> MetadataLocation:
+        """Where this s3gate keeps its metadata (``bigbucket`` writes rows straight into it)."""
+        from storage_backends.catalog.dialects import MetadataLocation
+
+        return MetadataLocation(self.data / "s3gate", self.database.url() if self.database else None)
 
     def log_tail(self, limit: int = 2000) -> str:
         self.log.flush()
@@ -248,6 +269,9 @@ class Running:
                 self.proc.wait()
         self.log.close()
         shutil.rmtree(self.data, ignore_errors=True)
+        if self.database is not None:
+            self.database.drop()
+            self.database = None
 
 
 def process_tree(root: int) -> list[int]:

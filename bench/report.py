@@ -257,6 +257,42 @@ def section_targets(results: Results, med: Medians) -> list[str]:
             *table(["target", "s3gate", "needed", "result"], body), ""]
 
 
+PG = "-pg"  # the name suffix of an s3gate run with its metadata in PostgreSQL (--metadata sqlite,postgres)
+SAME_AS_SQLITE = 1.1  # "as fast as on SQLite": within this factor (the rounds' spread is about that)
+
+
+def metadata_pairs(results: Results) -> list[tuple[str, str]]:
+    """(s3gate on SQLite, the same s3gate on PostgreSQL), for each pair run side by side."""
+    peers = results["peers"]
+    return [(p.removesuffix(PG), p) for p in peers if p.startswith("s3gate") and p.endswith(PG)
+            and p.removesuffix(PG) in peers]
+
+
+def section_metadata(results: Results, med: Medians) -> list[str]:
+    """Issue 17: PostgreSQL metadata against SQLite, in the same run."""
+    big = f"{results['sizes']['big_list_keys']:,}"
+    checks = [  # label, workload, metric, higher is better, (share of SQLite's | None), absolute limit
+        *((f"4 KiB {m} c=16 (ops/s)", f"{m.lower()}_c16", "ops_s", True, 0.6, None) for m in ("PUT", "GET")),
+        *((f"{big} keys: {where} page (ms)", "list_big", f"{where}_page_ms", False, None, 30.0)
+          for where in ("first", "middle")),
+        *((f"{big} keys, {what} with Delimiter (ms)", "folders_big", metric, False, SAME_AS_SQLITE, None)
+          for what, metric in (("ListObjectsV2", "prefixes_ms"), ("ListObjectVersions", "versions_prefixes_ms"),
+                               ("ListMultipartUploads", "uploads_prefixes_ms"))),
+    ]
+    out: list[str] = []
+    for sqlite, pg in metadata_pairs(results):
+        body = []
+        for label, workload, metric, higher_better, share, limit in checks:
+            mine, base = (med.get(workload, {}).get(s, {}).get(metric) for s in (pg, sqlite))
+            needed = limit if share is None else (None if base is None else base * share)
+            body.append([label, fmt(base), fmt(mine), "—" if not mine or not base else f"{mine / base:.2f}",
+                         f"{'≥' if higher_better else '<'} {fmt(needed)}", verdict(mine, needed, higher_better)])
+        out += [f"### Metadata in PostgreSQL ({pg}) against SQLite ({sqlite})", "",
+                f"Targets of issue 17; \"as fast as on SQLite\" is taken as within {SAME_AS_SQLITE}× of it.", "",
+                *table(["metric", "SQLite", "PostgreSQL", "PostgreSQL / SQLite", "needed", "result"], body), ""]
+    return out
+
+
 def section_generator(results: Results, med: Medians) -> list[str]:
     raw = med.get("raw_get_c16", {})
     if not raw:
@@ -362,9 +398,9 @@ def markdown(results: Results) -> str:
         f"Medians of {results['rounds']} interleaved rounds; {sizes['duration_s']:g} s per load run. "
         "MB = 10^6 bytes.", "",
     ]
-    return "\n".join(head + section_targets(results, med) + section_tables(results, med)
-                     + section_https(results, med) + section_generator(results, med) + section_hash(results)
-                     + section_profile(results) + section_notes(results))
+    return "\n".join(head + section_targets(results, med) + section_metadata(results, med)
+                     + section_tables(results, med) + section_https(results, med) + section_generator(results, med)
+                     + section_hash(results) + section_profile(results) + section_notes(results))
 
 
 def chart(results: Results, path: Path) -> None:

@@ -106,7 +106,7 @@ class Bench:
                                        for i in range(self.sizes.list_keys)], b"")
             if is_s3gate(server):
                 request(conn, "PUT", server.presigner.path("PUT", BIG_BUCKET))
-                bigbucket.fill(server.data / "s3gate" / "metadata.db", BIG_BUCKET, self.sizes.big_list_keys)
+                bigbucket.fill(server.metadata, BIG_BUCKET, self.sizes.big_list_keys)
         if folders and server.peer.s3:
             self._prepare_folders(server, conn)
         conn.close()
@@ -121,7 +121,7 @@ class Bench:
                                    for i in range(sizes.list_keys)], b"")
         if is_s3gate(server):
             request(conn, "PUT", server.presigner.path("PUT", BIG_FOLDERS_BUCKET))
-            db, big = server.data / "s3gate" / "metadata.db", bigbucket.folder_key(sizes.big_list_keys // sizes.folders)
+            db, big = server.metadata, bigbucket.folder_key(sizes.big_list_keys // sizes.folders)
             bigbucket.fill(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
             bigbucket.fill_uploads(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
 

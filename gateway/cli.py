@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "usage", help="a running gateway's usage, and what it would cost on AWS",
         description="Read a running gateway's usage report (GET /_s3gate/admin/usage, root credentials) and "
                     "print it as a table or JSON; --cost prices it with AWS's published S3 prices."))
+    from gateway import metadata_cli
+
+    metadata_cli.add_arguments(commands.add_parser(
+        "metadata", help="move a data dir's metadata into PostgreSQL (copy), check a copy (verify)",
+        description="Move the local backend's metadata from a data dir's SQLite file into a PostgreSQL "
+                    "database several gateways share (copy), and compare the two (verify)."))
     return parser
 
 
@@ -155,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         from gateway.observe import usage_cli
 
         return usage_cli.main(args)
+    if args.command == "metadata":
+        from gateway import metadata_cli
+
+        return metadata_cli.main(args)
     if args.command != "serve":
         parser.print_help()
         return 2

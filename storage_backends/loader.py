@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from storage_backends.base import Backend, FreeSpaceReserve
+    from storage_backends.catalog.copy import Outcome as Outcome  # (the metadata commands' results)
+    from storage_backends.catalog.copy import TableCheck as TableCheck
     from storage_backends.catalog.dialects import MetadataLocation
     from storage_backends.outbox import Outbox
     from storage_backends.s3client.client import UpstreamConfig
@@ -139,3 +141,18 @@ def open_outbox(settings: BackendSettings) -> AbstractAsyncContextManager[Outbox
     from storage_backends.local.notifications import opened
 
     return opened(metadata_location(settings))
+
+
+def copy_metadata(data_dir: str, url: str) -> Outcome:
+    """``s3gate metadata copy``: the data dir's SQLite metadata into PostgreSQL at ``url``, verified;
+    RuntimeError (``CopyError``, a sentence) for a refusal."""
+    from storage_backends.catalog.copy import copy
+
+    return copy(data_dir, url)
+
+
+def verify_metadata(data_dir: str, url: str) -> list[TableCheck]:
+    """``s3gate metadata verify``: each table's count and SHA-256 on both sides of an earlier copy."""
+    from storage_backends.catalog.copy import verify
+
+    return verify(data_dir, url)

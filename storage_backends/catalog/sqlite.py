@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 from storage_backends.catalog.sql import blobs
@@ -85,10 +86,7 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         current = conn.execute("PRAGMA user_version").fetchone()[0]
-        folder = resources.files("storage_backends.catalog").joinpath("schema").joinpath("sqlite")
-        scripts = sorted((int(entry.name.split("_", 1)[0]), entry) for entry in folder.iterdir()
-                         if entry.name.endswith(".sql"))
-        for number, entry in scripts:
+        for number, entry in _scripts():
             if number > current:
                 for statement in _statements(entry.read_text(encoding="utf-8")):
                     conn.execute(statement)
@@ -98,6 +96,18 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _scripts() -> list[tuple[int, Traversable]]:
+    """The migrations, by number (``NNNN_name.sql``)."""
+    folder = resources.files("storage_backends.catalog").joinpath("schema").joinpath("sqlite")
+    return sorted(((int(entry.name.split("_", 1)[0]), entry) for entry in folder.iterdir()
+                   if entry.name.endswith(".sql")), key=lambda numbered: numbered[0])
+
+
+def schema_version() -> int:
+    """The schema version this code migrates a catalog to: its last migration's number."""
+    return _scripts()[-1][0]
 
 
 def _statements(script: str) -> list[str]:
