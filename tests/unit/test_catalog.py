@@ -223,6 +223,42 @@ def test_suspended_versioning_overwrites_only_the_null_version(make: Callable[[]
     scenario(make)(body)
 
 
+def test_concurrent_writers_on_several_handles_stay_atomic(make: Callable[[], Catalog]) -> None:
+    """Gateways writing at once (a handle each): one If-None-Match: * creation wins, If-Match writes of one
+    version succeed once, versions are never lost; on PostgreSQL the losers' transactions are re-run."""
+    async def body(cat: Catalog) -> None:
+        others = [make() for _ in range(3)]
+        handles = [cat, *others]
+        try:
+            await bucket(cat, "b", versioning="Enabled")
+
+            def conditional(etag: str, conditions: WriteConditions) -> Callable[[Tx], Any]:
+                version = NewVersion(1, etag, None, Placement(None, None, b"y"))
+                return lambda tx: objects.put_version(tx, "b", "k", NEW, version, conditions)
+
+            async def attempt(handle: Catalog, etag: str, conditions: WriteConditions) -> str:
+                try:
+                    await handle.write(conditional(etag, conditions))
+                    return "ok"
+                except S3Error as exc:
+                    return exc.code
+
+            created = await asyncio.gather(*(attempt(h, f"n{i}", WriteConditions(if_none_match=True))
+                                             for i, h in enumerate(handles * 2)))
+            assert sorted(created) == ["PreconditionFailed"] * 7 + ["ok"]
+            winner = (await cat.object_row("b", "k", None)).etag  # type: ignore[union-attr]
+            matched = await asyncio.gather(*(attempt(h, f"m{i}", WriteConditions(if_match=winner))
+                                             for i, h in enumerate(handles * 2)))
+            assert sorted(matched) == ["PreconditionFailed"] * 7 + ["ok"]
+            await asyncio.gather(*(put(h, "b", f"v{i % 2}", etag=f"p{i}") for i, h in enumerate(handles * 4)))
+            versions = await cat.list_versions("b", ("v", 0, True), None, 100)
+            assert len(versions) == 16 and sum(v.is_latest for v in versions) == 2
+        finally:
+            for handle in others:
+                await handle.aclose()
+    scenario(make)(body)
+
+
 def test_write_conditions_are_checked_in_the_transaction(make: Callable[[], Catalog]) -> None:
     async def body(cat: Catalog) -> None:
         await bucket(cat)
