@@ -7,8 +7,10 @@ and its home (where it keeps caches) is a directory of this process's own, as xd
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -19,7 +21,9 @@ AWS = "/usr/bin/aws"
 
 @functools.cache
 def _own_home() -> str:
-    return tempfile.mkdtemp(prefix="s3gate-awscli-home-")
+    home = tempfile.mkdtemp(prefix="s3gate-awscli-home-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home
 
 
 def aws_cli(endpoint: str, *args: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
