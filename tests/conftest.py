@@ -5,8 +5,8 @@ parameter): ``local``; ``upstream-s3gate``, forwarding to a second s3gate (local
 own data dir, port and credentials); ``upstream-moto``, forwarding to moto's server mode.
 ``@pytest.mark.backends(...)`` limits a test to the backends it applies to and
 ``@pytest.mark.differs(...)`` marks a documented difference (strict xfail); README lists both.
-``pytest --backends local`` runs a subset. Under pytest-xdist a backend's tests are one group, run
-by one worker (its servers are per worker). The servers and clients themselves live in
+``pytest --backends local`` runs a subset. Under pytest-xdist one worker runs all of a backend's
+tests (``tests.harness.scheduling``). The servers and clients themselves live in
 ``tests.harness``; this file holds only pytest hooks and fixtures.
 """
 
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.harness.clients import unique_bucket_name
+from tests.harness.scheduling import ByBackend
 from tests.harness.servers import BACKENDS, Server, Stack
 
 
@@ -27,16 +29,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` (pyproject's addopts): a worker per backend, each running that backend's group, and one for
-    the tests that need no backend (unit and CLI tests), which would otherwise wait for a backend to finish."""
+    """``-n auto`` (pyproject's addopts): a worker per backend, each running all of that backend's tests
+    (``ByBackend``), and one for the tests that need no backend, which would otherwise wait for one to finish."""
     return len(config.getoption("--backends").split(",")) + 1
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply ``backends``/``differs`` markers, and ``--backends``, to each test's backend parameter.
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ByBackend:
+    return ByBackend(config, log)
 
-    Each backend's tests are one xdist group (``--dist loadgroup``): one worker runs them all, so it starts
-    that backend's servers once, while the tests that need no backend go to whichever worker is free."""
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply ``backends``/``differs`` markers, and ``--backends``, to each test's backend parameter."""
     chosen = set(config.getoption("--backends").split(","))
     keep, dropped = [], []
     for item in items:
@@ -49,7 +52,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             dropped.append(item)
             continue
         keep.append(item)
-        item.add_marker(pytest.mark.xdist_group(backend))
         for mark in item.iter_markers("backends"):
             if backend not in mark.args:
                 item.add_marker(pytest.mark.skip(reason=f"not on {backend}: {mark.kwargs['reason']}"))
