@@ -6,7 +6,8 @@ own data dir, port and credentials); ``upstream-moto``, forwarding to moto's ser
 ``local-postgres``, the local backend with its metadata in PostgreSQL (a schema per data dir).
 ``@pytest.mark.backends(...)`` limits a test to the backends it applies to and
 ``@pytest.mark.differs(...)`` marks a documented difference (strict xfail); README lists both.
-``pytest --backends local`` runs a subset. The servers and clients themselves live in
+``pytest --backends local`` runs a subset. Under pytest-xdist one worker runs all of a backend's
+tests (``tests.harness.scheduling``). The servers and clients themselves live in
 ``tests.harness``; this file holds only pytest hooks and fixtures.
 """
 
@@ -14,17 +15,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.harness.clients import unique_bucket_name
 from tests.harness.postgres import TestDatabase
+from tests.harness.scheduling import ByBackend
 from tests.harness.servers import BACKENDS, Server, Stack
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--backends", default=",".join(BACKENDS),
                      help=f"comma-separated backends to run the live-server tests on (default: {','.join(BACKENDS)})")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject's addopts): a worker per backend, each running all of that backend's tests
+    (``ByBackend``), and one for the tests that need no backend, which would otherwise wait for one to finish."""
+    return len(config.getoption("--backends").split(",")) + 1
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ByBackend:
+    return ByBackend(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

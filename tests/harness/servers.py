@@ -5,8 +5,8 @@ backend's whole Stack (the gateway plus the upstream it forwards to); free ports
 from __future__ import annotations
 
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +19,10 @@ import pytest
 
 from tests.harness.clients import UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
 from tests.harness.postgres import TestDatabase, schema_for
+from tests.harness.ports import children, free_port, listens
+
+__all__ = ["BACKENDS", "LOCAL", "REPO", "MotoServer", "Server", "Stack", "child_env", "free_port", "upstream_args",
+           "upstream_env", "wait_for_port"]
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BACKENDS = ("local", "local-postgres", "upstream-s3gate", "upstream-moto")
@@ -30,12 +34,6 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("S3GATE_")}
     env.update(extra or {})
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -74,10 +72,17 @@ class Server:
         return cmd
 
     def start(self, timeout: float = 20.0) -> Server:
-        env = child_env(self.env)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
-        self.proc = subprocess.Popen(self.command(), cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        wait_for_port(self.proc, self.port, timeout, self.log)
+        def spawn() -> subprocess.Popen[bytes]:
+            log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+            return subprocess.Popen(self.command(), cwd=self.cwd, env=child_env(self.env), stdout=log,
+                                    stderr=subprocess.STDOUT)
+
+        def new_ports() -> None:
+            self.port = free_port()
+            self.website_port = free_port() if self.website_port is not None else None
+
+        self.proc = start_listening(spawn, lambda: [self.port, *filter(None, [self.website_port])], self.log_path,
+                                    timeout, new_ports)
         return self
 
     def log(self) -> str:
@@ -95,7 +100,7 @@ class Server:
     def kill(self) -> None:
         """SIGKILL the server and its ``--workers`` processes (a power cut, as far as they can tell)."""
         assert self.proc is not None
-        workers = _children(self.proc.pid)
+        workers = children(self.proc.pid)
         self.proc.send_signal(signal.SIGKILL)  # first, so that it restarts no worker
         for pid in workers:
             try:
@@ -116,24 +121,35 @@ class Server:
         return make_client(self.endpoint, verify=self.ca_path, **config)
 
 
-def _children(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            children.extend(int(c) for c in f.read().split())
-    return children
+PORT_TAKEN = re.compile(rb"address already in use|is in use by another program", re.IGNORECASE)
+
+
+def start_listening(spawn: Callable[[], subprocess.Popen[bytes]], ports: Callable[[], list[int]], log_path: Path,
+                    timeout: float, new_ports: Callable[[], None], tries: int = 3) -> subprocess.Popen[bytes]:
+    """Start a child that listens on ``ports()``; when another process took one first, on new ports."""
+    for attempt in range(tries):
+        seen = log_path.stat().st_size if log_path.exists() else 0
+        proc = spawn()
+        try:
+            for port in ports():
+                wait_for_port(proc, port, timeout, lambda: log_path.read_text(errors="replace"))
+            return proc
+        except RuntimeError:
+            if attempt == tries - 1 or not PORT_TAKEN.search(log_path.read_bytes()[seen:]):
+                raise
+        new_ports()
+    raise AssertionError("unreachable")
 
 
 def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float, log: Callable[[], str]) -> None:
+    """Until ``proc`` itself listens on ``port`` (a connection could reach whoever took the port first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{log()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
+        if listens(proc.pid, port):
+            return
+        time.sleep(0.05)
     raise RuntimeError(f"{proc.args!r} did not start:\n{log()}")
 
 
@@ -150,10 +166,15 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=log, stderr=subprocess.STDOUT)
-        wait_for_port(self.proc, self.port, 30.0, lambda: self.log_path.read_text(errors="replace"))
+        def spawn() -> subprocess.Popen[bytes]:
+            log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+            return subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                    stdout=log, stderr=subprocess.STDOUT)
+
+        def new_port() -> None:
+            self.port = free_port()
+
+        self.proc = start_listening(spawn, lambda: [self.port], self.log_path, 30.0, new_port)
         return self
 
     def stop(self) -> None:
