@@ -9,6 +9,7 @@ there, which a scrape on any worker adds up. This module imports the library onl
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -16,7 +17,8 @@ import tempfile
 from collections.abc import MutableMapping
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
-PREFIX = "s3gate-metrics-"  # then the supervisor's pid
+PREFIX = "s3gate-metrics-"  # then the supervisor's pid (for people; liveness is the lock)
+LOCK = ".lock"  # flocked by the supervisor for its life (its forked workers share the lock)
 
 
 def prepare(environ: MutableMapping[str, str]) -> str | None:
@@ -31,27 +33,31 @@ def prepare(environ: MutableMapping[str, str]) -> str | None:
         return None
     _sweep(tempfile.gettempdir())
     made = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
+    fd = os.open(os.path.join(made, LOCK), os.O_CREAT | os.O_RDWR, 0o600)  # kept open until the process ends
+    fcntl.flock(fd, fcntl.LOCK_EX)
     environ[ENV] = made
     return made
 
 
 def _sweep(parent: str) -> None:
     """Remove the directories of runs that ended without removing theirs: killed, or stopped by SIGTERM (which
-    uvicorn re-raises once it has shut down, so the process ends before ``remove``)."""
+    uvicorn re-raises once it has shut down, so the process ends before ``remove``). A directory is a dead run's
+    when its lock is free: a PID would not tell, since gateways in other PID namespaces (containers, or the
+    tests' simulated hosts) sharing this /tmp have PIDs that mean nothing here."""
     for path in glob.glob(os.path.join(parent, PREFIX + "*")):
-        pid = os.path.basename(path)[len(PREFIX):].partition("-")[0]
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    return True
+        try:
+            fd = os.open(os.path.join(path, LOCK), os.O_RDWR)
+        except FileNotFoundError:  # not ours, or being made right now (mkdtemp, then the lock): leave it
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a running gateway's
+        finally:
+            os.close(fd)  # (a taken lock goes with it; the directory is removed next)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def remove(path: str | None) -> None:

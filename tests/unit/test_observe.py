@@ -3,8 +3,9 @@ totals become gauges with or without ``--metrics-per-bucket``, and the multiproc
 
 from __future__ import annotations
 
+import fcntl
 import os
-import subprocess
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -44,16 +45,25 @@ def test_stored_totals_per_bucket_when_asked() -> None:
     assert got[("s3gate_stored_bytes", (("bucket", "b"), ("storage_class", "GLACIER")))] == 4000
 
 
-def test_a_killed_gateways_metrics_directory_goes_at_the_next_start() -> None:
-    child = subprocess.Popen(["true"])  # its pid is free once it has been waited for
-    child.wait()
-    left = Path(tempfile.gettempdir()) / f"{multiproc.PREFIX}{child.pid}-test"
-    left.mkdir()
+def test_a_killed_gateways_metrics_directory_goes_at_the_next_start_and_a_running_ones_stays() -> None:
+    """Liveness is the directory's lock, not the PID in its name: a gateway in another PID namespace sharing
+    this /tmp (a container, the scale-out test's simulated hosts) has a PID that means nothing here."""
+    tmp = Path(tempfile.gettempdir())
+    dead = tmp / f"{multiproc.PREFIX}1-test-dead"  # pid 1 runs, yet nobody holds the lock
+    running = tmp / f"{multiproc.PREFIX}999999999-test-running"  # no such pid here, yet the lock is held
+    for path in (dead, running):
+        path.mkdir()
+        (path / multiproc.LOCK).touch()
+    held = os.open(running / multiproc.LOCK, os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
     environ: dict[str, str] = {}
     made = multiproc.prepare(environ)
     try:
-        assert not left.exists()
+        assert not dead.exists()
+        assert running.is_dir()
         assert made is not None and environ[multiproc.ENV] == made and os.path.isdir(made)
     finally:
         multiproc.remove(made)
+        os.close(held)
+        shutil.rmtree(running, ignore_errors=True)
     assert not os.path.exists(made)
