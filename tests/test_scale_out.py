@@ -29,9 +29,10 @@ from botocore.exceptions import ClientError
 from storage_backends.holders import parse
 from tests.harness.assertions import assert_same_bytes
 from tests.harness.clients import unique_bucket_name
+from tests.harness.ports import children
 from tests.harness.postgres import TestDatabase
 from tests.harness.rawhttp import signed
-from tests.harness.servers import Server, _children
+from tests.harness.servers import Server
 
 NAMESPACE = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child=SIGKILL"]
 DAY_S = 4  # the lifecycle day: the leader passes every second (a quarter day)
@@ -54,14 +55,14 @@ class Gateway(Server):
     def pidns(self) -> str:
         """The gateway's PID namespace (the inode its holder ids name)."""
         assert self.proc is not None
-        (inner,) = _children(self.proc.pid)
+        (inner,) = children(self.proc.pid)
         return str(os.stat(f"/proc/{inner}/ns/pid").st_ino)
 
     def stop(self) -> None:
         """SIGINT to the gateway itself: unshare would only die of it, and SIGKILL the gateway."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        for pid in _children(self.proc.pid):
+        for pid in children(self.proc.pid):
             os.kill(pid, signal.SIGINT)
         try:
             self.proc.wait(timeout=15)

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from tests.harness.clients import UPSTREAM_ACCESS_KEY, UPSTREAM_SECRET_KEY, make_client
-from tests.harness.postgres import TestDatabase, schema_for
 from tests.harness.ports import children, free_port, listens
+from tests.harness.postgres import TestDatabase, schema_for
 
 __all__ = ["BACKENDS", "LOCAL", "REPO", "MotoServer", "Server", "Stack", "child_env", "free_port", "upstream_args",
            "upstream_env", "wait_for_port"]
