@@ -256,7 +256,7 @@ def test_listings_read_the_key_indexes_with_or_without_statistics(postgres: Test
         catalog = open_catalog("postgresql", url)
         try:
             for bucket in ("photos", "archive"):
-                await catalog.write(lambda tx, b=bucket: buckets.create(tx, b, "us-east-1", "owner"))
+                await catalog.write(lambda tx, b=bucket: buckets.create(tx, b, "us-east-1", "owner"))  # type: ignore[misc]
             await catalog.write(fill)
         finally:
             await catalog.aclose()
