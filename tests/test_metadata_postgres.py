@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from storage_backends.base import NewObject
 from storage_backends.catalog.dialects import open_catalog
+from storage_backends.catalog.pg_connection import PgExecutor, pg_sql
 from storage_backends.catalog.pg_migrate import migrate, scripts
 from storage_backends.catalog.records import Fold, NewVersion, Placement
 from storage_backends.catalog.sql import buckets, objects, uploads
@@ -195,3 +196,88 @@ def test_a_listener_that_reconnected_says_forget_everything(postgres: TestDataba
         asyncio.run(body())
     finally:
         proxy.cut()
+
+
+class _Recording(PgExecutor):
+    """A catalog connection that keeps each statement it ran, to EXPLAIN them afterwards."""
+
+    __slots__ = ("ran",)
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        super().__init__(conn)
+        self.ran: list[tuple[str, Any]] = []
+
+    def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[Any]:
+        self.ran.append((sql, parameters))
+        return super().execute(sql, parameters)
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+LISTINGS: list[Any] = [
+    lambda ex: objects.list_latest(ex, "photos", ("users/", True), "users0", 100, Fold(6, "/")),
+    lambda ex: objects.list_versions(ex, "photos", ("users/", 0, True), "users0", 100, Fold(6, "/")),
+    lambda ex: uploads.page(ex, "photos", ("users/", 0, "", True), "users0", 100, Fold(6, "/")),
+    lambda ex: objects.list_latest(ex, "photos", ("users/0003/", False), None, 100),
+]
+
+
+def _listing_plans(url: str) -> list[list[dict[str, Any]]]:
+    """The plan nodes of every statement the listings send (a page of folders, of versions, of uploads,
+    a plain page)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        ex = _Recording(conn)
+        for listing in LISTINGS:
+            listing(ex)
+        return [list(_nodes(conn.execute("EXPLAIN (FORMAT JSON) " + pg_sql(sql), params or None
+                                         ).fetchone()[0][0]["Plan"]))  # type: ignore[index]
+                for sql, params in ex.ran]
+
+
+def test_listings_read_the_key_indexes_with_or_without_statistics(postgres: TestDatabase) -> None:
+    """A young table (no statistics yet) once made the planner read a lifecycle index and sort the whole
+    bucket at each step of a delimiter walk: seconds per page. Every listing statement must walk an index
+    in listing order, with no Sort of the bucket's rows, right after a bulk insert and after ANALYZE."""
+    url = postgres.fresh_url()
+
+    def fill(tx: Tx) -> None:
+        for i in range(2000):
+            key = f"users/{i // 10:04d}/{i % 10:04d}.jpg"
+            version = NewVersion(4, "e", None, Placement(None, None, b"x"))
+            objects.put_version(tx, "photos", key, NewObject(owner_id="owner"), version, None)
+            if i % 2 == 0:
+                uploads.create(tx, "photos", key, NewObject(owner_id="owner"), None, None)
+
+    async def body() -> None:
+        catalog = open_catalog("postgresql", url)
+        try:
+            for bucket in ("photos", "archive"):
+                await catalog.write(lambda tx, b=bucket: buckets.create(tx, b, "us-east-1", "owner"))  # type: ignore[misc]
+            await catalog.write(fill)
+        finally:
+            await catalog.aclose()
+
+    asyncio.run(body())
+    with psycopg.connect(url, autocommit=True) as conn:  # a big neighbour, as a bulk import leaves it
+        key = "'users/' || lpad(CAST(i / 100 AS TEXT), 4, '0') || '/' || i"
+        conn.execute(f"INSERT INTO objects (bucket, key, version_id, is_latest, size, etag, last_modified, "
+                     f"storage_class, owner_id, content, metadata) SELECT 'archive', {key}, 'null', 1, 4, 'e', 0, "
+                     f"'STANDARD', 'owner', '{{}}', '{{}}' FROM generate_series(1, 60000) AS i")
+        conn.execute(f"INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, storage_class, content, "
+                     f"metadata, tags) SELECT 'u' || i, 'archive', {key}, i, 'owner', 'STANDARD', '{{}}', '{{}}', "
+                     f"'{{}}' FROM generate_series(1, 60000) AS i")
+    for when in ("after the bulk insert", "after ANALYZE"):
+        plans = _listing_plans(url)
+        assert len(plans) >= 6  # the scans, and the walks of the three delimiter listings
+        for nodes in plans:
+            used = {n["Index Name"] for n in nodes if "Index Name" in n}
+            assert used <= {"objects_latest", "objects_versions", "objects_pkey", "uploads_by_key",
+                            "uploads_pkey"}, (when, used)
+            sorts = [n["Sort Key"] for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")]
+            assert all(keys == ["walk.n"] for keys in sorts), (when, sorts)  # only the walk's own steps
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
