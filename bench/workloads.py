@@ -13,7 +13,6 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.client import HTTPConnection
 from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
@@ -107,20 +106,24 @@ class Bench:
             if is_s3gate(server):
                 request(conn, "PUT", server.presigner.path("PUT", BIG_BUCKET))
                 bigbucket.fill(server.metadata, BIG_BUCKET, self.sizes.big_list_keys)
-        if folders and server.peer.s3:
-            self._prepare_folders(server, conn)
         conn.close()
+        if folders and server.peer.s3:
+            self._prepare_folders(server)
 
-    def _prepare_folders(self, server: Running, conn: HTTPConnection) -> None:
+    def _prepare_folders(self, server: Running) -> None:
         """users/<id>/<photo>.jpg: list_keys of them through the API; for s3gate also big_list_keys
-        objects and as many uploads in progress, written into its catalog."""
+        objects and as many uploads in progress, written into its catalog. A connection of its own: one
+        left idle through a long fill (a million rows into PostgreSQL) has been closed by the server."""
         sizes = self.sizes
+        conn = connection(server.endpoint)
         request(conn, "PUT", server.presigner.path("PUT", FOLDERS_BUCKET))
         name = bigbucket.folder_key(sizes.list_keys // sizes.folders)
         put_many(server.endpoint, [server.presigner.path("PUT", FOLDERS_BUCKET, name(i))
                                    for i in range(sizes.list_keys)], b"")
         if is_s3gate(server):
             request(conn, "PUT", server.presigner.path("PUT", BIG_FOLDERS_BUCKET))
+        conn.close()
+        if is_s3gate(server):
             db, big = server.metadata, bigbucket.folder_key(sizes.big_list_keys // sizes.folders)
             bigbucket.fill(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
             bigbucket.fill_uploads(db, BIG_FOLDERS_BUCKET, sizes.big_list_keys, big)
