@@ -12,6 +12,7 @@ host comes first and may itself hold ``_``, so an id is split from the right.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import re
@@ -86,6 +87,22 @@ def same_kernel(holder: Holder) -> bool:
     """The holder runs (or ran) on this kernel since its boot: this host, or a container on it (another
     hostname and PID namespace, the same boot id), whose flocks this kernel keeps too."""
     return holder.boot == this_machine()[1]
+
+
+def lock_free(path: str | os.PathLike[str]) -> bool | None:
+    """Whether no process of this kernel holds ``path``'s flock (its holder is gone, kill -9 included, since
+    the kernel drops a dead process's flocks); None when there is no such file."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a live process holds it
+    finally:
+        os.close(fd)  # (a lock we took goes with it)
+    return True
 
 
 def dead_here(text: str | None) -> bool:

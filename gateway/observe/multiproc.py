@@ -16,6 +16,8 @@ import shutil
 import tempfile
 from collections.abc import MutableMapping
 
+from storage_backends.holders import lock_free
+
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 PREFIX = "s3gate-metrics-"  # then the supervisor's pid (for people; liveness is the lock)
 LOCK = ".lock"  # flocked by the supervisor for its life (its forked workers share the lock)
@@ -46,18 +48,11 @@ def _sweep(parent: str) -> None:
     tests' simulated hosts) sharing this /tmp have PIDs that mean nothing here."""
     for path in glob.glob(os.path.join(parent, PREFIX + "*")):
         try:
-            fd = os.open(os.path.join(path, LOCK), os.O_RDWR)
-        except FileNotFoundError:  # not ours, or being made right now (mkdtemp, then the lock): leave it
-            continue
+            free = lock_free(os.path.join(path, LOCK))
         except OSError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a running gateway's
-        finally:
-            os.close(fd)  # (a taken lock goes with it; the directory is removed next)
-        shutil.rmtree(path, ignore_errors=True)
+        if free:  # (None: no lock file, not ours or being made right now, between mkdtemp and its lock)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def remove(path: str | None) -> None:

@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage_backends.holders import new_holder, parse, same_kernel
+from storage_backends.holders import lock_free, new_holder, parse, same_kernel
 
 CLAIM_LOCK = ".claim-lock"  # in tmp/, beside the processes' temp directories
 LOCK = ".lock"
@@ -82,27 +82,16 @@ def sweep(root: Path, stale_s: float = STALE_S) -> list[str]:
         if entry.is_symlink() or not entry.is_dir():
             continue  # the claim lock, or a file someone left: not a process's temp directory
         holder = parse(entry.name)
-        # Unparseable: an older gateway's ``<pid>-<token>``, which only ever ran on one host.
-        dead = _unlocked(entry) if holder is None or same_kernel(holder) else now - _last_beat(entry) > stale_s
+        # Unparseable: an older gateway's ``<pid>-<token>``, which only ever ran on one host. This kernel's:
+        # dead once no process holds its lock (no lock file: not a temp dir of ours, or never finished).
+        if holder is None or same_kernel(holder):
+            dead = lock_free(entry / LOCK) is not False
+        else:
+            dead = now - _last_beat(entry) > stale_s
         if dead:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
     return removed
-
-
-def _unlocked(entry: Path) -> bool:
-    """No process of this host holds the directory's flock (or it has no lock file: not a temp dir of ours)."""
-    try:
-        fd = os.open(entry / LOCK, os.O_RDWR)
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False  # a live process owns it
-    finally:
-        os.close(fd)
-    return True
 
 
 def _last_beat(entry: Path) -> float:
